@@ -1,0 +1,181 @@
+"""One exception hierarchy for subtool.
+
+Every error carries the exit code of DESIGN.md and renders as one line that names the file (or
+URL, or job) and the problem, followed by what to do about it. ``cli`` maps them to exit codes;
+the library raises them as they are.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INPUT = 3
+EXIT_SERVICE = 4
+EXIT_INTERRUPTED = 130
+
+
+class SubtoolError(Exception):
+    """Base of every error subtool raises on purpose."""
+
+    exit_code: int = EXIT_FAILED
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        hint: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        self.message = message
+        self.path = str(path) if path is not None else None
+        self.hint = hint
+        self.code = code
+        super().__init__(self.line())
+
+    def line(self) -> str:
+        """The one line a user sees: ``<file>: <problem>. <what to do>``."""
+        text = f"{self.path}: {self.message}" if self.path else self.message
+        if self.hint:
+            text = f"{text.rstrip('.')}. {self.hint}"
+        return " ".join(text.split())
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), self.__dict__.copy()))
+
+
+def _rebuild(cls: type[SubtoolError], state: dict[str, object]) -> SubtoolError:
+    err = cls.__new__(cls)
+    err.__dict__.update(state)
+    Exception.__init__(err, err.line())
+    return err
+
+
+class UsageError(SubtoolError):
+    """Bad options, unknown preset or language, output that would be overwritten."""
+
+    exit_code = EXIT_USAGE
+
+
+class PresetError(UsageError):
+    """A preset is missing or malformed (names the file and the key)."""
+
+
+class LanguageError(UsageError):
+    """A language code that no engine or container understands."""
+
+
+class OutputExistsError(UsageError):
+    """An output already exists and ``--force`` was not given."""
+
+    def __init__(self, path: str | Path) -> None:
+        super().__init__("already exists", path=path, hint="Pass --force to overwrite it")
+
+
+class InputError(SubtoolError):
+    """An input was rejected: media, subtitle file or URL (exit 3)."""
+
+    exit_code = EXIT_INPUT
+
+
+class MediaError(InputError):
+    """A media file cannot be used (see ``code`` for the probe problem code)."""
+
+
+class SubtitleReadError(InputError):
+    """A file that cannot be read as subtitles."""
+
+
+class SourceError(InputError):
+    """A URL that cannot be resolved, reached or downloaded."""
+
+
+class ServiceError(SubtoolError):
+    """The transcription service refused or failed (exit 4)."""
+
+    exit_code = EXIT_SERVICE
+
+
+class AuthError(ServiceError):
+    """The API key was missing or refused."""
+
+
+class RateLimitError(ServiceError):
+    """The service kept answering 429 beyond the retry deadline."""
+
+
+class JobError(ServiceError):
+    """A job ended in ``error`` at the service."""
+
+    def __init__(
+        self, job_id: str, error_code: int | None, detail: str | None = None, *, path: str | Path | None = None
+    ) -> None:
+        self.job_id = job_id
+        self.error_code = error_code
+        text = f"job {job_id} failed at the service (error code {error_code})"
+        if detail:
+            text += f": {detail}"
+        super().__init__(text, path=path, hint="Check the input, then retry; the job id identifies it")
+
+
+class ServiceTimeoutError(ServiceError):
+    """Waited too long for the service."""
+
+
+class ServiceUnavailableError(ServiceError):
+    """The service could not be reached or kept failing with 5xx."""
+
+
+class EngineError(SubtoolError):
+    """The local engine cannot run (missing model extra, bad model files)."""
+
+
+class FFmpegError(SubtoolError):
+    """ffmpeg or ffprobe failed or is missing."""
+
+
+class Interrupted(SubtoolError):
+    """Ctrl-C: says which jobs were left at the service so they can be resumed or deleted."""
+
+    exit_code = EXIT_INTERRUPTED
+
+    def __init__(self, message: str = "interrupted", *, job_ids: list[str] | None = None) -> None:
+        self.job_ids = list(job_ids or [])
+        hint = None
+        if self.job_ids:
+            hint = "Jobs still at the service: " + ", ".join(self.job_ids) + " (resume with --resume or delete them)"
+        super().__init__(message, hint=hint)
+
+
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_INPUT",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_SERVICE",
+    "EXIT_USAGE",
+    "AuthError",
+    "EngineError",
+    "FFmpegError",
+    "InputError",
+    "Interrupted",
+    "JobError",
+    "LanguageError",
+    "MediaError",
+    "OutputExistsError",
+    "PresetError",
+    "RateLimitError",
+    "ServiceError",
+    "ServiceTimeoutError",
+    "ServiceUnavailableError",
+    "SourceError",
+    "SubtitleReadError",
+    "SubtoolError",
+    "UsageError",
+]

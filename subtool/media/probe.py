@@ -1,0 +1,187 @@
+"""ffprobe -> MediaInfo, and the verdict against the transcription service's limits."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from ..errors import MediaError
+from ..models import MediaInfo, Problem, Stream
+from .ffmpeg import binary, file_arg, run_ffprobe
+
+# The service's limits (Gladia pre-recorded, docs "supported formats" and "limits").
+MAX_DURATION_S = 135 * 60
+MAX_DURATION_YOUTUBE_S = 120 * 60
+MAX_SIZE_BYTES = 1000 * 1000 * 1000
+SUPPORTED_AUDIO = {"aac", "ac3", "eac3", "flac", "m4a", "mp2", "mp3", "ogg", "opus", "wav"}
+SUPPORTED_VIDEO = {"3g2", "3gp", "avi", "flv", "m4v", "matroska", "mkv", "mov", "mp4", "wmv"}
+# ffprobe's demuxer names for the containers above.
+_DEMUXER_TO_EXT = {"mov": "mov", "mp4": "mp4", "m4a": "m4a", "3gp": "3gp", "3g2": "3g2", "matroska": "matroska",
+                   "avi": "avi", "flv": "flv", "asf": "wmv", "wav": "wav", "mp3": "mp3", "ogg": "ogg", "flac": "flac",
+                   "aac": "aac", "ac3": "ac3", "eac3": "eac3", "mp2": "mp2"}
+
+# Leading bytes of containers: a file that starts like media but cannot be read is corrupt or
+# truncated, not "not media".
+_SIGNATURES: list[tuple[int, bytes]] = [
+    (4, b"ftyp"), (4, b"moov"), (4, b"mdat"), (4, b"free"), (4, b"wide"), (0, b"\x1a\x45\xdf\xa3"),
+    (0, b"RIFF"), (0, b"OggS"), (0, b"fLaC"), (0, b"ID3"), (0, b"FLV"), (0, b"\x30\x26\xb2\x75"),
+]
+
+
+def _looks_like_media(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return False
+    return any(head[off : off + len(sig)] == sig for off, sig in _SIGNATURES)
+
+
+def _fps(rate: str | None) -> float | None:
+    try:
+        value = Fraction(rate or "0/0") if rate and not rate.endswith("/0") else Fraction(0)
+    except (ValueError, ZeroDivisionError):
+        return None
+    return round(float(value), 3) if value else None
+
+
+def _num(value: Any, kind: type = float) -> Any:
+    try:
+        return kind(value) if value not in (None, "N/A", "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _stream(raw: dict[str, Any]) -> Stream:
+    tags = {k.lower(): v for k, v in (raw.get("tags") or {}).items()}
+    disp = raw.get("disposition") or {}
+    return Stream(
+        index=int(raw.get("index", 0)),
+        type=str(raw.get("codec_type") or "data"),
+        codec=raw.get("codec_name"),
+        language=tags.get("language"),
+        title=tags.get("title") or tags.get("handler_name") if raw.get("codec_type") == "subtitle" else tags.get("title"),
+        channels=_num(raw.get("channels"), int),
+        sample_rate=_num(raw.get("sample_rate"), int),
+        width=_num(raw.get("width"), int),
+        height=_num(raw.get("height"), int),
+        fps=_fps(raw.get("avg_frame_rate")) or _fps(raw.get("r_frame_rate")) if raw.get("codec_type") == "video" else None,
+        default=bool(disp.get("default")),
+        forced=bool(disp.get("forced")),
+        attached_pic=bool(disp.get("attached_pic")),
+    )
+
+
+_DAMAGE_MARKERS = ("partial file", "invalid data", "truncat", "output file is empty", "error while decoding", "corrupt")
+
+
+def _tail_is_damaged(path: Path, duration: float) -> bool:
+    """Decode the last seconds of audio: a truncated file may read fine in its header (an MP4 with
+    its index first) but its end is missing; ffmpeg says so only as warnings."""
+    cmd = [binary("ffmpeg"), "-hide_banner", "-nostdin", "-v", "warning", "-ss", f"{max(0.0, duration - 2.0):.3f}",
+           "-i", file_arg(path), "-map", "0:a:0?", "-f", "null", "-"]
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=120, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return False
+    text = out.stderr.lower()
+    return out.returncode != 0 or any(marker in text for marker in _DAMAGE_MARKERS)
+
+
+def probe(path: str | Path, *, platform: str | None = None, deep: bool = True) -> MediaInfo:
+    """Describe ``path`` and list its problems; never raises for a bad input (see ``require``).
+
+    ``platform="youtube"`` applies the lower duration limit of YouTube links; ``deep`` also
+    decodes the file's last seconds to catch truncation that the header hides.
+    """
+    p = Path(path)
+    info = MediaInfo(path=str(path))
+    if not p.exists():
+        info.problems.append(Problem("missing", "file not found; check the path"))
+        return info
+    if not p.is_file():
+        info.problems.append(Problem("unreadable", "not a regular file"))
+        return info
+    if not os.access(p, os.R_OK):
+        info.problems.append(Problem("unreadable", "cannot be read (permission denied)"))
+        return info
+    info.size = p.stat().st_size
+    if info.size == 0:
+        info.problems.append(Problem("empty", "file is empty (0 bytes)"))
+        return info
+
+    result = run_ffprobe(["-v", "error", "-print_format", "json", "-show_format", "-show_streams", file_arg(p)])
+    data: dict[str, Any] = {}
+    if result.returncode == 0:
+        try:
+            data = json.loads(result.stdout or "{}")
+        except json.JSONDecodeError:
+            data = {}
+    fmt = data.get("format") or {}
+    if result.returncode != 0 or not fmt or not data.get("streams"):
+        reason = (result.stderr.strip().splitlines() or ["no streams found"])[-1]
+        reason = reason.replace(f"file:{p}: ", "").replace(f"{p}: ", "")
+        if _looks_like_media(p):
+            info.problems.append(Problem("corrupt", f"media file is truncated or corrupt ({reason}); re-export or re-download it"))
+        else:
+            info.problems.append(Problem("not_media", f"not a media file ffmpeg can read ({reason})"))
+        return info
+
+    info.format_names = [n for n in str(fmt.get("format_name", "")).split(",") if n]
+    info.format_long_name = fmt.get("format_long_name")
+    info.duration = _num(fmt.get("duration"))
+    info.bit_rate = _num(fmt.get("bit_rate"), int)
+    info.streams = [_stream(s) for s in data.get("streams", [])]
+    if info.duration is None:
+        durations = [_num(s.get("duration")) for s in data.get("streams", [])]
+        info.duration = max((d for d in durations if d), default=None)
+
+    check_limits(info, platform=platform)
+    if deep and info.audio_streams and info.duration and not any(p_.code == "corrupt" for p_ in info.problems):
+        if _tail_is_damaged(p, info.duration):
+            info.problems.append(Problem("corrupt", "media file is truncated or corrupt (its end cannot be decoded); re-export or re-download it"))
+    return info
+
+
+def check_limits(info: MediaInfo, *, platform: str | None = None) -> None:
+    """Append the service-limit problems and notes for an already probed file."""
+    if not info.audio_streams:
+        info.problems.append(Problem("no_audio", "has no audio stream, so there is nothing to transcribe"))
+    limit = MAX_DURATION_YOUTUBE_S if (platform or "").lower() == "youtube" else MAX_DURATION_S
+    if info.duration is not None and info.duration > limit:
+        info.problems.append(Problem(
+            "too_long",
+            f"duration {hms(info.duration)} is over the service's {limit // 60}-minute limit"
+            + (" for YouTube links" if limit == MAX_DURATION_YOUTUBE_S else "")
+            + "; 'subtool transcribe' cuts it into chunks",
+        ))
+    if info.size > MAX_SIZE_BYTES:
+        info.problems.append(Problem(
+            "too_large", f"size {info.size / 1e6:.0f} MB is over the service's 1000 MB upload limit; only the audio is sent", fatal=False,
+        ))
+    exts = {_DEMUXER_TO_EXT.get(n) for n in info.format_names} - {None}
+    suffix = Path(info.path).suffix.lower().lstrip(".")
+    if suffix == "webm" or not exts & (SUPPORTED_AUDIO | SUPPORTED_VIDEO):
+        name = info.format_long_name or ",".join(info.format_names)
+        info.problems.append(Problem(
+            "format_converted", f"container {suffix or name} is not one the service takes; its audio is converted on the way", fatal=False,
+        ))
+
+
+def require(info: MediaInfo) -> MediaInfo:
+    """Raise ``MediaError`` for the first fatal problem (exit 3)."""
+    for problem in info.problems:
+        if problem.fatal:
+            raise MediaError(problem.message, path=info.path, code=problem.code)
+    return info
+
+
+def hms(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    total = int(round(seconds))
+    return f"{total // 3600}:{total % 3600 // 60:02d}:{total % 60:02d}"

@@ -1,0 +1,161 @@
+"""Plain data passed between the stages: media facts, transcripts, subtitle tracks.
+
+``Transcript.to_dict`` / ``Transcript.from_dict`` define ``<stem>.transcript.json`` (schema
+``subtool.transcript/1``): times are seconds (floats), languages ISO 639-1 codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+TRANSCRIPT_SCHEMA = "subtool.transcript/1"
+
+
+@dataclass
+class Stream:
+    """One stream of a media file, as ffprobe reports it."""
+
+    index: int
+    type: str  # "video" | "audio" | "subtitle" | "data" | "attachment"
+    codec: str | None
+    language: str | None = None
+    title: str | None = None
+    channels: int | None = None
+    sample_rate: int | None = None
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    default: bool = False
+    forced: bool = False
+    attached_pic: bool = False
+
+
+@dataclass
+class Problem:
+    """A reason an input cannot be transcribed (``fatal``) or a note about it."""
+
+    code: str
+    message: str
+    fatal: bool = True
+
+
+@dataclass
+class MediaInfo:
+    """What ffprobe says of one file, and the verdict against the engine's limits."""
+
+    path: str
+    size: int = 0
+    format_names: list[str] = field(default_factory=list)
+    format_long_name: str | None = None
+    duration: float | None = None
+    bit_rate: int | None = None
+    streams: list[Stream] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.fatal for p in self.problems)
+
+    @property
+    def audio_streams(self) -> list[Stream]:
+        return [s for s in self.streams if s.type == "audio"]
+
+    @property
+    def video_streams(self) -> list[Stream]:
+        return [s for s in self.streams if s.type == "video" and not s.attached_pic]
+
+    @property
+    def subtitle_streams(self) -> list[Stream]:
+        return [s for s in self.streams if s.type == "subtitle"]
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["ok"] = self.ok
+        return d
+
+
+@dataclass
+class Word:
+    text: str
+    start: float
+    end: float
+    confidence: float | None = None
+
+
+@dataclass
+class Utterance:
+    start: float
+    end: float
+    text: str
+    words: list[Word] = field(default_factory=list)
+    speaker: int | None = None
+    language: str | None = None
+    confidence: float | None = None
+    channel: int | None = None
+
+
+@dataclass
+class Transcript:
+    """What an engine returns, whatever the engine.
+
+    ``language`` is the spoken language (ISO 639-1); ``translations`` maps each target language
+    to utterances timed like the source; ``subtitles`` maps a language to ``{format: text}`` when
+    the service wrote subtitle files itself.
+    """
+
+    language: str
+    utterances: list[Utterance] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    duration: float | None = None
+    translations: dict[str, list[Utterance]] = field(default_factory=dict)
+    subtitles: dict[str, dict[str, str]] = field(default_factory=dict)
+    engine: str = ""
+    model: str | None = None
+    job_ids: list[str] = field(default_factory=list)
+    source: str | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(u.text.strip() for u in self.utterances if u.text.strip())
+
+    def all_languages(self) -> list[str]:
+        """The spoken language first, then each translation in request order."""
+        out = [self.language]
+        out += [lang for lang in self.translations if lang not in out]
+        return out
+
+    def utterances_for(self, language: str) -> list[Utterance]:
+        if language == self.language:
+            return self.utterances
+        return self.translations[language]
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        return {"schema": TRANSCRIPT_SCHEMA, **d}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Transcript:
+        def utts(items: list[dict[str, Any]]) -> list[Utterance]:
+            out = []
+            for u in items:
+                u = dict(u)
+                u["words"] = [Word(**w) for w in u.get("words", [])]
+                out.append(Utterance(**u))
+            return out
+
+        d = {k: v for k, v in data.items() if k != "schema"}
+        d["utterances"] = utts(d.get("utterances", []))
+        d["translations"] = {k: utts(v) for k, v in d.get("translations", {}).items()}
+        return cls(**d)
+
+
+@dataclass
+class SubtitleTrack:
+    """A subtitle file to deliver: where it is, its language, how it is flagged."""
+
+    path: str
+    language: str | None  # ISO 639-1 (or a BCP 47 tag such as pt-BR); None when unknown
+    forced: bool = False
+    default: bool = False
+    title: str | None = None

@@ -1,0 +1,74 @@
+"""Writing outputs safely: a temporary file beside the target, renamed into place.
+
+A run that fails or is interrupted leaves no half-written file: the temporary file is removed,
+and the target is only replaced once the new content is complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import OutputExistsError
+
+TEMP_MARK = ".subtool-part"
+
+
+def check_writable(target: str | Path, *, force: bool) -> Path:
+    """Refuse an existing output unless ``force``; make sure its folder exists."""
+    target = Path(target)
+    if target.exists() and not force:
+        raise OutputExistsError(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | Path, *, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``target`` (same suffix, so tools pick the right format);
+    on success rename it over ``target``, on any failure or interrupt delete it."""
+    target = check_writable(target, force=force)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem[:40]}.", suffix=f"{TEMP_MARK}{target.suffix}", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        if not force and target.exists():
+            raise OutputExistsError(target)
+        os.replace(tmp_path, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_path.unlink()
+        raise
+
+
+def write_text(target: str | Path, text: str, *, force: bool = False, encoding: str = "utf-8") -> Path:
+    """Write ``text`` atomically (UTF-8, ``\\n`` line ends)."""
+    with atomic_path(target, force=force) as tmp:
+        with open(tmp, "w", encoding=encoding, newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+    return Path(target)
+
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+def safe_filename(name: str, *, max_bytes: int = 150, fallback: str = "video") -> str:
+    """A file name stem that is valid on Linux, macOS and Windows (from a video's title)."""
+    name = unicodedata.normalize("NFC", name)
+    name = _UNSAFE.sub("_", name)
+    name = re.sub(r"\s+", " ", name).strip(" ._")
+    if name.upper().split(".")[0] in _RESERVED:
+        name = f"_{name}"
+    encoded = name.encode("utf-8")
+    if len(encoded) > max_bytes:
+        name = encoded[:max_bytes].decode("utf-8", "ignore").rstrip(" ._")
+    return name or fallback

@@ -1,0 +1,203 @@
+"""Presets: subtitle profiles, mux presets and burn styles, as TOML files.
+
+Shipped presets live in the repository's ``presets/`` folder (installed as ``subtool/_presets``);
+a user's config folder (``platformdirs`` config dir ``presets/``, or ``SUBTOOL_PRESETS_DIR``)
+overrides them by name, as ffmpeg-normalize's user presets do. Each file names its ``kind``;
+unknown keys and wrong types are refused naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from .errors import PresetError
+
+Kind = Literal["profile", "mux", "burn"]
+
+
+@dataclass
+class Profile:
+    """A subtitle profile: the reading rules cues must meet."""
+
+    name: str
+    description: str = ""
+    max_chars_per_line: int = 42
+    max_lines: int = 2
+    max_cps: float = 17.0
+    min_duration: float = 5 / 6
+    max_duration: float = 7.0
+    min_gap: float = 0.08
+    fps: float = 25.0
+    cjk_max_chars_per_line: int = 16
+    cjk_max_cps: float = 9.0
+    service_style: str = "default"  # sent as subtitles_config.style
+    source: str = ""
+
+    def service_config(self) -> dict[str, object]:
+        """The same limits, as the Gladia subtitles_config fields (within the API's ranges)."""
+        return {
+            "minimum_duration": round(max(0.0, self.min_duration), 3),
+            "maximum_duration": round(min(30.0, max(1.0, self.max_duration)), 3),
+            "maximum_characters_per_row": self.max_chars_per_line,
+            "maximum_rows_per_caption": min(5, max(1, self.max_lines)),
+            "style": self.service_style,
+        }
+
+
+@dataclass
+class MuxPreset:
+    """How soft tracks are muxed."""
+
+    name: str
+    description: str = ""
+    container: str = "mkv"  # mkv | mp4 | mov | webm
+    default: str = "first"  # "first", "none", or a language code
+    forced: list[str] = field(default_factory=list)
+    replace: bool = False
+    profile: str = "netflix"
+    formats: list[str] = field(default_factory=lambda: ["srt"])
+
+
+@dataclass
+class BurnStyle:
+    """How one track is burned into the picture (libass style + encoder settings)."""
+
+    name: str
+    description: str = ""
+    font: str = "Noto Sans"
+    font_size: float = 0.05  # of the picture height
+    bold: bool = False
+    primary_colour: str = "&H00FFFFFF"  # ASS &HAABBGGRR
+    outline_colour: str = "&H00000000"
+    back_colour: str = "&H80000000"
+    outline: float = 2.0
+    shadow: float = 0.0
+    border_style: int = 1  # 1 outline + shadow, 3 opaque box
+    alignment: int = 2  # numpad layout: 2 bottom centre, 8 top centre
+    margin_v: float = 0.06  # of the picture height
+    margin_h: float = 0.05  # of the picture width
+    video_codec: str = "libx264"
+    crf: int = 20
+    speed: str = "medium"  # x264 -preset
+    container: str = "mp4"
+    profile: str = "netflix"
+
+
+KIND_CLASSES: dict[str, type[Any]] = {"profile": Profile, "mux": MuxPreset, "burn": BurnStyle}
+
+
+@dataclass
+class PresetFile:
+    name: str
+    kind: str
+    path: Path
+    origin: str  # "builtin" | "user"
+    overrides: Path | None = None  # the shipped file a user preset hides
+
+
+def builtin_dir() -> Path:
+    packaged = Path(__file__).parent / "_presets"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "presets"
+
+
+def user_dir() -> Path:
+    env = os.environ.get("SUBTOOL_PRESETS_DIR")
+    if env:
+        return Path(env)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("subtool")) / "presets"
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise PresetError(f"is not valid TOML ({exc})", path=path, hint="Fix the file or remove it") from None
+    except OSError as exc:
+        raise PresetError(f"cannot be read ({exc.strerror})", path=path) from None
+
+
+def discover() -> list[PresetFile]:
+    """Every preset, user ones hiding shipped ones of the same kind and name."""
+    found: dict[tuple[str, str], PresetFile] = {}
+    for origin, folder in (("builtin", builtin_dir()), ("user", user_dir())):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.toml")):
+            kind = str(_read(path).get("kind", ""))
+            if kind not in KIND_CLASSES:
+                raise PresetError(f"key 'kind' must be one of {', '.join(KIND_CLASSES)}", path=path)
+            key = (kind, path.stem)
+            previous = found.get(key)
+            found[key] = PresetFile(path.stem, kind, path, origin, previous.path if previous else None)
+    return sorted(found.values(), key=lambda p: (p.kind, p.name))
+
+
+def _check_type(value: Any, annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return any(_check_type(value, a) for a in typing.get_args(annotation))
+    if origin is list:
+        (inner,) = typing.get_args(annotation)
+        return isinstance(value, list) and all(_check_type(v, inner) for v in value)
+    if annotation is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if annotation is type(None):
+        return value is None
+    return isinstance(value, annotation)
+
+
+def build(kind: str, name: str, data: dict[str, Any], path: Path | None = None) -> Any:
+    """Validate ``data`` against the kind's fields and build its dataclass."""
+    cls = KIND_CLASSES[kind]
+    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls)}
+    values: dict[str, Any] = {"name": name}
+    for key, value in data.items():
+        if key == "kind":
+            continue
+        attr = key.replace("-", "_")
+        if attr not in fields or attr == "name":
+            raise PresetError(f"unknown key '{key}' in a {kind} preset", path=path, hint=f"Known keys: {', '.join(sorted(fields - {'name'}))}")
+        if not _check_type(value, hints[attr]):
+            raise PresetError(f"key '{key}' has the wrong type ({type(value).__name__})", path=path)
+        values[attr] = float(value) if hints[attr] is float else value
+    return cls(**values)
+
+
+def load(kind: Kind, name: str) -> Any:
+    """The preset of ``kind`` called ``name`` (user folder first); a path to a .toml also works."""
+    if name.endswith(".toml") and Path(name).is_file():
+        path = Path(name)
+        data = _read(path)
+        if data.get("kind", kind) != kind:
+            raise PresetError(f"is a {data.get('kind')} preset, not a {kind} preset", path=path)
+        return build(kind, path.stem, data, path)
+    for preset in discover():
+        if preset.kind == kind and preset.name == name:
+            return build(kind, name, _read(preset.path), preset.path)
+    names = ", ".join(p.name for p in discover() if p.kind == kind) or "none"
+    raise PresetError(f"no {kind} preset called '{name}'", hint=f"Available: {names}")
+
+
+def load_profile(name: str) -> Profile:
+    return typing.cast(Profile, load("profile", name))
+
+
+def load_mux(name: str) -> MuxPreset:
+    return typing.cast(MuxPreset, load("mux", name))
+
+
+def load_burn(name: str) -> BurnStyle:
+    return typing.cast(BurnStyle, load("burn", name))

@@ -1,0 +1,118 @@
+"""Language codes on langcodes: ISO 639-1 for names and the service, ISO 639-2 for containers.
+
+No hand-written tables: langcodes (with language-data) knows the codes, the bibliographic and
+terminologic three-letter forms, and every language's own name.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+from .errors import LanguageError
+
+# Words that follow the language in sidecar names (talk.fr.forced.srt, talk.en.sdh.srt).
+SIDECAR_FLAGS = {"forced", "sdh", "cc", "hi", "default", "full", "signs"}
+
+
+@functools.lru_cache(maxsize=512)
+def _language(code: str):  # type: ignore[no-untyped-def]
+    import langcodes
+
+    try:
+        lang = langcodes.Language.get(code.strip().replace("_", "-"))
+    except (ValueError, langcodes.LanguageTagError):
+        return None
+    if not lang.language or not lang.is_valid() or lang.language == "und":
+        return None
+    return lang
+
+
+def is_known(code: str) -> bool:
+    lang = _language(code)
+    return lang is not None and _has_name(lang)
+
+
+def _has_name(lang) -> bool:  # type: ignore[no-untyped-def]
+    name = lang.display_name()
+    return not name.lower().startswith("unknown language")
+
+
+def normalize(code: str, *, what: str = "language") -> str:
+    """A user's code (``fr``, ``fra``, ``fre``, ``pt-BR``, ``pt_br``) -> the canonical tag with an
+    ISO 639-1 base where one exists (``fr``, ``pt-BR``). Unknown codes raise ``LanguageError``."""
+    lang = _language(code)
+    if lang is None or not _has_name(lang):
+        raise LanguageError(f"unknown {what} code '{code}'", hint="Use an ISO 639-1 code such as en, fr, es, pt-BR")
+    return str(lang.simplify_script())
+
+
+def base(code: str) -> str:
+    """The ISO 639-1 (or shortest) language subtag: ``pt-BR`` -> ``pt``."""
+    lang = _language(code)
+    if lang is None:
+        raise LanguageError(f"unknown language code '{code}'")
+    return str(lang.language)
+
+
+def alpha3(code: str, *, variant: str = "T") -> str:
+    """ISO 639-2 three-letter code: terminologic (``fra``, ``deu``) or bibliographic (``fre``, ``ger``)."""
+    lang = _language(code)
+    if lang is None:
+        raise LanguageError(f"unknown language code '{code}'")
+    return str(lang.to_alpha3(variant=variant))
+
+
+def container_code(code: str, container: str) -> str:
+    """The three-letter tag a container should carry.
+
+    MP4 and WebM take the terminologic form (what yt-dlp writes; ISO BMFF uses /T); Matroska's
+    legacy Language element is specified with the bibliographic form. MOV is handled by the muxer,
+    which must check its QuickTime table.
+    """
+    variant = "B" if container.lower() in {"mkv", "matroska"} else "T"
+    return alpha3(code, variant=variant)
+
+
+def native_name(code: str) -> str:
+    """The language's own name, capitalised for a track title: ``Français``, ``English``."""
+    lang = _language(code)
+    if lang is None:
+        return code
+    name = str(lang.autonym())
+    return name[:1].upper() + name[1:]
+
+
+def english_name(code: str) -> str:
+    lang = _language(code)
+    return str(lang.display_name()) if lang is not None else code
+
+
+def from_sidecar(path: str | Path) -> tuple[str | None, bool]:
+    """The language (and forced flag) a sidecar's name carries: ``talk.pt-BR.srt`` -> ("pt-BR",
+    False); ``talk.fr.forced.srt`` -> ("fr", True); ``talk.srt`` -> (None, False)."""
+    parts = Path(path).name.split(".")[1:-1]  # between the stem and the extension
+    forced = False
+    for part in reversed(parts):
+        low = part.lower()
+        if low in SIDECAR_FLAGS:
+            forced = forced or low == "forced"
+            continue
+        if re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*", part) and is_known(part):
+            return normalize(part), forced
+        break
+    return None, forced
+
+
+def is_cjk(code: str) -> bool:
+    """Scripts read per character rather than per word (reading speed counts differ)."""
+    return base(code) in {"zh", "ja", "ko"} if _language(code) else False
+
+
+def is_rtl(code: str) -> bool:
+    lang = _language(code)
+    if lang is None:
+        return False
+    script = lang.maximize().script
+    return script in {"Arab", "Hebr", "Thaa", "Syrc", "Nkoo", "Adlm"}

@@ -1,0 +1,116 @@
+"""``python -m subtool.testing.gladia``: run the emulator until SIGTERM or Ctrl-C.
+
+The first line on stdout is the base URL (flushed), so a parent process can read it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from .server import ENDPOINTS, Config, EmulatorServer, State, apply_fault
+
+DEFAULT_SAMPLES = Path(__file__).resolve().parents[3] / "samples"
+
+
+def _parse_fail(value: str) -> tuple[str, int, int]:
+    parts = value.split(":")
+    if len(parts) not in (2, 3) or parts[0] not in ENDPOINTS:
+        raise argparse.ArgumentTypeError(f"expected ENDPOINT:STATUS[:COUNT] with ENDPOINT in {', '.join(ENDPOINTS)}, got {value!r}")
+    try:
+        return parts[0], int(parts[1]), int(parts[2]) if len(parts) == 3 else 1
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"STATUS and COUNT must be integers in {value!r}") from exc
+
+
+def _parse_drop(value: str) -> tuple[str, int]:
+    name, _, count = value.partition(":")
+    if name not in ENDPOINTS:
+        raise argparse.ArgumentTypeError(f"expected ENDPOINT[:COUNT] with ENDPOINT in {', '.join(ENDPOINTS)}, got {value!r}")
+    try:
+        return name, int(count or 1)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"COUNT must be an integer in {value!r}") from exc
+
+
+def _parse_job_error(value: str) -> tuple[int, int]:
+    code, _, count = value.partition(":")
+    try:
+        return int(code), int(count or 1)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected CODE[:COUNT], got {value!r}") from exc
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m subtool.testing.gladia", description="An offline emulator of Gladia's pre-recorded API v2.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    p.add_argument("--key", action="append", default=[], help="accepted x-gladia-key (repeatable); default: any non-empty key")
+    p.add_argument("--latency", type=float, default=0.0, help="seconds from create to done per job")
+    p.add_argument("--max-concurrent", type=int, default=None, help="creates beyond this many queued+processing jobs get 429")
+    p.add_argument("--max-upload-mb", type=float, default=1000.0)
+    p.add_argument("--max-duration-min", type=float, default=135.0)
+    p.add_argument("--transcriber", choices=("placeholder", "local"), default="placeholder")
+    p.add_argument("--samples", type=Path, default=DEFAULT_SAMPLES, help="folder of <name>.<media> + <name>.txt samples")
+    p.add_argument("--fail", type=_parse_fail, action="append", default=[], metavar="ENDPOINT:STATUS[:COUNT]")
+    p.add_argument("--drop", type=_parse_drop, action="append", default=[], metavar="ENDPOINT[:COUNT]")
+    p.add_argument("--job-error", type=_parse_job_error, action="append", default=[], metavar="CODE[:COUNT]")
+    p.add_argument("--upload-bandwidth", type=float, default=None, metavar="BYTES_PER_S")
+    p.add_argument("-v", "--verbose", action="store_true", help="log each request on stderr")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.transcriber == "local" and importlib.util.find_spec("subtool.engines.local") is None:
+        print("gladia emulator: --transcriber local needs subtool.engines.local (the offline engine), which is not installed", file=sys.stderr)
+        return 2
+    config = Config(
+        keys=frozenset(args.key),
+        latency=args.latency,
+        max_concurrent=args.max_concurrent,
+        max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
+        max_duration=args.max_duration_min * 60.0,
+        transcriber=args.transcriber,
+        samples=args.samples,
+        upload_bandwidth=args.upload_bandwidth,
+    )
+    state = State(config)
+    for endpoint, status, count in args.fail:
+        state.faults.add_http(endpoint, status, count)
+    for endpoint, count in args.drop:
+        state.faults.add_http(endpoint, None, count)
+    for code, count in args.job_error:
+        apply_fault(state, {"job_error": {"code": code, "count": count}})
+    try:
+        server = EmulatorServer(args.host, args.port, state, verbose=args.verbose)
+    except OSError as exc:
+        state.cleanup()
+        print(f"gladia emulator: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="http", daemon=True)
+    thread.start()
+    print(state.base_url, flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.shutdown()
+        server.server_close()
+        state.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,271 @@
+"""Deterministic transcripts and the ``result`` object of a done job.
+
+Words are plain dicts shaped as the API sends them (``{"word", "start", "end", "confidence"}``,
+a leading space on every word but an utterance's first). Subtitles are written from the words
+under ``subtitles_config``; the SRT uses a dot before the milliseconds, as the real service does.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .audio import FRAME
+
+PLACEHOLDER = (
+    "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore "
+    "magna aliqua ut enim ad minim veniam quis nostrud exercitation ullamco laboris nisi aliquip ex ea commodo consequat"
+).split()
+WORDS_PER_SECOND = 2.5
+PLACEHOLDER_UTTERANCE = 8
+SENTENCE_END = re.compile(r"[.!?…]$")
+
+Word = dict[str, Any]
+Utterance = dict[str, Any]
+
+
+def _r(x: float) -> float:
+    return round(x, 3)
+
+
+def _confidence(i: int) -> float:
+    return round(0.86 + (i * 37 % 13) / 100, 2)
+
+
+def placeholder_words(duration: float) -> list[str]:
+    """Lorem words at about 2.5 per second, each utterance-sized group closed by a full stop."""
+    n = max(1, round(duration * WORDS_PER_SECOND))
+    words = [PLACEHOLDER[i % len(PLACEHOLDER)] for i in range(n)]
+    for i in range(PLACEHOLDER_UTTERANCE - 1, n, PLACEHOLDER_UTTERANCE):
+        words[i] += "."
+    words[-1] = words[-1].rstrip(".") + "."
+    words[0] = words[0].capitalize()
+    return words
+
+
+def time_words(tokens: list[str], regions: list[tuple[float, float]], duration: float) -> list[tuple[str, float, float]]:
+    """Spread ``tokens`` over the voiced ``regions`` in proportion to their length, so that words
+    fall where there is speech and skip the pauses (the whole file when nothing is voiced)."""
+    if not regions:
+        regions = [(0.0, max(duration, FRAME))]
+    total = sum(b - a for a, b in regions)
+    weights = [len(t) + 1 for t in tokens]
+    scale = total / sum(weights)
+
+    def at(offset: float) -> float:
+        for a, b in regions:
+            if offset <= b - a:
+                return a + offset
+            offset -= b - a
+        return regions[-1][1]
+
+    out: list[tuple[str, float, float]] = []
+    pos = 0.0
+    for token, w in zip(tokens, weights, strict=True):
+        span = w * scale
+        start = at(pos + span * 0.05)
+        end = max(at(pos + span * 0.92), start + 0.02)
+        out.append((token, _r(start), _r(min(end, duration))))
+        pos += span
+    return out
+
+
+def utterances_from_words(timed: list[tuple[str, float, float]], language: str, *, max_words: int = 0) -> list[Utterance]:
+    """Group words into utterances at sentence ends (and after ``max_words`` when given)."""
+    groups: list[list[tuple[str, float, float]]] = [[]]
+    for token in timed:
+        groups[-1].append(token)
+        if SENTENCE_END.search(token[0]) or (max_words and len(groups[-1]) >= max_words):
+            groups.append([])
+    out: list[Utterance] = []
+    k = 0
+    for group in groups:
+        if not group:
+            continue
+        words: list[Word] = []
+        for j, (text, start, end) in enumerate(group):
+            words.append({"word": text if j == 0 else " " + text, "start": start, "end": end, "confidence": _confidence(k)})
+            k += 1
+        out.append(make_utterance(words, language))
+    return out
+
+
+def make_utterance(words: list[Word], language: str, *, channel: int = 0, speaker: int | None = None) -> Utterance:
+    conf = round(sum(w["confidence"] for w in words) / len(words), 2) if words else 1.0
+    u: Utterance = {
+        "start": words[0]["start"] if words else 0.0,
+        "end": words[-1]["end"] if words else 0.0,
+        "confidence": conf,
+        "channel": channel,
+        "language": language,
+        "text": "".join(w["word"] for w in words).strip(),
+        "words": words,
+    }
+    if speaker is not None:
+        u["speaker"] = speaker
+    return u
+
+
+def assign_speakers(utterances: list[Utterance], count: int) -> None:
+    """Speakers in turn, numbered from 0 in order of appearance."""
+    for i, u in enumerate(utterances):
+        u["speaker"] = i % max(count, 1)
+
+
+def pseudo_word(word: str, language: str) -> str:
+    """``" tool."`` -> ``" tool·fr."``: readable, deterministic, visibly tagged; the punctuation
+    stays last so sentence ends are still sentence ends."""
+    lead = " " if word.startswith(" ") else ""
+    core = word.strip()
+    m = re.match(r"^(.*?)([.,;:!?…]*)$", core)
+    stem, punct = (m.group(1), m.group(2)) if m else (core, "")
+    return f"{lead}{stem}·{language}{punct}"
+
+
+def translate(utterances: list[Utterance], language: str) -> list[Utterance]:
+    out: list[Utterance] = []
+    for u in utterances:
+        words = [{**w, "word": pseudo_word(w["word"], language)} for w in u["words"]]
+        t = make_utterance(words, language, channel=u["channel"], speaker=u.get("speaker"))
+        out.append(t)
+    return out
+
+
+# -- subtitles ---------------------------------------------------------------------------------
+
+DEFAULT_CHARS_PER_ROW = 42
+DEFAULT_ROWS = 2
+DEFAULT_MAX_DURATION = 7.0
+DEFAULT_MIN_DURATION = 1.0
+
+
+def cues(utterances: list[Utterance], config: dict[str, Any]) -> list[tuple[float, float, list[str]]]:
+    """(start, end, rows) per caption, never across utterances, within the config's limits."""
+    per_row = int(config.get("maximum_characters_per_row") or DEFAULT_CHARS_PER_ROW)
+    rows = int(config.get("maximum_rows_per_caption") or DEFAULT_ROWS)
+    max_dur = float(config.get("maximum_duration") or DEFAULT_MAX_DURATION)
+    min_dur = float(config["minimum_duration"]) if config.get("minimum_duration") is not None else DEFAULT_MIN_DURATION
+    out: list[tuple[float, float, list[str]]] = []
+    for u in utterances:
+        current: list[str] = []  # rows of the caption being built
+        start = end = 0.0
+        for w in u["words"]:
+            token = w["word"].strip()
+            if not current:
+                current, start, end = [token], w["start"], w["end"]
+                continue
+            if len(current[-1]) + 1 + len(token) <= per_row and w["end"] - start <= max_dur:
+                current[-1] += " " + token
+            elif len(current) < rows and w["end"] - start <= max_dur:
+                current.append(token)
+            else:
+                out.append((start, end, current))
+                current, start = [token], w["start"]
+            end = w["end"]
+        if current:
+            out.append((start, end, current))
+    # Stretch short captions up to the minimum duration without running into the next one.
+    fixed: list[tuple[float, float, list[str]]] = []
+    for i, (a, b, text) in enumerate(out):
+        limit = out[i + 1][0] if i + 1 < len(out) else b + min_dur
+        fixed.append((a, max(b, min(a + min_dur, limit)), text))
+    return fixed
+
+
+def _stamp(t: float, sep: str) -> str:
+    ms = round(t * 1000)
+    h, rem = divmod(ms, 3_600_000)
+    m, rem = divmod(rem, 60_000)
+    s, ms = divmod(rem, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+def subtitle_file(utterances: list[Utterance], fmt: str, config: dict[str, Any]) -> str:
+    blocks = [f"{i}\n{_stamp(a, '.')} --> {_stamp(b, '.')}\n" + "\n".join(rows) for i, (a, b, rows) in enumerate(cues(utterances, config), 1)]
+    body = "\n\n".join(blocks) + "\n" if blocks else ""
+    # The real service writes SRT with a dot before the milliseconds too (a quirk clients fix).
+    return "WEBVTT\n\n" + body if fmt == "vtt" else body
+
+
+def subtitles(utterances: list[Utterance], config: dict[str, Any]) -> list[dict[str, str]]:
+    return [{"format": fmt, "subtitles": subtitle_file(utterances, fmt, config)} for fmt in config.get("formats") or ["srt"]]
+
+
+# -- the result object -------------------------------------------------------------------------
+
+
+def addon(results: Any, exec_time: float = 0.01) -> dict[str, Any]:
+    return {"success": True, "is_empty": not results, "exec_time": exec_time, "error": None, "results": results}
+
+
+def sentences_of(utterances: list[Utterance]) -> list[str]:
+    return [u["text"] for u in utterances]
+
+
+def build_result(
+    utterances: list[Utterance],
+    language: str,
+    params: dict[str, Any],
+    *,
+    audio_duration: float,
+    transcription_time: float,
+) -> dict[str, Any]:
+    """``result`` of a done job for the echoed ``params`` (request_params with defaults)."""
+    if params.get("diarization"):
+        cfg = params.get("diarization_config") or {}
+        count = cfg.get("number_of_speakers") or cfg.get("min_speakers") or 1
+        if cfg.get("max_speakers"):
+            count = min(count, cfg["max_speakers"])
+        assign_speakers(utterances, int(count))
+    transcription: dict[str, Any] = {
+        "full_transcript": " ".join(u["text"] for u in utterances),
+        "languages": [language],
+        "utterances": utterances,
+    }
+    sub_cfg = params.get("subtitles_config") if params.get("subtitles") else None
+    if sub_cfg is not None:
+        transcription["subtitles"] = subtitles(utterances, sub_cfg)
+    if params.get("sentences"):
+        transcription["sentences"] = [addon(sentences_of(utterances))]
+    result: dict[str, Any] = {
+        "metadata": {
+            "audio_duration": round(audio_duration, 6),
+            "number_of_distinct_channels": 1,
+            "billing_time": round(audio_duration, 6),
+            "transcription_time": round(transcription_time, 3),
+        },
+        "transcription": transcription,
+    }
+    if params.get("translation"):
+        results = []
+        for target in params["translation_config"]["target_languages"]:
+            t_utts = translate(utterances, target)
+            item: dict[str, Any] = {
+                "languages": [target],
+                "full_transcript": " ".join(u["text"] for u in t_utts),
+                "utterances": t_utts,
+                "error": None,
+            }
+            if sub_cfg is not None:
+                item["subtitles"] = subtitles(t_utts, sub_cfg)
+            if params.get("sentences"):
+                item["sentences"] = [addon(sentences_of(t_utts))]
+            results.append(item)
+        result["translation"] = addon(results)
+    text = transcription["full_transcript"]
+    if params.get("summarization"):
+        first = text.split(". ")[0].rstrip(".")
+        result["summarization"] = addon(f"Summary ({(params.get('summarization_config') or {}).get('type', 'general')}): {first}.")
+    if params.get("sentences"):
+        result["sentences"] = addon(sentences_of(utterances))
+    if params.get("named_entity_recognition"):
+        result["named_entity_recognition"] = addon([])
+    if params.get("sentiment_analysis"):
+        result["sentiment_analysis"] = addon(
+            [{"text": u["text"], "sentiment": "neutral", "emotion": "neutral", "start": u["start"], "end": u["end"],
+              "channel": u["channel"], "speaker": u.get("speaker", 0)} for u in utterances]
+        )
+    if params.get("audio_to_llm"):
+        prompts = (params.get("audio_to_llm_config") or {}).get("prompts") or []
+        result["audio_to_llm"] = addon([addon({"prompt": p, "response": f"(emulated answer to: {p})"}) for p in prompts])
+    return result

@@ -1,0 +1,187 @@
+"""What is sent to a transcription engine: one mono, 16 kHz, low-bitrate Opus stream.
+
+Speech recognisers resample to 16 kHz mono anyway (Gladia converts everything to 16 kHz PCM), so
+sending the video or a stereo 48 kHz track only costs upload time. Opus at 24 kb/s in Ogg keeps
+speech intelligible at about 180 kB per minute, a hundredth of a typical 720p video.
+
+The pass-through rule (``needs_extraction``): a file is sent as it is when it is audio only
+(cover art aside), has exactly one audio stream, is in a container the service takes (mp3, ogg,
+opus, m4a, aac, flac, wav), averages at most ``PASS_THROUGH_MAX_BITRATE`` (64 kb/s: re-encoding
+would save little and cost a generation of loss), and no cut (start/duration) is asked for.
+
+Long inputs are cut at silences: ``find_silences`` runs ffmpeg's silencedetect, and the pure
+``plan_chunks`` picks cut points near every ``target`` seconds, so each chunk stays under the
+service's limit.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from pathlib import Path
+
+from ..errors import MediaError, UsageError
+from ..models import MediaInfo, Stream
+from .ffmpeg import ProgressCallback, file_arg, run_ffmpeg
+
+SAMPLE_RATE = 16000
+OPUS_BITRATE = "24k"
+PASS_THROUGH_MAX_BITRATE = 64_000
+PASS_THROUGH_SUFFIXES = {".mp3", ".ogg", ".opus", ".m4a", ".aac", ".flac", ".wav"}
+
+CHUNK_TARGET_S = 3600.0
+CHUNK_LIMIT_S = 135 * 60.0
+
+
+def pick_audio_stream(info: MediaInfo, stream: int | None = None) -> tuple[int, Stream]:
+    """The audio stream to send, as (its position among audio streams, the stream).
+
+    ``stream`` counts audio streams from 0 as ffmpeg's ``0:a:N`` does; without it the stream
+    flagged default wins, else the first one.
+    """
+    audio = info.audio_streams
+    if not audio:
+        raise MediaError("has no audio stream, so there is nothing to transcribe", path=info.path, code="no_audio")
+    if stream is not None:
+        if not 0 <= stream < len(audio):
+            described = ", ".join(f"{i}: {s.codec or '?'}{f' [{s.language}]' if s.language else ''}" for i, s in enumerate(audio))
+            raise UsageError(
+                f"--audio-stream {stream} does not exist (the file has {len(audio)} audio stream(s): {described})",
+                path=info.path,
+                hint="Pick one of the listed numbers (counted from 0)",
+            )
+        return stream, audio[stream]
+    for i, s in enumerate(audio):
+        if s.default:
+            return i, s
+    return 0, audio[0]
+
+
+def needs_extraction(info: MediaInfo, *, stream: int | None = None, start: float | None = None, duration: float | None = None) -> bool:
+    """False when ``info``'s file can be sent as it is (see the module docstring for the rule)."""
+    if start or duration or info.video_streams or len(info.audio_streams) != 1:
+        return True
+    if stream not in (None, 0):
+        return True
+    if Path(info.path).suffix.lower() not in PASS_THROUGH_SUFFIXES:
+        return True
+    bit_rate = info.bit_rate
+    if bit_rate is None and info.duration:
+        bit_rate = int(info.size * 8 / info.duration)
+    return bit_rate is None or bit_rate > PASS_THROUGH_MAX_BITRATE
+
+
+def extract_audio(
+    src: str | Path,
+    dest: str | Path,
+    *,
+    stream: int | None = None,
+    start: float | None = None,
+    duration: float | None = None,
+    codec: str = "opus",
+    info: MediaInfo | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> Path:
+    """Write the audio to send to ``dest`` (an .ogg), or return ``src`` itself when it already is
+    a small supported audio file. ``start``/``duration`` cut a piece (seconds)."""
+    from .probe import probe
+
+    if info is None:
+        info = probe(src, deep=False)
+    index, _ = pick_audio_stream(info, stream)
+    if not needs_extraction(info, stream=stream, start=start, duration=duration):
+        return Path(src)
+    if codec != "opus":
+        raise UsageError(f"unsupported audio codec '{codec}' for the upload", hint="Use opus")
+    dest = Path(dest)
+    args: list[str] = []
+    if start:
+        args += ["-ss", f"{start:.3f}"]
+    args += ["-i", file_arg(src)]
+    if duration:
+        args += ["-t", f"{duration:.3f}"]
+    args += [
+        "-map", f"0:a:{index}", "-vn", "-sn", "-dn", "-map_metadata", "-1",
+        "-ac", "1", "-ar", str(SAMPLE_RATE),
+        "-c:a", "libopus", "-b:a", OPUS_BITRATE, "-application", "voip",
+        "-f", "ogg", "-y", file_arg(dest),
+    ]
+    total = duration if duration else (info.duration - (start or 0.0) if info.duration else None)
+    run_ffmpeg(args, duration=total, on_progress=on_progress, what=f"extracting the audio of {src}")
+    return dest
+
+
+def find_silences(
+    src: str | Path,
+    *,
+    stream: int | None = None,
+    noise_db: float = -35.0,
+    min_silence: float = 0.4,
+    duration: float | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> list[tuple[float, float]]:
+    """Silent stretches of ``src`` as (start, end) seconds, from ffmpeg's silencedetect.
+
+    The filter's findings are printed by ``ametadata`` to a file rather than parsed from the
+    log, so ffmpeg can run at ``-loglevel error`` like every other call.
+    """
+    with tempfile.TemporaryDirectory(prefix="subtool-silence-") as tmp:
+        report = Path(tmp) / "silences.txt"
+        # ametadata's file= option is itself filter syntax: the path must be escaped for it.
+        escaped = str(report).replace("\\", "\\\\").replace(":", "\\:").replace("'", "\\'")
+        graph = f"aresample={SAMPLE_RATE},silencedetect=n={noise_db}dB:d={min_silence},ametadata=mode=print:file='{escaped}'"
+        index = 0 if stream is None else stream
+        run_ffmpeg(
+            ["-i", file_arg(src), "-map", f"0:a:{index}", "-vn", "-af", graph, "-f", "null", "-"],
+            duration=duration, on_progress=on_progress, what=f"looking for silences in {src}",
+        )
+        text = report.read_text(encoding="utf-8", errors="replace") if report.exists() else ""
+    silences: list[tuple[float, float]] = []
+    opened: float | None = None
+    for line in text.splitlines():
+        key, _, value = line.strip().partition("=")
+        if key == "lavfi.silence_start":
+            opened = max(0.0, float(value))
+        elif key == "lavfi.silence_end" and opened is not None:
+            silences.append((opened, float(value)))
+            opened = None
+    if opened is not None and duration:
+        silences.append((opened, duration))
+    return silences
+
+
+def plan_chunks(
+    duration: float,
+    silences: list[tuple[float, float]],
+    target: float = CHUNK_TARGET_S,
+    limit: float = CHUNK_LIMIT_S,
+) -> list[tuple[float, float]]:
+    """Cut ``duration`` seconds into (start, end) pieces of about ``target`` seconds, each at
+    most ``limit``, cutting in the middle of the silence nearest each ideal cut.
+
+    Nothing is cut when the whole fits in ``limit``. A cut moves at most a quarter of
+    ``target`` from its ideal place (and never so far that a piece would pass ``limit``); with no
+    silence in reach it is made at the ideal place, mid-word if need be.
+    """
+    if duration <= 0:
+        return []
+    if duration <= limit:
+        return [(0.0, duration)]
+    count = max(2, math.ceil(duration / target))
+    while duration / count > limit:
+        count += 1
+    step = duration / count
+    reach = min(target / 4, (limit - step) / 2)
+    mids = sorted((a + b) / 2 for a, b in silences if b > a)
+    cuts: list[float] = []
+    previous = 0.0
+    for k in range(1, count):
+        ideal = k * step
+        lo = max(ideal - reach, previous + 1.0)
+        hi = min(ideal + reach, previous + limit)
+        near = [m for m in mids if lo <= m <= hi]
+        cut = min(near, key=lambda m: abs(m - ideal)) if near else min(max(ideal, lo), hi)
+        cuts.append(cut)
+        previous = cut
+    bounds = [0.0, *cuts, duration]
+    return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.harness import median, record, run_cmd  # noqa: E402
+from benchmarks.harness import median, record, run_cmd
 
 exe = Path(sys.executable)
 script = exe.parent / "subtool"

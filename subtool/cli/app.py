@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import sys
-import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -38,6 +36,8 @@ def warn(line: str) -> None:
 
 
 def emit_json(document: Any) -> None:
+    import json
+
     click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str))
 
 
@@ -68,6 +68,8 @@ class SubtoolGroup(click.Group):
             sys.exit(EXIT_INTERRUPTED)
         except SubtoolError as exc:
             if STATE.verbose:
+                import traceback
+
                 traceback.print_exc()
             err(f"subtool: {exc.line()}")
             sys.exit(exc.exit_code)
@@ -75,6 +77,8 @@ class SubtoolGroup(click.Group):
             sys.exit(EXIT_FAILED)
         except Exception as exc:  # noqa: BLE001 - the last guard: one line, details with -v
             if STATE.verbose:
+                import traceback
+
                 traceback.print_exc()
             err(f"subtool: internal error: {type(exc).__name__}: {exc} (run with -v for details, and report it)")
             sys.exit(EXIT_FAILED)

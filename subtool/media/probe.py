@@ -183,5 +183,5 @@ def require(info: MediaInfo) -> MediaInfo:
 def hms(seconds: float | None) -> str:
     if seconds is None:
         return "?"
-    total = int(round(seconds))
+    total = round(seconds)
     return f"{total // 3600}:{total % 3600 // 60:02d}:{total % 60:02d}"

@@ -37,6 +37,9 @@ class Profile:
     fps: float = 25.0
     cjk_max_chars_per_line: int = 16
     cjk_max_cps: float = 9.0
+    gap_frames: float = 0.0  # when set, the minimum gap is gap_frames / fps (overrides min_gap)
+    close_gap: float = 0.0  # gaps shorter than this are closed (down to the minimum gap)
+    min_seconds_per_word: float = 0.0  # BBC-style minimum timing per word (0: not used)
     service_style: str = "default"  # sent as subtitles_config.style
     source: str = ""
 

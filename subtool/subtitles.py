@@ -1,0 +1,772 @@
+"""Subtitle tracks: build cues under a profile, write SRT/VTT/ASS, read third-party files, check.
+
+Cues are built from word timings in one linear pass: words are gathered until the next one would
+break the profile (characters per line x lines, maximum duration), then the cue is cut at the best
+phrase boundary seen so far (sentence end, clause punctuation, utterance edge, pause). Lines are
+then broken with a small dynamic programme (balanced lines, no break after a short function
+word), and timing is stretched for reading speed and minimum duration without overlapping the
+next cue. Parsing and writing are pysubs2's; this module only cleans what pysubs2 would misread.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pysubs2
+
+from . import languages
+from .errors import LanguageError, OutputExistsError, SubtitleReadError
+from .models import SubtitleTrack, Transcript, Utterance
+from .outputs import atomic_path
+from .presets import Profile
+
+FORMATS = ("srt", "vtt", "ass")
+
+# Ideographs, kana and Hangul are counted (and may be broken) per character.
+_CJK_CHAR = re.compile(r"[\u1100-\u11ff\u2e80-\u2fdf\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+# Punctuation that must stay with the character before it (never start a line).
+_CLOSERS = set("。、，．！？：；」』）】〉》〕…‥ー々ゝゞ!),.:;?%]}”’")
+_SENTENCE_END = re.compile(r"[.!?…。！？]['\"”’)\]」』）]*$")
+_CLAUSE_END = re.compile(r"[,;:—–、，；：]['\"”’)\]」』）]*$")
+_WEAK_END = re.compile(r"^[^\W\d_]{1,3}$")  # short lowercase word: article, preposition, conjunction...
+_HARD_PAUSE = 1.5  # BBC §5.2: do not hang more than 1.5 s after speech
+
+
+@dataclass
+class Cue:
+    start: float
+    end: float
+    lines: list[str]
+    speaker: int | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass
+class Violation:
+    index: int  # 1-based cue number, as players and editors count
+    start: float
+    end: float
+    code: str  # line_too_long | too_many_lines | too_fast | too_short | too_long | overlap | gap_too_small
+    message: str
+
+
+@dataclass
+class SubtitleDoc:
+    """A subtitle file as read: pysubs2 events sorted by start, and what was fixed on the way."""
+
+    path: str
+    format: str
+    encoding: str
+    ssa: pysubs2.SSAFile
+    notes: list[str] = field(default_factory=list)
+    overlaps: list[int] = field(default_factory=list)  # 0-based cues that overlapped the next one in the file
+
+
+# --------------------------------------------------------------------------------------------
+# Limits
+
+
+@dataclass(frozen=True)
+class _Limits:
+    chars: int
+    lines: int
+    cps: float
+    min_dur: float
+    max_dur: float
+    gap: float
+    close_gap: float
+    per_word: float
+    spaced: bool  # words separated by spaces (not Chinese / Japanese)
+
+
+def min_gap(profile: Profile) -> float:
+    """The profile's minimum gap in seconds (``gap_frames`` at ``fps`` when set)."""
+    if profile.gap_frames and profile.fps:
+        return profile.gap_frames / profile.fps
+    return profile.min_gap
+
+
+def _limits(profile: Profile, language: str | None, sample_text: str = "") -> _Limits:
+    cjk = False
+    spaced = True
+    if language:
+        try:
+            cjk = languages.is_cjk(language)
+            spaced = languages.base(language) not in {"zh", "ja"}
+        except LanguageError:
+            cjk = False
+    if not language or not cjk:
+        # Unknown or wrong language: trust the text's script.
+        if sample_text and _cjk_share(sample_text) > 0.5:
+            cjk = True
+            spaced = " " in sample_text.strip() and _hangul_share(sample_text) > 0.5
+    return _Limits(
+        chars=profile.cjk_max_chars_per_line if cjk else profile.max_chars_per_line,
+        lines=profile.max_lines,
+        cps=profile.cjk_max_cps if cjk else profile.max_cps,
+        min_dur=profile.min_duration,
+        max_dur=profile.max_duration,
+        gap=min_gap(profile),
+        close_gap=profile.close_gap,
+        per_word=profile.min_seconds_per_word if spaced else 0.0,
+        spaced=spaced,
+    )
+
+
+def _cjk_share(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    return sum(1 for c in letters if _CJK_CHAR.match(c)) / len(letters) if letters else 0.0
+
+
+def _hangul_share(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    return sum(1 for c in letters if "\uac00" <= c <= "\ud7af" or "\u1100" <= c <= "\u11ff") / len(letters) if letters else 0.0
+
+
+def _reading_chars(lines: list[str]) -> int:
+    """Characters a viewer reads: spaces count (as in Netflix's CPS), line breaks do not."""
+    return sum(len(line) for line in lines)
+
+
+def _needed(lines: list[str], lim: _Limits) -> float:
+    """The shortest time on screen these lines may have under the profile."""
+    chars = _reading_chars(lines)
+    need = max(lim.min_dur, chars / lim.cps if lim.cps > 0 else 0.0)
+    if lim.per_word:
+        need = max(need, lim.per_word * sum(len(line.split()) for line in lines))
+    return need
+
+
+# --------------------------------------------------------------------------------------------
+# Building cues
+
+
+class _Tok:
+    __slots__ = ("end", "first", "sep", "speaker", "start", "text")
+
+    def __init__(self, text: str, start: float, end: float, sep: str, speaker: int | None, first: bool) -> None:
+        self.text = text
+        self.start = start
+        self.end = end
+        self.sep = sep  # what joins it to the token before on the same line
+        self.speaker = speaker
+        self.first = first  # first token of an utterance
+
+
+def _units(text: str, spaced: bool) -> list[tuple[str, str]]:
+    """Split text into breakable units with the separator before each: words for spaced scripts;
+    for Chinese and Japanese, single characters (runs of Latin letters stay whole, closing
+    punctuation stays with the character before it)."""
+    if spaced:
+        return [(w, " ") for w in text.split()]
+    out: list[list[str]] = []  # [text, sep]
+    space = False
+    for ch in text:
+        if ch.isspace():
+            space = True
+            continue
+        if out and (ch in _CLOSERS or (not _CJK_CHAR.match(ch) and not _CJK_CHAR.match(out[-1][0][-1]) and not space)):
+            out[-1][0] += ch
+        else:
+            prev_latin = bool(out) and not _CJK_CHAR.match(out[-1][0][-1])
+            sep = " " if space and prev_latin and not _CJK_CHAR.match(ch) else ""
+            out.append([ch, sep])
+        space = False
+    return [(t, s) for t, s in out]
+
+
+def _tokens(utterances: list[Utterance], lim: _Limits) -> list[_Tok]:
+    toks: list[_Tok] = []
+    for utt in utterances:
+        first = True
+        pieces: list[tuple[str, str, float, float]] = []
+        if utt.words:
+            for w in utt.words:
+                units = _units(w.text, lim.spaced)
+                if not units:
+                    continue
+                if len(units) == 1:
+                    pieces.append((units[0][0], units[0][1], w.start, max(w.end, w.start)))
+                else:
+                    pieces += _spread(units, w.start, max(w.end, w.start))
+        else:
+            pieces = _spread(_units(utt.text, lim.spaced), utt.start, max(utt.end, utt.start))
+        for text, sep, start, end in pieces:
+            if toks and not lim.spaced and sep == "" and first:
+                # A new utterance in Latin text inside CJK keeps a space between Latin words.
+                last = toks[-1].text[-1]
+                sep = " " if not _CJK_CHAR.match(text[0]) and not _CJK_CHAR.match(last) else ""
+            toks.append(_Tok(text, start, end, sep, utt.speaker, first))
+            first = False
+    return toks
+
+
+def _spread(units: list[tuple[str, str]], start: float, end: float) -> list[tuple[str, str, float, float]]:
+    """Time units without word timings in proportion to their characters."""
+    total = sum(len(t) for t, _ in units) or 1
+    out = []
+    pos = 0
+    span = end - start
+    for text, sep in units:
+        s = start + span * pos / total
+        pos += len(text)
+        out.append((text, sep, s, start + span * pos / total))
+    return out
+
+
+def _line_count(toks: list[_Tok], width: int, prefix: int) -> int:
+    """Lines a greedy fill needs (greedy is optimal for the count); an over-long word takes a line."""
+    lines = 1
+    cur = prefix + len(toks[0].text)
+    for t in toks[1:]:
+        add = len(t.sep) + len(t.text)
+        if cur + add <= width:
+            cur += add
+        else:
+            lines += 1
+            cur = len(t.text)
+    return lines
+
+
+def _fits(toks: list[_Tok], total: int, lim: _Limits, prefix: int) -> bool:
+    if total + prefix <= lim.chars:
+        return True
+    if total + prefix > lim.chars * lim.lines:
+        return False
+    return _line_count(toks, lim.chars, prefix) <= lim.lines
+
+
+def _length(toks: list[_Tok]) -> int:
+    return sum(len(t.text) + len(t.sep) for t in toks) - len(toks[0].sep) if toks else 0
+
+
+def _boundary_score(toks: list[_Tok], k: int) -> int:
+    """How good a cue edge is between toks[k-1] and toks[k]."""
+    before, after = toks[k - 1], toks[k]
+    score = 0
+    if _SENTENCE_END.search(before.text):
+        score = 4
+    elif after.first:
+        score = 3
+    elif _CLAUSE_END.search(before.text):
+        score = 2
+    if after.start - before.end >= 0.3:
+        score += 1
+    return score
+
+
+def _best_split(cand: list[_Tok], lim: _Limits) -> int:
+    """Where to cut a run that no longer fits: the best phrase boundary in the second half of the
+    fitting part, else as late as possible."""
+    fit = len(cand) - 1  # cand[:-1] fitted
+    capacity = lim.chars * lim.lines
+    best_k, best = fit, -1
+    length = 0
+    for k in range(1, fit + 1):
+        length += len(cand[k - 1].text) + (len(cand[k - 1].sep) if k > 1 else 0)
+        if length < capacity * 0.45 and k < fit:
+            continue
+        score = _boundary_score(cand, k)
+        if score >= best and score > 0:
+            best_k, best = k, score
+    return best_k if best > 0 else fit
+
+
+def build_cues(
+    utterances: list[Utterance],
+    profile: Profile,
+    *,
+    language: str,
+    duration: float | None = None,
+    speaker_labels: bool = False,
+) -> list[Cue]:
+    """Cues for one language under ``profile`` (see the module docstring for the method)."""
+    sample = " ".join(u.text for u in utterances[:20])
+    lim = _limits(profile, language, sample)
+    toks = _tokens(utterances, lim)
+    groups: list[list[_Tok]] = []
+
+    def prefix_for(group: list[_Tok]) -> int:
+        if not speaker_labels or group[0].speaker is None:
+            return 0
+        prev = groups[-1][0].speaker if groups else None
+        return 2 if prev is not None and prev != group[0].speaker else 0
+
+    def flush(group: list[_Tok]) -> None:
+        if group:
+            groups.append(group)
+
+    cur: list[_Tok] = []
+    cur_len = 0
+    for tok in toks:
+        if not cur:
+            cur, cur_len = [tok], len(tok.text)
+            continue
+        prev = cur[-1]
+        speaker_change = tok.speaker is not None and cur[0].speaker is not None and tok.speaker != cur[0].speaker
+        if speaker_change or tok.start - prev.end > _HARD_PAUSE:
+            flush(cur)
+            cur, cur_len = [tok], len(tok.text)
+            continue
+        new_len = cur_len + len(tok.sep) + len(tok.text)
+        cand = [*cur, tok]
+        if not _fits(cand, new_len, lim, prefix_for(cand)) or tok.end - cur[0].start > lim.max_dur:
+            k = _best_split(cand, lim)
+            flush(cand[:k])
+            cur = cand[k:]
+            # What is left may still break the profile (a very long word, a very long token).
+            while len(cur) > 1 and (cur[-1].end - cur[0].start > lim.max_dur or not _fits(cur, _length(cur), lim, prefix_for(cur))):
+                flush(cur[:-1])
+                cur = cur[-1:]
+            cur_len = _length(cur)
+            continue
+        if (_SENTENCE_END.search(prev.text) or tok.first) and _comfortable(cur, cur_len, tok, lim):
+            flush(cur)
+            cur, cur_len = [tok], len(tok.text)
+            continue
+        cur.append(tok)
+        cur_len = new_len
+    flush(cur)
+
+    cues: list[Cue] = []
+    prev_speaker: int | None = None
+    for group in groups:
+        speaker = group[0].speaker
+        dash = speaker_labels and speaker is not None and prev_speaker is not None and speaker != prev_speaker
+        lines = _break_lines(group, lim, 2 if dash else 0)
+        if dash:
+            lines[0] = "- " + lines[0]
+        cues.append(Cue(group[0].start, max(group[-1].end, group[0].start), lines, speaker))
+        prev_speaker = speaker
+    return _time(cues, lim, duration)
+
+
+def _comfortable(cur: list[_Tok], cur_len: int, nxt: _Tok, lim: _Limits) -> bool:
+    """Can the cue so far end here and still meet reading speed and minimum duration?"""
+    need = max(lim.min_dur, cur_len / lim.cps if lim.cps > 0 else 0.0, lim.per_word * len(cur))
+    return cur[0].start + need <= nxt.start - lim.gap + 1e-9
+
+
+def _break_lines(toks: list[_Tok], lim: _Limits, prefix: int) -> list[str]:
+    """Balanced lines at word boundaries: one line when it fits, else the fewest lines, chosen to
+    balance lengths, prefer breaks after punctuation and avoid breaks after short function words."""
+    n = len(toks)
+    total = _length(toks)
+    if total + prefix <= lim.chars or n == 1:
+        return [_join(toks)]
+    m = _line_count(toks, lim.chars, prefix)
+    if m > lim.lines:
+        # Some word is longer than a line: a greedy fill is the best that can be done.
+        return _greedy_lines(toks, lim.chars, prefix)
+    # Lengths of toks[i:j] on one line, via prefix sums.
+    pos = [0] * (n + 1)
+    for i, t in enumerate(toks):
+        pos[i + 1] = pos[i] + len(t.sep) + len(t.text)
+
+    def seg(i: int, j: int) -> int:
+        return pos[j] - pos[i] - len(toks[i].sep) + (prefix if i == 0 else 0)
+
+    target = (total + prefix) / m
+    inf = float("inf")
+    # best[j][i]: cost of the first i tokens in j lines; back[j][i]: where line j starts.
+    best = [[inf] * (n + 1) for _ in range(m + 1)]
+    back = [[0] * (n + 1) for _ in range(m + 1)]
+    best[0][0] = 0.0
+    for j in range(1, m + 1):
+        for i in range(j, n + 1):
+            for s in range(j - 1, i):
+                if best[j - 1][s] == inf:
+                    continue
+                length = seg(s, i)
+                if length > lim.chars:
+                    continue
+                cost = best[j - 1][s] + (length - target) ** 2
+                if i < n:
+                    cost += _break_penalty(toks[i - 1], lim)
+                if cost < best[j][i]:
+                    best[j][i] = cost
+                    back[j][i] = s
+    if best[m][n] == inf:
+        return _greedy_lines(toks, lim.chars, prefix)
+    cuts = []
+    i = n
+    for j in range(m, 0, -1):
+        s = back[j][i]
+        cuts.append((s, i))
+        i = s
+    return [_join(toks[s:e]) for s, e in reversed(cuts)]
+
+
+def _break_penalty(last: _Tok, lim: _Limits) -> float:
+    text = last.text
+    if _SENTENCE_END.search(text):
+        return -0.25 * lim.chars * 2
+    if _CLAUSE_END.search(text):
+        return -0.12 * lim.chars * 2
+    if lim.spaced and _WEAK_END.match(text) and text.islower():
+        return 0.25 * lim.chars * 2
+    return 0.0
+
+
+def _greedy_lines(toks: list[_Tok], width: int, prefix: int) -> list[str]:
+    lines: list[list[_Tok]] = [[toks[0]]]
+    cur = prefix + len(toks[0].text)
+    for t in toks[1:]:
+        add = len(t.sep) + len(t.text)
+        if cur + add <= width:
+            lines[-1].append(t)
+            cur += add
+        else:
+            lines.append([t])
+            cur = len(t.text)
+    return [_join(line) for line in lines]
+
+
+def _join(toks: list[_Tok]) -> str:
+    return toks[0].text + "".join(t.sep + t.text for t in toks[1:])
+
+
+def _time(cues: list[Cue], lim: _Limits, duration: float | None) -> list[Cue]:
+    """Stretch each cue for reading speed and minimum duration, close small gaps, keep the
+    minimum gap, never overlap, stay inside [0, duration]; times rounded to the millisecond."""
+    end_limit = duration if duration is not None and duration > 0 else float("inf")
+    n = len(cues)
+    for i, cue in enumerate(cues):
+        cue.start = max(0.0, min(cue.start, end_limit))
+        nxt = cues[i + 1].start if i + 1 < n else end_limit
+        room = nxt - lim.gap if i + 1 < n else end_limit
+        want = max(cue.end, cue.start + _needed(cue.lines, lim))
+        if i + 1 < n and nxt - want < lim.close_gap:
+            want = max(want, room)  # close a small gap rather than leave a flicker
+        end = min(want, cue.start + max(lim.max_dur, cue.end - cue.start), room)
+        if i + 1 < n and end - cue.start < 0.04:
+            # The next cue starts (almost) with this one: give this one a moment, push the next.
+            end = cue.start + min(lim.min_dur, 0.2)
+            cues[i + 1].start = max(cues[i + 1].start, end + lim.gap)
+            cues[i + 1].end = max(cues[i + 1].end, cues[i + 1].start)
+        cue.end = min(end, end_limit)
+    # Anything pushed past the end of the media is squeezed back, from the last cue down.
+    for i in range(n - 1, -1, -1):
+        cue = cues[i]
+        upper = end_limit if i == n - 1 else cues[i + 1].start - lim.gap
+        if cue.end > upper:
+            cue.end = upper
+        if cue.start >= cue.end:
+            cue.start = max(0.0, cue.end - 0.001)
+    for i, cue in enumerate(cues):
+        cue.start = round(cue.start, 3)
+        cue.end = round(cue.end, 3)
+        if i and cue.start < cues[i - 1].end:
+            cue.start = cues[i - 1].end
+        if cue.end <= cue.start:
+            cue.end = round(cue.start + 0.001, 3)
+    return cues
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+
+
+def _escape(text: str, fmt: str) -> str:
+    # Braces would be read as override blocks by pysubs2 and libass; keep them visible as brackets.
+    text = text.replace("{", "(").replace("}", ")").replace("\\", "/")
+    if fmt == "vtt":
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+def cues_to_ssafile(cues: list[Cue], *, fmt: str) -> pysubs2.SSAFile:
+    ssa = pysubs2.SSAFile()
+    if fmt == "ass":
+        # A 1080p canvas so the style reads the same in every player (libass defaults to 384x288).
+        ssa.info.update({"PlayResX": "1920", "PlayResY": "1080", "ScaledBorderAndShadow": "yes"})
+        ssa.styles["Default"] = pysubs2.SSAStyle(
+            fontname="Noto Sans", fontsize=54, outline=2.5, shadow=0, marginv=60, marginl=96, marginr=96
+        )
+    for cue in cues:
+        ssa.append(pysubs2.SSAEvent(
+            start=round(cue.start * 1000), end=round(cue.end * 1000),
+            text=r"\N".join(_escape(line, fmt) for line in cue.lines),
+        ))
+    return ssa
+
+
+def write_track(cues: list[Cue], path: Path, *, fmt: str, force: bool = False, title: str | None = None) -> Path:
+    """Write one subtitle file (UTF-8, atomically; an existing file is refused unless ``force``)."""
+    if fmt not in FORMATS:
+        raise LanguageError(f"unknown subtitle format '{fmt}'", hint=f"Use one of {', '.join(FORMATS)}")
+    ssa = cues_to_ssafile(cues, fmt=fmt)
+    if title and fmt == "ass":
+        ssa.info["Title"] = title
+    path = Path(path)
+    with atomic_path(path, force=force) as tmp:
+        ssa.save(str(tmp), format_=fmt, encoding="utf-8")
+    return path
+
+
+def sidecar_path(stem_path: Path, language: str, fmt: str) -> Path:
+    """``<stem>.<lang>.<fmt>``, the name players and yt-dlp use (``talk.pt-BR.srt``)."""
+    stem_path = Path(stem_path)
+    return stem_path.with_name(f"{stem_path.name}.{languages.normalize(language)}.{fmt}")
+
+
+def write_tracks(
+    transcript: Transcript,
+    stem_path: Path,
+    *,
+    formats: list[str],
+    profile: Profile,
+    force: bool = False,
+    speaker_labels: bool = False,
+    languages: list[str] | None = None,
+) -> list[SubtitleTrack]:
+    """Build and write every language (spoken first) in every format. Every target is checked
+    before anything is written, so a refusal leaves nothing half done."""
+    from . import languages as langs
+
+    wanted = languages or transcript.all_languages()
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise LanguageError(f"unknown subtitle format '{fmt}'", hint=f"Use one of {', '.join(FORMATS)}")
+    plan: list[tuple[str, list[Utterance], list[Path]]] = []
+    for lang in wanted:
+        try:
+            utts = transcript.utterances_for(lang)
+        except KeyError:
+            raise LanguageError(f"the transcript has no '{lang}' text", hint=f"It has: {', '.join(transcript.all_languages())}") from None
+        plan.append((lang, utts, [sidecar_path(stem_path, lang, fmt) for fmt in formats]))
+    if not force:
+        for _, _, paths in plan:
+            for p in paths:
+                if p.exists():
+                    raise OutputExistsError(p)
+    tracks: list[SubtitleTrack] = []
+    for lang, utts, paths in plan:
+        cues = build_cues(utts, profile, language=lang, duration=transcript.duration, speaker_labels=speaker_labels)
+        title = langs.native_name(lang)
+        for fmt, path in zip(formats, paths, strict=True):
+            write_track(cues, path, fmt=fmt, force=force, title=title)
+            tracks.append(SubtitleTrack(path=str(path), language=langs.normalize(lang), title=title))
+    return tracks
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+
+
+_VIDEO_MAGIC = (b"\x1a\x45\xdf\xa3", b"RIFF", b"OggS", b"fLaC", b"ID3", b"\x00\x00\x01\xba", b"GIF8", b"\x89PNG", b"%PDF", b"PK\x03\x04")
+
+
+def _decode(data: bytes, path: str) -> tuple[str, str, list[str]]:
+    notes: list[str] = []
+    for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(enc), enc, [f"byte order mark ({enc}) removed"]
+            except UnicodeDecodeError:
+                raise SubtitleReadError(f"starts with a {enc} byte order mark but is not {enc} text", path=path) from None
+    head = data[:4096]
+    if data[4:8] == b"ftyp" or any(head.startswith(m) for m in _VIDEO_MAGIC):
+        raise SubtitleReadError("is a media or binary file, not subtitles", path=path,
+                                hint="Pass an SRT, WebVTT or ASS file (extract a track with: ffmpeg -i VIDEO -map 0:s:0 out.srt)")
+    if b"\x00" in head:
+        raise SubtitleReadError("is a binary file, not subtitles", path=path, hint="Pass an SRT, WebVTT or ASS file")
+    try:
+        return data.decode("utf-8"), "utf-8", notes
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    results = from_bytes(data)
+    best = results.best()
+    if best is None or best.encoding is None:
+        raise SubtitleReadError("is not text in any known encoding", path=path, hint="Pass an SRT, WebVTT or ASS file")
+    # Short Latin texts fit several code pages equally well; Windows-1252 is what legacy
+    # subtitle tools wrote by far the most, so it wins a tie.
+    for match in results:
+        if match.encoding == "cp1252" and match.chaos <= best.chaos and match.coherence >= best.coherence:
+            best = match
+            break
+    enc = str(best.encoding)
+    notes.append(f"not UTF-8: read as {enc} (detected; convert the file to UTF-8 if letters look wrong)")
+    return str(best), enc, notes
+
+
+def _clean_vtt(text: str, notes: list[str]) -> str:
+    """Keep only the cues of a WebVTT file (header, NOTE, STYLE and REGION blocks, cue identifiers,
+    inline timestamps and cue settings are things pysubs2 would otherwise read as text)."""
+    blocks = re.split(r"\n[ \t]*\n", text)
+    out = ["WEBVTT", ""]
+    dropped = settings = 0
+    for n, block in enumerate(blocks):
+        lines = block.strip("\n").split("\n")
+        at = next((i for i, line in enumerate(lines) if "-->" in line), None)
+        if at is None:
+            if n and block.strip():
+                dropped += 1
+            continue
+        timing = lines[at]
+        if re.search(r"-->\s*\S+\s+\S", timing):
+            settings += 1
+        body = [re.sub(r"<\d[\d:.]*>", "", line) for line in lines[at + 1:]]
+        out += [timing, *body, ""]
+    if dropped:
+        notes.append(f"{dropped} WebVTT NOTE/STYLE/REGION block(s) skipped")
+    if settings:
+        notes.append(f"cue settings (position, alignment) of {settings} cue(s) ignored")
+    return "\n".join(out)
+
+
+def read_subtitles(path: str | Path) -> SubtitleDoc:
+    """Read an SRT, WebVTT, ASS (or another pysubs2 format) file from any tool.
+
+    Cues come sorted by start; overlaps are trimmed except in ASS/SSA (where they are layout),
+    and every fix is listed in ``notes``. Anything that is not subtitles raises SubtitleReadError.
+    """
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise SubtitleReadError("is a folder, not a subtitle file", path=name) from None
+    except FileNotFoundError:
+        raise SubtitleReadError("does not exist", path=name, hint="Check the path") from None
+    except OSError as exc:
+        raise SubtitleReadError(f"cannot be read ({exc.strerror})", path=name) from None
+    if not data.strip():
+        raise SubtitleReadError("is empty", path=name, hint="Pass an SRT, WebVTT or ASS file with cues")
+    text, encoding, notes = _decode(data, name)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        notes.append("CRLF line ends read")
+    text = text.lstrip("\ufeff")
+    stripped = text.lstrip()
+    fmt: str | None = "vtt" if stripped.startswith("WEBVTT") else None
+    if fmt == "vtt":
+        text = _clean_vtt(stripped, notes)
+    try:
+        ssa = pysubs2.SSAFile.from_string(text, format_=fmt)
+        fmt = str(ssa.format or fmt or "")
+    except (pysubs2.Pysubs2Error, ValueError, KeyError, TypeError, IndexError) as exc:
+        raise SubtitleReadError(
+            "is not a subtitle file (no SRT, WebVTT or ASS cues found)" if isinstance(exc, pysubs2.FormatAutodetectionError)
+            else f"cannot be parsed as subtitles ({type(exc).__name__})",
+            path=name, hint="Pass an SRT, WebVTT or ASS file") from None
+    events = [e for e in ssa.events if e.is_text]
+    if not events:
+        raise SubtitleReadError(f"has no subtitle cues (read as {fmt or 'unknown'})", path=name, hint="Pass an SRT, WebVTT or ASS file with cues")
+    if fmt == "vtt":
+        for e in events:
+            e.text = html.unescape(e.text)
+    empty = [e for e in events if not e.plaintext.strip()]
+    if empty:
+        events = [e for e in events if e.plaintext.strip()]
+        notes.append(f"{len(empty)} empty cue(s) dropped")
+        if not events:
+            raise SubtitleReadError("has only empty cues", path=name)
+    if any(events[i].start > events[i + 1].start for i in range(len(events) - 1)):
+        events.sort(key=lambda e: (e.start, e.end))
+        notes.append("cues were out of order: sorted by start time")
+    overlaps = [i for i in range(len(events) - 1) if events[i].end > events[i + 1].start]
+    if overlaps and fmt not in {"ass", "ssa"}:
+        events, overlaps, merged = _trim_overlaps(events)
+        text_note = f"{len(overlaps)} overlapping cue(s) trimmed to end where the next one starts"
+        if merged:
+            text_note += f"; {merged} starting at the same time as another merged into it"
+        notes.append(text_note)
+    ssa.events = events
+    return SubtitleDoc(path=name, format=fmt, encoding=encoding, ssa=ssa, notes=notes, overlaps=overlaps)
+
+
+def _trim_overlaps(events: list[pysubs2.SSAEvent]) -> tuple[list[pysubs2.SSAEvent], list[int], int]:
+    """Trim each cue to end where the next starts; returns the cues, which were trimmed, how many
+    were merged (a cue starting with the one before: two lines meant to show together)."""
+    out: list[pysubs2.SSAEvent] = []
+    trimmed: set[int] = set()
+    merged = 0
+    for e in events:
+        if out and e.start <= out[-1].start:
+            out[-1].text = out[-1].text + r"\N" + e.text
+            out[-1].end = max(out[-1].end, e.end)
+            trimmed.add(len(out) - 1)
+            merged += 1
+            continue
+        if out and out[-1].end > e.start:
+            out[-1].end = e.start
+            trimmed.add(len(out) - 1)
+        out.append(e)
+    return out, sorted(trimmed), merged
+
+
+def normalize_service_subtitles(text: str, fmt: str) -> str:
+    """The service's SRT/VTT text as a clean file: comma milliseconds in SRT, numbering from 1,
+    ``\\n`` line ends (a pysubs2 round trip)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    notes: list[str] = []
+    if fmt == "vtt" and text.lstrip().startswith("WEBVTT"):
+        text = _clean_vtt(text.lstrip(), notes)
+    ssa = pysubs2.SSAFile.from_string(text, format_=fmt)
+    if fmt == "vtt":
+        for e in ssa.events:
+            e.text = html.unescape(e.text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return str(ssa.to_string(fmt))
+
+
+# --------------------------------------------------------------------------------------------
+# Checking
+
+
+def _doc_cues(doc: SubtitleDoc) -> list[Cue]:
+    return [Cue(e.start / 1000, e.end / 1000, e.plaintext.split("\n")) for e in doc.ssa.events]
+
+
+def check_cues(doc_or_cues: SubtitleDoc | list[Cue], profile: Profile, *, language: str | None = None) -> list[Violation]:
+    """Every way each cue breaks ``profile`` (cue numbers are 1-based)."""
+    if isinstance(doc_or_cues, SubtitleDoc):
+        doc = doc_or_cues
+        cues = _doc_cues(doc)
+        flagged = set(doc.overlaps)
+        if language is None:
+            language = languages.from_sidecar(doc.path)[0]
+        tol = 0.0105 if doc.format in {"ass", "ssa"} else 0.0015  # ASS keeps centiseconds
+    else:
+        cues = doc_or_cues
+        flagged = set()
+        tol = 0.0015
+    sample = " ".join(c.text for c in cues[:50])
+    lim = _limits(profile, language, sample)
+    out: list[Violation] = []
+
+    def add(i: int, code: str, message: str) -> None:
+        out.append(Violation(i + 1, cues[i].start, cues[i].end, code, message))
+
+    for i, cue in enumerate(cues):
+        lines = [line.strip() for line in cue.lines]
+        for n, line in enumerate(lines, 1):
+            if len(line) > lim.chars:
+                add(i, "line_too_long", f"line {n} has {len(line)} characters (max {lim.chars})")
+        if len(lines) > lim.lines:
+            add(i, "too_many_lines", f"{len(lines)} lines (max {lim.lines})")
+        dur = cue.end - cue.start
+        chars = _reading_chars(lines)
+        if dur > 0 and lim.cps > 0 and chars / dur > lim.cps * (1 + 1e-6) and chars / (dur + tol) > lim.cps:
+            add(i, "too_fast", f"{chars / dur:.1f} characters per second (max {lim.cps:g})")
+        need = max(lim.min_dur, lim.per_word * sum(len(line.split()) for line in lines))
+        if dur + tol < need:
+            add(i, "too_short", f"{dur:.3f} s on screen (min {need:.3f} s)")
+        if dur > lim.max_dur + tol:
+            add(i, "too_long", f"{dur:.3f} s on screen (max {lim.max_dur:g} s)")
+        if i + 1 < len(cues):
+            gap = cues[i + 1].start - cue.end
+            if gap < -tol / 2 or i in flagged:
+                add(i, "overlap", f"overlaps cue {i + 2}" + (" (trimmed when read)" if i in flagged and gap >= 0 else ""))
+            elif gap + tol < lim.gap:
+                add(i, "gap_too_small", f"{gap:.3f} s before cue {i + 2} (min {lim.gap:.3f} s)")
+            elif lim.close_gap and gap + tol < lim.close_gap and gap > lim.gap + tol:
+                add(i, "gap_too_small", f"{gap:.3f} s before cue {i + 2}: close it to {lim.gap:.3f} s or leave at least {lim.close_gap:g} s")
+    return out

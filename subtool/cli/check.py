@@ -1,0 +1,79 @@
+"""``subtool check``: which cues of subtitle files break a subtitle profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..errors import EXIT_FAILED, EXIT_INPUT, SubtitleReadError
+from .app import emit_json, err, info, json_option
+
+
+def _ts(seconds: float) -> str:
+    ms = round(seconds * 1000)
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+
+
+@click.command(name="check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=str))
+@click.option("--profile", "profile_name", default="netflix", show_default=True, help="Subtitle profile (name or .toml path).")
+@click.option("--language", "-l", help="Language of the files (default: from the file name, e.g. talk.fr.srt).")
+@json_option
+def command(paths: tuple[str, ...], profile_name: str, language: str | None, as_json: bool) -> int:
+    """Report each cue that breaks a subtitle profile (line length, lines, reading speed,
+    duration, overlaps, gaps).
+
+    Exit 0 when every cue meets the profile, 1 when any breaks it, 3 when a file cannot be read
+    as subtitles (the other files are still checked).
+    """
+    from .. import languages
+    from ..presets import load_profile
+    from ..subtitles import check_cues, read_subtitles
+
+    profile = load_profile(profile_name)
+    lang = languages.normalize(language) if language else None
+    report: list[dict[str, Any]] = []
+    unreadable = broken = 0
+    for path in paths:
+        try:
+            doc = read_subtitles(path)
+        except SubtitleReadError as exc:
+            unreadable += 1
+            err(f"subtool: {exc.line()}")
+            report.append({"path": path, "ok": False, "error": exc.line(), "violations": [], "notes": []})
+            continue
+        violations = check_cues(doc, profile, language=lang)
+        broken += bool(violations)
+        report.append({
+            "path": path,
+            "ok": not violations,
+            "error": None,
+            "format": doc.format,
+            "encoding": doc.encoding,
+            "cues": len(doc.ssa.events),
+            "profile": profile.name,
+            "notes": doc.notes,
+            "violations": [
+                {"cue": v.index, "start": round(v.start, 3), "end": round(v.end, 3), "code": v.code, "message": v.message}
+                for v in violations
+            ],
+        })
+        if not as_json:
+            for note in doc.notes:
+                info(f"{path}: note: {note}")
+            for v in violations:
+                click.echo(f"{path}: cue {v.index} at {_ts(v.start)}: {v.code}: {v.message}")
+            if not violations:
+                click.echo(f"{path}: ok ({len(doc.ssa.events)} cues meet the {profile.name} profile)")
+    if as_json:
+        emit_json(report)
+    else:
+        total = sum(len(r["violations"]) for r in report)
+        info(f"{len(paths)} file(s): {total} problem(s) in {broken} file(s), {unreadable} unreadable")
+    if unreadable:
+        return EXIT_INPUT
+    return EXIT_FAILED if broken else 0

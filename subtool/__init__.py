@@ -13,6 +13,10 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "probe": ("subtool.media.probe", "probe"),
+    "transcribe": ("subtool.api", "transcribe"),
+    "mux": ("subtool.api", "mux"),
+    "burn": ("subtool.api", "burn"),
+    "run": ("subtool.api", "run"),
 }
 
 

@@ -1,0 +1,72 @@
+"""The transcription options shared by ``transcribe``, ``run`` and ``batch``: declared once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from .app import split_csv
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_OPTIONS = [
+    click.option("-l", "--language", "languages", multiple=True, help="Spoken language (ISO 639-1); several mean detection among them."),
+    click.option("--code-switching", is_flag=True, help="Detect the language per utterance (give 2-5 languages with -l)."),
+    click.option("-t", "--translate", "translate", multiple=True, help="Translate into these languages: -t fr,es."),
+    click.option("--translation-model", type=click.Choice(["base", "enhanced"]), default="base", show_default=True),
+    click.option("--format", "formats", multiple=True, help="Subtitle formats: srt,vtt,ass (default srt)."),
+    click.option("--profile", default=None, help="Subtitle profile (reading rules; default netflix or the preset's)."),
+    click.option("--diarize", is_flag=True, help="Tell speakers apart."),
+    click.option("--speakers", type=click.IntRange(min=1), help="How many speakers (a hint, with --diarize)."),
+    click.option("--vocabulary", multiple=True, help="A word or name the transcription should know (repeatable)."),
+    click.option("--engine", type=click.Choice(["auto", "gladia", "local"]), default="auto", show_default=True),
+    click.option("--model", help="Local engine model (tiny.en, base)."),
+    click.option("--threads", type=click.IntRange(min=1), help="Local engine CPU threads."),
+    click.option("--audio-stream", type=click.IntRange(min=0), help="Which audio stream to use, counted from 0 (default: the default one)."),
+    click.option("--max-jobs", type=click.IntRange(min=1, max=300), default=3, show_default=True, help="Jobs at the service at once (free plan 3, paid 25)."),
+    click.option("--no-cache", is_flag=True, help="Transcribe again even when a cached result exists."),
+    click.option("--keep-raw", is_flag=True, help="Also write the service's own JSON as <stem>.raw.json."),
+    click.option("--speaker-labels", is_flag=True, help="Mark speaker changes with a dash."),
+]
+
+NAMES = (
+    "languages", "code_switching", "translate", "translation_model", "formats", "profile", "diarize", "speakers", "vocabulary",
+    "engine", "model", "threads", "audio_stream", "max_jobs", "no_cache", "keep_raw", "speaker_labels",
+)
+
+
+def transcribe_options(f: F) -> F:
+    for option in reversed(_OPTIONS):
+        f = option(f)
+    return f
+
+
+def pop_options(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Take the shared options out of a command's keyword arguments."""
+    return {name: kwargs.pop(name) for name in NAMES}
+
+
+def build_options(o: dict[str, Any]) -> Any:
+    """The shared options as ``TranscribeOptions``."""
+    from ..engines.base import TranscribeOptions
+    from ..errors import UsageError
+
+    if o["speakers"] is not None and not o["diarize"]:
+        raise UsageError("--speakers needs --diarize")
+    return TranscribeOptions(
+        languages=split_csv(o["languages"]),
+        code_switching=o["code_switching"],
+        translate=split_csv(o["translate"]),
+        translation_model=o["translation_model"],
+        formats=split_csv(o["formats"]) or ["srt"],
+        diarize=o["diarize"],
+        speakers=o["speakers"],
+        vocabulary=[v for v in o["vocabulary"] if v.strip()],
+        model=o["model"],
+        threads=o["threads"],
+        audio_stream=o["audio_stream"],
+        use_cache=not o["no_cache"],
+        keep_raw=o["keep_raw"],
+    )

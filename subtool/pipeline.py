@@ -1,0 +1,373 @@
+"""``run``: the whole flow for one input, composed of the functions the other commands use.
+
+probe or resolve the URL -> (download) -> transcribe and translate (``transcription``) -> the
+sidecars under the profile -> mux (``media.mux``) or burn (``media.burn``). Everything that can
+refuse the job (input, presets, languages, output paths, free disk) is checked by ``plan``
+before anything is downloaded or uploaded, so a typo costs nothing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import languages as langs
+from . import transcription as tx
+from .engines.base import Engine, StatusCallback, TranscribeOptions
+from .errors import SubtoolError, UsageError
+from .models import SubtitleTrack
+from .outputs import check_writable
+from .presets import BurnStyle, MuxPreset, Profile, load_burn, load_mux, load_profile
+
+ProgressCallback = Callable[[str, float, float | None], None]
+"""(stage, done, total): stage is "download", "audio", "transcribe", "mux" or "burn"."""
+
+DEFAULT_MUX = "mkv-multi"
+
+
+@dataclass
+class Delivery:
+    """What comes out: soft tracks (``mux``), one burned language (``burn``), or sidecars only."""
+
+    kind: str  # "mux" | "burn" | "sidecars"
+    mux: MuxPreset | None = None
+    burn: BurnStyle | None = None
+    burn_language: str | None = None
+    default_language: str | None = None
+    forced: list[str] = field(default_factory=list)
+
+    @property
+    def container(self) -> str | None:
+        if self.mux is not None:
+            return self.mux.container
+        if self.burn is not None:
+            return self.burn.container
+        return None
+
+
+@dataclass
+class Plan:
+    """One input after every check: where things come from and where they go."""
+
+    input: str
+    is_url: bool
+    delivery: Delivery
+    profile: Profile
+    outdir: Path
+    output: Path | None  # the subtitled video, unless sidecars only
+    source: Any = None  # sources.SourceInfo for URLs
+    prepared: tx.Prepared | None = None  # local inputs (and URLs the service fetches)
+
+
+@dataclass
+class RunResult:
+    input: str
+    output: str | None
+    engine: str
+    language: str
+    languages: list[str]
+    tracks: list[SubtitleTrack]
+    files: list[str]
+    job_ids: list[str]
+    cached: bool
+    timings: dict[str, float]
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "input": self.input,
+            "output": self.output,
+            "engine": self.engine,
+            "language": self.language,
+            "languages": self.languages,
+            "files": self.files,
+            "job_ids": self.job_ids,
+            "cached": self.cached,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "warnings": self.warnings,
+        }
+
+
+def delivery(
+    *,
+    mux: str | None = None,
+    burn: str | None = None,
+    sidecars_only: bool = False,
+    burn_language: str | None = None,
+    default_language: str | None = None,
+    forced: list[str] | None = None,
+) -> Delivery:
+    """Load and check the delivery presets (a malformed or unknown one stops everything here)."""
+    if sum(bool(x) for x in (mux, burn, sidecars_only)) > 1:
+        raise UsageError("choose one of --mux, --burn and --sidecars-only")
+    if sidecars_only:
+        return Delivery("sidecars")
+    norm = lambda code: langs.normalize(code) if code else None  # noqa: E731
+    if burn:
+        return Delivery("burn", burn=load_burn(burn), burn_language=norm(burn_language))
+    return Delivery(
+        "mux", mux=load_mux(mux or DEFAULT_MUX), default_language=norm(default_language), forced=[langs.normalize(f) for f in forced or []]
+    )
+
+
+def _output_for(stem: str, outdir: Path, deliv: Delivery, output: str | Path | None, language: str | None) -> Path | None:
+    if deliv.kind == "sidecars":
+        if output is not None:
+            raise UsageError("-o names a video, but --sidecars-only writes no video", hint="Use -d OUTDIR for the sidecars")
+        return None
+    if output is not None:
+        return Path(output)
+    ext = {"matroska": "mkv"}.get(deliv.container or "mkv", deliv.container or "mkv")
+    if deliv.kind == "burn":
+        return outdir / f"{stem}.{language or 'subs'}.burned.{ext}"
+    return outdir / f"{stem}.subtitled.{ext}"
+
+
+def _check_disk(folder: Path, needed: int, what: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(folder).free
+    if needed > free:
+        raise UsageError(
+            f"not enough free disk for {what}: about {needed / 1e6:.0f} MB needed, {free / 1e6:.0f} MB free",
+            path=folder,
+            hint="Free some space or choose another folder with -d",
+        )
+
+
+def plan(
+    input: str,
+    options: TranscribeOptions,
+    engine: Engine,
+    deliv: Delivery,
+    *,
+    profile: str | None = None,
+    output: str | Path | None = None,
+    outdir: str | Path | None = None,
+    force: bool = False,
+    keep_raw: bool = False,
+    cookies: str | Path | None = None,
+    allow_playlist: bool = False,
+) -> list[Plan]:
+    """Every check that can refuse ``input``; a playlist URL (with ``allow_playlist``) gives one
+    plan per entry. Nothing is downloaded or uploaded here."""
+    from . import sources
+
+    prof = load_profile(profile or (deliv.mux.profile if deliv.mux else deliv.burn.profile if deliv.burn else "netflix"))
+    if deliv.kind == "burn" and deliv.burn_language is None and len(options.languages) != 1 and len(options.translate) != 1:
+        raise UsageError("--burn needs to know which language to burn", hint="Give --burn-language LANG (the spoken one or a -t target)")
+    if deliv.burn_language and deliv.burn_language not in [*options.languages, *options.translate] and options.languages:
+        raise UsageError(f"--burn-language {deliv.burn_language} is neither the spoken language nor a translation target")
+    out_dir = Path(outdir) if outdir is not None else None
+
+    if sources.is_url(input):
+        if deliv.kind == "sidecars" and engine.fetches_urls:
+            prepared = tx.prepare(input, options, engine, outdir=out_dir, force=force, keep_raw=keep_raw)
+            return [Plan(input, True, deliv, prof, prepared.stem.parent, None, prepared=prepared)]
+        # The video itself is needed (or the engine cannot fetch URLs): the limit is the one for
+        # files we send ourselves, long ones being cut into chunks.
+        infos = sources.resolve(input, limit_s=float("inf"), allow_playlist=allow_playlist, cookies=cookies)
+        plans = []
+        for info in infos:
+            folder = out_dir or Path.cwd()
+            target = _output_for(info.stem, folder, deliv, output if len(infos) == 1 else None, deliv.burn_language)
+            if target is not None:
+                check_writable(target, force=force)
+            for path in tx.planned_outputs(folder / info.stem, options, keep_raw=keep_raw):
+                check_writable(path, force=force)
+            plans.append(Plan(info.webpage_url or input, True, deliv, prof, folder, target, source=info))
+        return plans
+
+    prepared = tx.prepare(input, options, engine, outdir=out_dir, force=force, keep_raw=keep_raw)
+    folder = prepared.stem.parent
+    target = _output_for(prepared.stem.name, folder, deliv, output, deliv.burn_language or _single(options))
+    if deliv.kind != "sidecars":
+        if prepared.info is not None and not prepared.info.video_streams:
+            raise UsageError(
+                f"has no video stream to {deliv.kind} subtitles into", path=input, hint="Use --sidecars-only for audio-only inputs"
+            )
+        assert target is not None
+        if target.resolve() == Path(input).resolve():
+            raise UsageError("the output would replace the input", path=target, hint="Choose another -o")
+        check_writable(target, force=force)
+        size = Path(input).stat().st_size
+        _check_disk(target.parent, int(size * (1.5 if deliv.kind == "burn" else 1.05)) + 10_000_000, "the subtitled video")
+    return [Plan(input, False, deliv, prof, folder, target, prepared=prepared)]
+
+
+def one_per_language(tracks: list[SubtitleTrack], container: str) -> list[SubtitleTrack]:
+    """One sidecar per language for delivery, in the format the container keeps best (WebM
+    carries WebVTT; elsewhere SRT is the most faithful source for mov_text and Matroska)."""
+    order = ["vtt", "srt", "ass"] if container == "webm" else ["srt", "vtt", "ass"]
+    best: dict[str | None, SubtitleTrack] = {}
+    for track in tracks:
+        fmt = Path(track.path).suffix.lstrip(".")
+        current = best.get(track.language)
+        if current is None or order.index(fmt) < order.index(Path(current.path).suffix.lstrip(".")):
+            best[track.language] = track
+    return list(best.values())
+
+
+def _single(options: TranscribeOptions) -> str | None:
+    if len(options.translate) == 1:
+        return options.translate[0]
+    return options.languages[0] if len(options.languages) == 1 else None
+
+
+def execute(
+    p: Plan,
+    options: TranscribeOptions,
+    engine: Engine,
+    *,
+    force: bool = False,
+    speaker_labels: bool = False,
+    keep_raw: bool = False,
+    cookies: str | Path | None = None,
+    on_status: StatusCallback | None = None,
+    on_progress: ProgressCallback | None = None,
+    on_warning: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Run one planned input to the end."""
+    from . import sources
+
+    timings: dict[str, float] = {}
+    warnings: list[str] = []
+
+    def warn(text: str) -> None:
+        warnings.append(text)
+        if on_warning is not None:
+            on_warning(text)
+
+    def stage_progress(stage: str) -> Callable[[float, float | None], None] | None:
+        if on_progress is None:
+            return None
+        return lambda done, total: on_progress(stage, done, total)
+
+    with tempfile.TemporaryDirectory(prefix="subtool-run-") as tmp:
+        prepared = p.prepared
+        if prepared is None:  # a URL whose video we need
+            t0 = time.monotonic()
+            if on_status:
+                on_status("downloading")
+            audio_only = p.delivery.kind == "sidecars"
+            prefer = {"mp4": "mp4", "mov": "mp4", "webm": "webm"}.get(p.delivery.container or "", "mkv")
+            downloaded = sources.download(
+                p.source, tmp, prefer=prefer, audio_only=audio_only, cookies=cookies, on_progress=stage_progress("download")
+            )
+            timings["download"] = time.monotonic() - t0
+            prepared = tx.prepare(str(downloaded), options, engine, outdir=p.outdir, force=force, keep_raw=keep_raw)
+            prepared.stem = p.outdir / p.source.stem
+        result = tx.transcribe(
+            prepared,
+            options,
+            engine,
+            profile=p.profile,
+            force=force,
+            speaker_labels=speaker_labels,
+            keep_raw=keep_raw,
+            on_status=on_status,
+            on_progress=stage_progress("audio"),
+        )
+        timings.update(result.timings)
+        output: Path | None = None
+        video = Path(prepared.input)
+        t1 = time.monotonic()
+        if p.delivery.kind == "mux":
+            from .media.mux import mux
+
+            if on_status:
+                on_status("muxing")
+            assert p.output is not None
+            muxed = mux(
+                video,
+                one_per_language(result.tracks, p.delivery.container or "mkv"),
+                p.output,
+                preset=p.delivery.mux,
+                default=p.delivery.default_language,
+                forced=p.delivery.forced,
+                force=force,
+                on_progress=stage_progress("mux"),
+                on_warning=warn,
+            )
+            output = muxed.output
+            timings["mux"] = time.monotonic() - t1
+        elif p.delivery.kind == "burn":
+            from .media.burn import burn
+
+            assert p.output is not None and p.delivery.burn is not None
+            lang = p.delivery.burn_language or result.transcript.language
+            track = next((t for t in one_per_language(result.tracks, "mp4") if t.language == lang), None)
+            if track is None:
+                raise UsageError(f"no {lang} subtitles were made to burn", hint="Pick --burn-language among: " + ", ".join(result.transcript.all_languages()))
+            if on_status:
+                on_status(f"burning {lang}")
+            output = burn(video, Path(track.path), p.output, style=p.delivery.burn, language=lang, force=force, on_progress=stage_progress("burn"))
+            timings["burn"] = time.monotonic() - t1
+    return RunResult(
+        input=p.input,
+        output=str(output) if output else None,
+        engine=result.engine,
+        language=result.transcript.language,
+        languages=result.transcript.all_languages(),
+        tracks=result.tracks,
+        files=result.files,
+        job_ids=result.job_ids,
+        cached=result.cached,
+        timings=timings,
+        warnings=warnings,
+    )
+
+
+def run(
+    input: str | Path,
+    *,
+    languages: list[str] | None = None,
+    translate: list[str] | None = None,
+    formats: list[str] | None = None,
+    profile: str | None = None,
+    engine: str | Engine = "auto",
+    mux: str | None = None,
+    burn: str | None = None,
+    burn_language: str | None = None,
+    sidecars_only: bool = False,
+    default_language: str | None = None,
+    output: str | Path | None = None,
+    outdir: str | Path | None = None,
+    force: bool = False,
+    diarize: bool = False,
+    speaker_labels: bool = False,
+    max_jobs: int = 3,
+    model: str | None = None,
+    use_cache: bool = True,
+    cookies: str | Path | None = None,
+    allow_playlist: bool = False,
+    on_status: StatusCallback | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> list[RunResult]:
+    """The whole job for one input (a path or a URL; a playlist with ``allow_playlist`` gives one
+    result per entry). Raises the errors of ``subtool.errors``."""
+    options = TranscribeOptions(
+        languages=list(languages or []),
+        translate=list(translate or []),
+        formats=list(formats or ["srt"]),
+        diarize=diarize,
+        model=model,
+        use_cache=use_cache,
+    )
+    eng = engine if not isinstance(engine, str) else tx.resolve_engine(engine, max_jobs=max_jobs, model=model, on_note=on_status)
+    tx.check_options(options, eng)
+    deliv = delivery(mux=mux, burn=burn, sidecars_only=sidecars_only, burn_language=burn_language, default_language=default_language)
+    plans = plan(
+        str(input), options, eng, deliv, profile=profile, output=output, outdir=outdir, force=force, cookies=cookies, allow_playlist=allow_playlist
+    )
+    return [
+        execute(p, options, eng, force=force, speaker_labels=speaker_labels, cookies=cookies, on_status=on_status, on_progress=on_progress)
+        for p in plans
+    ]
+
+
+__all__ = ["Delivery", "Plan", "RunResult", "SubtoolError", "delivery", "execute", "plan", "run"]

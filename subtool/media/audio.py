@@ -104,6 +104,9 @@ def extract_audio(
         "-map", f"0:a:{index}", "-vn", "-sn", "-dn", "-map_metadata", "-1",
         "-ac", "1", "-ar", str(SAMPLE_RATE),
         "-c:a", "libopus", "-b:a", OPUS_BITRATE, "-application", "voip",
+        # bitexact: a fixed Ogg serial number and no encoder tag, so the same input gives the
+        # same bytes and the cache (keyed by the audio's hash) hits on a rerun.
+        "-fflags", "+bitexact", "-flags:a", "+bitexact",
         "-f", "ogg", "-y", file_arg(dest),
     ]
     total = duration if duration else (info.duration - (start or 0.0) if info.duration else None)

@@ -1,0 +1,274 @@
+"""One input -> transcript and subtitle files: the library side of ``subtool transcribe``.
+
+``prepare`` does everything that can refuse the job (the input, the languages, the profile, the
+outputs that would be overwritten) before a byte is uploaded; ``transcribe`` then reduces the
+input to the audio actually sent, asks the cache, runs the engine, and writes
+``<stem>.<lang>.<fmt>`` for each language plus ``<stem>.transcript.json``, each atomically.
+``subtool run`` and ``batch`` call the same two functions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import cache as result_cache
+from . import languages as langs
+from .engines.base import Engine, StatusCallback, TranscribeOptions
+from .errors import UsageError
+from .models import MediaInfo, SubtitleTrack, Transcript
+from .outputs import check_writable, write_text
+from .presets import Profile, load_profile
+
+SUBTITLE_FORMATS = ("srt", "vtt", "ass")
+ProgressCallback = Callable[[float, float | None], None]
+
+
+@dataclass
+class TranscribeResult:
+    input: str
+    transcript: Transcript
+    files: list[str]
+    engine: str
+    job_ids: list[str]
+    cached: bool
+    audio_bytes: int  # what was (or would have been) sent to the engine
+    timings: dict[str, float] = field(default_factory=dict)
+    tracks: list[SubtitleTrack] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "input": self.input,
+            "engine": self.engine,
+            "language": self.transcript.language,
+            "languages": self.transcript.all_languages(),
+            "duration": self.transcript.duration,
+            "job_ids": self.job_ids,
+            "cached": self.cached,
+            "audio_bytes": self.audio_bytes,
+            "files": self.files,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+@dataclass
+class Prepared:
+    """An input that passed every check, and where its outputs go."""
+
+    input: str
+    stem: Path
+    is_url: bool
+    info: MediaInfo | None = None
+    duration: float | None = None
+    url: str | None = None
+
+
+def resolve_engine(
+    name: str = "auto",
+    *,
+    max_jobs: int = 3,
+    model: str | None = None,
+    threads: int | None = None,
+    on_note: Callable[[str], None] | None = None,
+    deadline: float | None = None,
+) -> Engine:
+    """``gladia``, ``local``, or ``auto`` (Gladia when GLADIA_API_KEY is set, and it says so)."""
+    if name == "gladia" or (name == "auto" and os.environ.get("GLADIA_API_KEY")):
+        from .engines.gladia import GladiaEngine
+
+        if name == "auto" and on_note is not None:
+            on_note("engine: gladia (GLADIA_API_KEY is set)")
+        return GladiaEngine(max_jobs=max_jobs, deadline=deadline)
+    if name not in ("auto", "local"):
+        raise UsageError(f"unknown engine '{name}'", hint="Use auto, gladia or local")
+    from .engines import get_engine  # type: ignore[attr-defined]
+
+    return get_engine(name, max_jobs=max_jobs, model=model, threads=threads, on_note=on_note)  # type: ignore[no-any-return]
+
+
+def check_options(options: TranscribeOptions, engine: Engine) -> TranscribeOptions:
+    """Normalise language codes and formats; refuse what the engine cannot do."""
+    options.languages = [langs.normalize(c) for c in options.languages]
+    options.translate = [c for c in dict.fromkeys(langs.normalize(c, what="translation target") for c in options.translate)]
+    bad = [f for f in options.formats if f not in SUBTITLE_FORMATS]
+    if bad:
+        raise UsageError(f"unknown subtitle format '{bad[0]}'", hint="Use srt, vtt or ass")
+    if not options.formats:
+        raise UsageError("no subtitle format given", hint="Use --format srt,vtt")
+    if engine.name == "gladia":
+        from .engines.gladia import validate
+
+        validate(options)
+    return options
+
+
+def _stem_for(prepared_input: str, outdir: Path | None, stem: str | None = None) -> Path:
+    if stem is None:
+        stem = Path(prepared_input).stem
+    folder = outdir if outdir is not None else Path(prepared_input).parent
+    return folder / stem
+
+
+def planned_outputs(stem: Path, options: TranscribeOptions, *, keep_raw: bool = False) -> list[Path]:
+    """The outputs known before transcription (the spoken language is known only when forced)."""
+    known = list(options.translate)
+    if len(options.languages) == 1:
+        known.insert(0, options.languages[0])
+    paths = [stem.with_name(f"{stem.name}.{lang}.{fmt}") for lang in dict.fromkeys(known) for fmt in options.formats]
+    paths.append(stem.with_name(f"{stem.name}.transcript.json"))
+    if keep_raw:
+        paths.append(stem.with_name(f"{stem.name}.raw.json"))
+    return paths
+
+
+def prepare(
+    input: str,
+    options: TranscribeOptions,
+    engine: Engine,
+    *,
+    outdir: str | Path | None = None,
+    force: bool = False,
+    keep_raw: bool = False,
+) -> Prepared:
+    """Every check that can refuse ``input`` before anything is sent."""
+    from . import sources
+    from .media.probe import probe
+
+    out = Path(outdir) if outdir is not None else None
+    if sources.is_url(input):
+        info = sources.resolve(input, limit_s=float("inf"))[0]
+        limit = sources.duration_limit(info, service_fetches_url=engine.fetches_urls)
+        sources.check_duration(info, limit_s=limit)
+        prepared = Prepared(input, (out or Path.cwd()) / info.stem, True, None, info.duration, info.webpage_url or input)
+    else:
+        media = probe(input)
+        for problem in media.problems:
+            if problem.fatal and problem.code != "too_long":  # long inputs are cut into chunks
+                from .errors import MediaError
+
+                raise MediaError(problem.message, path=input, code=problem.code)
+        if options.audio_stream is not None:
+            from .media.audio import pick_audio_stream
+
+            pick_audio_stream(media, options.audio_stream)
+        prepared = Prepared(input, _stem_for(input, out), False, media, media.duration)
+    if not force:
+        for path in planned_outputs(prepared.stem, options, keep_raw=keep_raw):
+            check_writable(path, force=False)
+    return prepared
+
+
+def cache_options(options: TranscribeOptions) -> dict[str, Any]:
+    """What changes a transcript (never a secret, never an output choice such as --force)."""
+    return {
+        "languages": options.languages,
+        "code_switching": options.code_switching,
+        "translate": options.translate,
+        "translation_model": options.translation_model if options.translate else None,
+        "formats": sorted(f for f in options.formats if f in ("srt", "vtt")),
+        "subtitle_limits": options.subtitle_limits,
+        "diarize": options.diarize,
+        "speakers": [options.speakers, options.min_speakers, options.max_speakers] if options.diarize else None,
+        "vocabulary": options.vocabulary,
+        "model": options.model,
+    }
+
+
+def transcribe(
+    prepared: Prepared,
+    options: TranscribeOptions,
+    engine: Engine,
+    *,
+    profile: Profile | str = "netflix",
+    force: bool = False,
+    speaker_labels: bool = False,
+    keep_raw: bool = False,
+    on_status: StatusCallback | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> TranscribeResult:
+    """Transcribe one prepared input and write its files."""
+    from .media.audio import extract_audio
+
+    timings: dict[str, float] = {}
+    status = on_status or (lambda _line: None)
+    if isinstance(profile, str):
+        profile = load_profile(profile)
+    options.subtitle_limits = options.subtitle_limits or profile.service_config()
+    raw: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="subtool-audio-") as tmp:
+        t0 = time.monotonic()
+        if prepared.is_url:
+            assert prepared.url is not None
+            if engine.fetches_urls:
+                audio: Path | str = prepared.url
+            else:
+                from . import sources
+
+                status("downloading the audio")
+                downloaded = sources.download(prepared.url, tmp, audio_only=True)
+                audio = extract_audio(downloaded, Path(tmp) / "audio.ogg", stream=options.audio_stream)
+        else:
+            status("extracting the audio")
+            audio = extract_audio(prepared.input, Path(tmp) / "audio.ogg", stream=options.audio_stream, info=prepared.info, on_progress=on_progress)
+        timings["audio"] = time.monotonic() - t0
+        audio_bytes = 0 if isinstance(audio, str) else Path(audio).stat().st_size
+        key = result_cache.make_key(audio, cache_options(options), f"{engine.name}:{options.model or ''}")
+        hit = result_cache.load(key) if options.use_cache else None
+        t1 = time.monotonic()
+        if hit is not None:
+            transcript, raw = hit
+            status("using the cached transcript (--no-cache to transcribe again)")
+        else:
+            if engine.name == "gladia":
+                transcript = engine.transcribe(audio, options, duration=prepared.duration, on_status=on_status, raw_sink=raw)  # type: ignore[call-arg]
+            else:
+                transcript = engine.transcribe(audio, options, duration=prepared.duration, on_status=on_status)
+            result_cache.store(key, transcript, raw)
+        timings["transcribe"] = time.monotonic() - t1
+    transcript.source = prepared.url or str(prepared.input)
+    files, tracks = write_outputs(prepared.stem, transcript, options, profile, force=force, speaker_labels=speaker_labels, raw=raw if keep_raw else None)
+    return TranscribeResult(
+        input=prepared.input,
+        transcript=transcript,
+        files=files,
+        engine=transcript.engine or engine.name,
+        job_ids=list(transcript.job_ids),
+        cached=hit is not None,
+        audio_bytes=audio_bytes,
+        timings=timings,
+        tracks=tracks,
+    )
+
+
+def write_outputs(
+    stem: Path,
+    transcript: Transcript,
+    options: TranscribeOptions,
+    profile: Profile,
+    *,
+    force: bool = False,
+    speaker_labels: bool = False,
+    raw: list[dict[str, Any]] | None = None,
+) -> tuple[list[str], list[SubtitleTrack]]:
+    from .subtitles import sidecar_path, write_tracks
+
+    # Check every output before the first is written, so a refusal leaves nothing half-done.
+    if not force:
+        for lang in transcript.all_languages():
+            for fmt in options.formats:
+                check_writable(sidecar_path(stem, lang, fmt), force=False)
+        check_writable(stem.with_name(f"{stem.name}.transcript.json"), force=False)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    tracks = write_tracks(transcript, stem, formats=list(options.formats), profile=profile, force=force, speaker_labels=speaker_labels)
+    files = [t.path for t in tracks]
+    doc = json.dumps(transcript.to_dict(), ensure_ascii=False, indent=1)
+    files.append(str(write_text(stem.with_name(f"{stem.name}.transcript.json"), doc + "\n", force=force)))
+    if raw is not None:
+        files.append(str(write_text(stem.with_name(f"{stem.name}.raw.json"), json.dumps(raw, ensure_ascii=False, indent=1) + "\n", force=force)))
+    return files, tracks

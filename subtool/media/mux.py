@@ -1,0 +1,396 @@
+"""Soft subtitle tracks: one ffmpeg pass, video and audio stream-copied, every track tagged.
+
+Each subtitle gets the codec its container takes (MP4/MOV: mov_text; MKV: the source format kept;
+WebM: WebVTT), a three-letter language tag the container keeps, a title in the language's own
+name, and an explicit disposition, so players never guess. What a container loses (positioning
+and colours in mov_text and WebVTT) is reported as a warning before anything is written.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import languages
+from ..errors import FFmpegError, LanguageError, MediaError, UsageError
+from ..models import MediaInfo, Stream, SubtitleTrack
+from ..outputs import atomic_path, check_writable
+from ..presets import MuxPreset
+from .ffmpeg import ProgressCallback, file_arg, run_ffmpeg, run_ffprobe
+from .probe import probe
+from .subinput import SubtitleInput, prepared
+
+# Output extension -> (container name, ffmpeg muxer).
+CONTAINERS: dict[str, tuple[str, str]] = {
+    ".mkv": ("mkv", "matroska"),
+    ".mka": ("mkv", "matroska"),
+    ".mp4": ("mp4", "mp4"),
+    ".m4v": ("mp4", "mp4"),
+    ".mov": ("mov", "mov"),
+    ".webm": ("webm", "webm"),
+}
+DISPLAY = {"mkv": "MKV", "mp4": "MP4", "mov": "MOV", "webm": "WebM"}
+EXTENSIONS = {"mkv": ".mkv", "mp4": ".mp4", "mov": ".mov", "webm": ".webm"}
+
+# The WebM muxer's own rule ("Only VP8 or VP9 or AV1 video and Vorbis or Opus audio and WebVTT
+# subtitles are supported for WebM").
+WEBM_VIDEO = {"vp8", "vp9", "av1"}
+WEBM_AUDIO = {"opus", "vorbis"}
+TEXT_SUB_CODECS = {"subrip", "srt", "ass", "ssa", "webvtt", "mov_text", "text"}
+# Matroska stores these as they are; anything else text-based becomes SRT.
+MKV_SUB_CODECS = {"subrip", "ass", "ssa", "webvtt", "hdmv_pgs_subtitle", "dvd_subtitle", "dvb_subtitle"}
+_SOURCE_CODEC = {"srt": "subrip", "ass": "ass", "ssa": "ass", "vtt": "webvtt"}
+
+_LANG_SUFFIX = re.compile(r"^(?P<path>.+):(?P<lang>[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*)$")
+
+WarningCallback = Callable[[str], None]
+
+
+@dataclass
+class MuxedTrack:
+    """One subtitle stream of the output, as written."""
+
+    index: int  # among the output's subtitle streams
+    language: str  # the tag written in the container ("fra", "ger", "und")
+    title: str | None
+    codec: str
+    default: bool
+    forced: bool
+    source: str  # the subtitle file, or "input stream #N" for a kept stream
+
+
+@dataclass
+class MuxResult:
+    output: Path
+    container: str
+    tracks: list[MuxedTrack] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    reencoded: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["output"] = str(self.output)
+        return d
+
+
+def parse_track_arg(arg: str) -> SubtitleTrack:
+    """``talk.fr.srt:fr`` -> a track. The language comes from a final ``:LANG`` when it is a known
+    language code, otherwise from the sidecar name (``talk.fr.srt``, ``talk.fr.forced.srt``).
+    Paths may hold colons: a file that exists under the whole argument is taken as it is."""
+    forced = False
+    if Path(arg).is_file():
+        lang, forced = languages.from_sidecar(arg)
+        return SubtitleTrack(path=arg, language=lang, forced=forced)
+    match = _LANG_SUFFIX.match(arg)
+    if match:
+        path, code = match["path"], match["lang"]
+        if languages.is_known(code):
+            _, forced = languages.from_sidecar(path)
+            return SubtitleTrack(path=path, language=languages.normalize(code), forced=forced)
+        if Path(path).is_file():
+            raise LanguageError(f"unknown language code '{code}' after ':'", path=path,
+                                hint="Use an ISO 639-1 code such as en, fr, pt-BR")
+    lang, forced = languages.from_sidecar(arg)
+    return SubtitleTrack(path=arg, language=lang, forced=forced)
+
+
+def container_for(output: Path) -> tuple[str, str]:
+    """(container, muxer) from the output's extension."""
+    try:
+        return CONTAINERS[output.suffix.lower()]
+    except KeyError:
+        raise UsageError(f"cannot tell the container from the extension '{output.suffix or '(none)'}'", path=output,
+                         hint="Name the output .mkv, .mp4, .mov or .webm") from None
+
+
+def default_output(video: Path, container: str) -> Path:
+    """``<stem>.subtitled.<ext>`` beside the video."""
+    return video.with_name(f"{video.stem}.subtitled{EXTENSIONS[container]}")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (b.exists() and a.samefile(b))
+    except OSError:
+        return False
+
+
+def _probe_input(video: Path) -> MediaInfo:
+    info = probe(video, deep=False)
+    # Transcription limits (no audio, too long) do not matter here; only an unreadable file does.
+    for problem in info.problems:
+        if problem.fatal and problem.code in {"missing", "unreadable", "empty", "corrupt", "not_media"}:
+            raise MediaError(problem.message, path=video, code=problem.code)
+    if not info.video_streams and not info.audio_streams:
+        raise MediaError("has no video or audio stream to put subtitles on", path=video, code="no_streams")
+    return info
+
+
+def _match_language(want: str, candidates: list[str | None]) -> int | None:
+    """Index of the first candidate in language ``want``: exact tag first, then same base language."""
+    norm = languages.normalize(want)
+    for i, c in enumerate(candidates):
+        if c is not None and c == norm:
+            return i
+    for i, c in enumerate(candidates):
+        if c is not None and languages.base(c) == languages.base(norm):
+            return i
+    return None
+
+
+def _existing_language(stream: Stream) -> str | None:
+    code = stream.language
+    if not code or code.lower() == "und" or not languages.is_known(code):
+        return None
+    return languages.normalize(code)
+
+
+@functools.lru_cache(maxsize=64)
+def _mov_keeps(codes: tuple[str, ...]) -> frozenset[str]:
+    """Which of ``codes`` ffmpeg's MOV muxer keeps: it writes only the codes of its QuickTime
+    language table (a mix: 'fra', 'ger', 'chi'), dropping others silently. Asked of ffmpeg itself
+    with a throwaway file, so the answer matches the installed version."""
+    if not codes:
+        return frozenset()
+    with tempfile.TemporaryDirectory(prefix="subtool-mov-") as tmp:
+        srt = Path(tmp) / "probe.srt"
+        srt.write_text("1\n00:00:00,000 --> 00:00:01,000\nx\n", encoding="utf-8")
+        out = Path(tmp) / "probe.mov"
+        args = ["-y", "-i", file_arg(srt)]
+        for i, code in enumerate(codes):
+            args += ["-map", "0:0", f"-metadata:s:s:{i}", f"language={code}"]
+        args += ["-c:s", "mov_text", "-f", "mov", file_arg(out)]
+        run_ffmpeg(args, what="ffmpeg (MOV language check)")
+        res = run_ffprobe(["-v", "error", "-show_entries", "stream=index:stream_tags=language", "-of", "csv=p=0", file_arg(out)])
+    kept = set()
+    for line in res.stdout.splitlines():
+        index, _, lang = line.strip().partition(",")
+        if index.isdigit() and int(index) < len(codes) and lang == codes[int(index)]:
+            kept.add(lang)
+    return frozenset(kept)
+
+
+def _container_codes(langs: list[str], container: str, warn: WarningCallback) -> dict[str, str]:
+    """Three-letter tag per language for ``container`` (``und`` for none)."""
+    out: dict[str, str] = {}
+    if container != "mov":
+        # WebM is a Matroska profile: same Language element, same (bibliographic) codes.
+        for lang in langs:
+            out[lang] = languages.container_code(lang, "mkv" if container == "webm" else container)
+        return out
+    candidates = {lang: [languages.alpha3(lang, variant="T"), languages.alpha3(lang, variant="B")] for lang in langs}
+    kept = _mov_keeps(tuple(sorted({c for cs in candidates.values() for c in cs})))
+    for lang, forms in candidates.items():
+        good = [c for c in forms if c in kept]
+        if good:
+            out[lang] = good[0]
+        else:
+            warn(f"MOV cannot tag language '{lang}' (not in QuickTime's language table); the track is tagged 'und'; use .mkv or .mp4 to keep it")
+            out[lang] = "und"
+    return out
+
+
+def _check_codecs(info: MediaInfo, container: str, reencode: bool) -> dict[str, list[str]]:
+    """Per-stream codec options for the video and audio of ``info`` (copy unless re-encoding)."""
+    videos = [s for s in info.streams if s.type == "video"]
+    audios = [s for s in info.streams if s.type == "audio"]
+    opts: dict[str, list[str]] = {"v": [], "a": []}
+    if container != "webm":
+        return opts
+    bad = [s for s in videos if (s.codec or "") not in WEBM_VIDEO] + [s for s in audios if (s.codec or "") not in WEBM_AUDIO]
+    if bad and not reencode:
+        what = ", ".join(f"{s.type} {s.codec}" for s in bad)
+        raise UsageError(
+            f"WebM takes only VP8/VP9/AV1 video and Opus/Vorbis audio, and this input has {what}",
+            path=info.path, hint="Use .mkv (keeps every stream as it is), or pass --reencode to re-encode to VP9/Opus",
+        )
+    for i, s in enumerate(videos):
+        if (s.codec or "") not in WEBM_VIDEO:
+            opts["v"] += [f"-c:v:{i}", "libvpx-vp9", f"-crf:v:{i}", "32", f"-b:v:{i}", "0", "-row-mt", "1",
+                          "-deadline", "good", "-cpu-used", "4"]
+    for i, s in enumerate(audios):
+        if (s.codec or "") not in WEBM_AUDIO:
+            opts["a"] += [f"-c:a:{i}", "libopus", f"-b:a:{i}", "128k"]
+    return opts
+
+
+def _sub_codec_for_existing(stream: Stream, container: str, video: Path) -> str:
+    codec = stream.codec or ""
+    if container == "mkv":
+        return "copy" if codec in MKV_SUB_CODECS else ("srt" if codec in TEXT_SUB_CODECS else "copy")
+    if codec not in TEXT_SUB_CODECS:
+        raise UsageError(
+            f"input subtitle stream #{stream.index} is {codec or 'an unknown codec'}, which {DISPLAY[container]} cannot carry",
+            path=video, hint="Use .mkv, or pass --replace to drop the existing subtitle streams",
+        )
+    if container in {"mp4", "mov"}:
+        return "copy" if codec == "mov_text" else "mov_text"
+    return "copy" if codec == "webvtt" else "webvtt"
+
+
+def _sub_codec_for_new(sub: SubtitleInput, container: str) -> str:
+    if container in {"mp4", "mov"}:
+        return "mov_text"
+    if container == "webm":
+        return "webvtt"
+    return "copy"
+
+
+def mux(
+    video: Path,
+    tracks: list[SubtitleTrack],
+    output: Path,
+    *,
+    preset: MuxPreset | None = None,
+    default: str | None = None,
+    forced: list[str] | None = None,
+    replace: bool = False,
+    allow_und: bool = False,
+    reencode: bool = False,
+    force: bool = False,
+    on_progress: ProgressCallback | None = None,
+    on_warning: WarningCallback | None = None,
+) -> MuxResult:
+    """Add ``tracks`` to ``video`` as soft subtitle streams in ``output`` (one ffmpeg pass).
+
+    ``default``: the language of the one default track ("none" for no default; otherwise the
+    preset's rule, else a track's own ``default`` flag). ``forced``: languages flagged forced.
+    ``replace`` drops the input's own subtitle streams. Raises ``UsageError`` (bad options,
+    impossible container, existing output), ``SubtitleReadError``/``MediaError`` (bad inputs).
+    """
+    video, output = Path(video), Path(output)
+    warnings: list[str] = []
+
+    def warn(text: str) -> None:
+        warnings.append(text)
+        if on_warning:
+            on_warning(text)
+
+    if preset is not None:
+        replace = replace or preset.replace
+        forced = list(forced or []) + [f for f in preset.forced if f not in (forced or [])]
+        if default is None:
+            default = preset.default
+    forced = list(forced or [])
+
+    container, muxer = container_for(output)
+    if _same_file(video, output):
+        raise UsageError("the output would overwrite the input", path=output, hint="Choose another -o")
+    check_writable(output, force=force)
+    if not tracks and not replace:
+        raise UsageError("no subtitle files to add", hint="Pass one or more SUB[:LANG] arguments")
+
+    # Languages first: a typo should not cost a probe.
+    langs: list[str | None] = []
+    for t in tracks:
+        if t.language:
+            langs.append(languages.normalize(t.language))
+        elif allow_und:
+            langs.append(None)
+        else:
+            raise LanguageError("has no known language (none after ':' and none in the file name)", path=t.path,
+                                hint="Add it as SUB:LANG (e.g. talk.srt:fr), name it like talk.fr.srt, or pass --allow-und")
+    info = _probe_input(video)
+    codec_opts = _check_codecs(info, container, reencode)
+    existing = [] if replace else info.subtitle_streams
+
+    with prepared([Path(t.path) for t in tracks]) as subs:
+        # What will be lost, said before the work starts.
+        for sub in subs:
+            if sub.styled and container in {"mp4", "mov", "webm"}:
+                kind = "mov_text" if container != "webm" else "WebVTT"
+                warn(f"{sub.source}: {DISPLAY[container]} stores subtitles as {kind}, which drops positioning, alignment and "
+                     f"colours (italic and bold survive); use .mkv to keep the styling")
+
+        all_langs: list[str | None] = [_existing_language(s) for s in existing] + langs
+        codes = _container_codes(sorted({lang for lang in all_langs if lang}), container, warn)
+
+        # Dispositions: explicit for every subtitle stream, exactly one default when asked.
+        n_exist = len(existing)
+        flags_default = [s.default for s in existing] + [False] * len(tracks)
+        flags_forced = [s.forced for s in existing] + [t.forced for t in tracks]
+        if default is None and any(t.default for t in tracks):
+            flags_default = [False] * n_exist + [t.default for t in tracks]
+            first = flags_default.index(True)
+            flags_default = [i == first for i in range(len(flags_default))]
+        elif default is not None:
+            flags_default = [False] * len(flags_default)
+            if default == "first":
+                if tracks:
+                    flags_default[n_exist] = True
+                elif existing:
+                    flags_default[0] = True
+            elif default != "none":
+                # New tracks first: they are what the user is adding now.
+                hit = _match_language(default, list(langs))
+                if hit is not None:
+                    flags_default[n_exist + hit] = True
+                else:
+                    hit = _match_language(default, all_langs[:n_exist])
+                    if hit is None:
+                        have = ", ".join(sorted({lang for lang in all_langs if lang})) or "none"
+                        raise UsageError(f"--default {default}: no subtitle track in that language", hint=f"Languages present: {have}")
+                    flags_default[hit] = True
+        for want in forced:
+            hits = [i for i, lang in enumerate(all_langs) if lang and languages.base(lang) == languages.base(languages.normalize(want))]
+            if not hits:
+                raise UsageError(f"--forced {want}: no subtitle track in that language")
+            for i in hits:
+                flags_forced[i] = True
+
+        args: list[str] = ["-y", "-i", file_arg(video)]
+        for sub in subs:
+            args += ["-i", file_arg(sub.path)]
+        args += ["-map", "0:v?", "-map", "0:a?"]
+        if not replace:
+            args += ["-map", "0:s?"]
+        if container == "mkv":
+            args += ["-map", "0:t?"]  # fonts attached to an MKV belong with its ASS tracks
+        for i in range(len(subs)):
+            args += ["-map", f"{i + 1}:0"]
+        args += ["-dn", "-c", "copy", *codec_opts["v"], *codec_opts["a"]]
+
+        result = MuxResult(output=output, container=container, warnings=warnings)
+        for j in range(n_exist + len(subs)):
+            lang = all_langs[j]
+            code = codes.get(lang, "und") if lang else "und"
+            if j < n_exist:
+                stream = existing[j]
+                codec = _sub_codec_for_existing(stream, container, video)
+                title = stream.title
+                source = f"input stream #{stream.index}"
+            else:
+                sub = subs[j - n_exist]
+                track = tracks[j - n_exist]
+                codec = _sub_codec_for_new(sub, container)
+                title = track.title or (languages.native_name(lang) if lang else None)
+                source = str(sub.source)
+                args += [f"-metadata:s:s:{j}", f"language={code}"]
+                if title:
+                    if container in {"mp4", "mov"}:
+                        args += [f"-metadata:s:s:{j}", f"handler_name={title}"]
+                    args += [f"-metadata:s:s:{j}", f"title={title}"]
+            args += [f"-c:s:{j}", codec]
+            disp = "+".join(name for name, on in (("default", flags_default[j]), ("forced", flags_forced[j])) if on) or "0"
+            args += [f"-disposition:s:{j}", disp]
+            written = codec if codec != "copy" else (_SOURCE_CODEC.get(subs[j - n_exist].format, "copy") if j >= n_exist else existing[j].codec or "copy")
+            result.tracks.append(MuxedTrack(j, code, title, {"srt": "subrip"}.get(written, written), flags_default[j], flags_forced[j], source))
+        result.reencoded = bool(codec_opts["v"] or codec_opts["a"])
+
+        with atomic_path(output, force=force) as tmp:
+            try:
+                run_ffmpeg([*args, "-f", muxer, file_arg(tmp)], duration=info.duration, on_progress=on_progress, what="ffmpeg (mux)")
+            except FFmpegError as exc:
+                if "not currently supported in container" in exc.message or "Could not find tag for codec" in exc.message:
+                    raise UsageError(f"{DISPLAY[container]} cannot carry a stream of this input as it is ({exc.message})", path=video,
+                                     hint="Use .mkv, which takes any codec") from None
+                raise
+    return result
+
+
+__all__ = ["CONTAINERS", "MuxResult", "MuxedTrack", "container_for", "default_output", "mux", "parse_track_arg"]

@@ -1,0 +1,79 @@
+"""Subtitle files handed to ffmpeg: validated first, and made UTF-8 when they are not.
+
+ffmpeg's subtitle demuxers guess little: a Windows-1252 SRT comes out as mojibake and a broken
+file fails halfway through a long mux. So every subtitle input is read here before ffmpeg runs;
+an unreadable one is refused (exit 3) and a legacy-encoded one is copied to a UTF-8 temp file,
+byte for byte otherwise, so nothing else about it changes.
+
+Reading goes through ``subtool.subtitles.read_subtitles`` (the robust third-party reader): a file
+it had to fix (cues out of order or overlapping, WebVTT blocks pysubs2 would take for text) is
+handed to ffmpeg as the fixed version; an ASS file is never rewritten, only re-encoded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_BLOCK = re.compile(r"\{([^}]*)\}")
+# Override tags mov_text and WebVTT keep (italic, bold, underline, strike-out); any other tag
+# (position, alignment, colour, font, size...) is lost in those containers.
+_KEPT_TAG = re.compile(r"^(?:[ibus][01]?)?$")
+
+
+def _is_styled(text: str) -> bool:
+    return any(not _KEPT_TAG.match(tag.strip()) for block in _BLOCK.findall(text) for tag in block.split("\\"))
+
+
+@dataclass
+class SubtitleInput:
+    """A subtitle file that ffmpeg can read: ``path`` is the original or a UTF-8 copy."""
+
+    source: Path
+    path: Path
+    format: str  # "srt" | "ass" | "ssa" | "vtt" (others are converted to srt)
+    encoding: str
+    cues: int
+    styled: bool  # carries positioning/colour that mov_text and WebVTT drop
+    ssa: Any  # the parsed pysubs2.SSAFile
+
+
+@contextlib.contextmanager
+def prepared(paths: list[Path]) -> Iterator[list[SubtitleInput]]:
+    """Validate every file, yield ffmpeg-ready inputs; temporary UTF-8 copies are removed after."""
+    with tempfile.TemporaryDirectory(prefix="subtool-subs-") as tmp:
+        out = []
+        for i, path in enumerate(paths):
+            out.append(_prepare(Path(path), Path(tmp), i))
+        yield out
+
+
+def _prepare(path: Path, tmp: Path, index: int) -> SubtitleInput:
+    from ..subtitles import read_subtitles
+
+    doc = read_subtitles(path)
+    fmt, encoding, ssa = (doc.format or "").lower(), doc.encoding, doc.ssa
+    events = [e for e in ssa if not e.is_comment]
+    styled = fmt in {"ass", "ssa"} or any(_is_styled(e.text) for e in events)
+    utf8 = encoding.replace("_", "-").lower() in {"utf-8", "utf8", "ascii", "utf-8-sig"}
+    target = path
+    if fmt in {"ass", "ssa"}:
+        if not utf8:
+            # Byte-faithful: only the encoding changes (pysubs2 would drop sections it does not know).
+            target = tmp / f"{index}.{fmt}"
+            target.write_text(path.read_bytes().decode(encoding, errors="replace").lstrip("\ufeff"), encoding="utf-8")
+    elif fmt in {"srt", "vtt"}:
+        if doc.notes:  # legacy encoding, BOM, CRLF, disorder, overlaps: give ffmpeg the fixed cues
+            target = tmp / f"{index}.{fmt}"
+            ssa.save(str(target), format_=fmt, encoding="utf-8")
+    else:
+        # A format ffmpeg may not read (microdvd, sami, ttml...): give it SRT.
+        target = tmp / f"{index}.srt"
+        ssa.save(str(target), format_="srt", encoding="utf-8")
+        fmt = "srt"
+    return SubtitleInput(source=path, path=target, format=fmt, encoding=encoding, cues=len(events), styled=styled, ssa=ssa)

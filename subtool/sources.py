@@ -93,16 +93,25 @@ class _Logger:
 
 
 def _check_cookies(cookies: str | Path | None) -> str | None:
+    """A readable Netscape cookies.txt, checked before any request (yt-dlp would only print
+    warnings on stderr for bad lines, then go on without them)."""
     if cookies is None:
         return None
     path = Path(cookies)
+    hint = "Export the cookies again in Netscape cookies.txt format (a browser extension such as 'Get cookies.txt')"
     if not path.is_file():
         raise SourceError("cookies file not found", path=path, hint="Check the path given to --cookies")
     try:
-        with open(path, "rb"):
-            pass
+        text = path.read_bytes().decode("utf-8", "replace")
     except OSError as exc:
         raise SourceError(f"cannot read the cookies file ({exc.strerror})", path=path, hint="Check its permissions") from exc
+    if text.lstrip().startswith(("{", "[")):
+        raise SourceError("is a JSON cookies export, not a Netscape cookies.txt file", path=path, hint=hint)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or (line.startswith("#") and not line.startswith("#HttpOnly_")):
+            continue
+        if len(line.split("\t")) != 7:
+            raise SourceError(f"line {number} is not a Netscape cookies.txt entry (7 tab-separated fields)", path=path, hint=hint)
     return str(path)
 
 
@@ -173,7 +182,9 @@ def _source_error(url: str, exc: BaseException) -> SourceError:
             if status == 404:
                 return SourceError("not found (HTTP 404)", path=url, hint="Check the address")
             return SourceError(f"the site answered HTTP {status} {cur.reason or ''}".strip(), path=url, hint="Try again later")
-    message = _clean_message(str(exc))
+    # yt-dlp's own words without its "[site] id: " prefix, when an extractor raised.
+    orig = next((getattr(cur, "orig_msg", None) for cur in chain if getattr(cur, "orig_msg", None)), None)
+    message = _clean_message(str(orig or exc))
     if _LOGIN.search(message):
         return SourceError(f"login required ({message})", path=url, hint=LOGIN_HINT)
     for cur in chain:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,10 +73,11 @@ def _handler(site: Site) -> type[http.server.BaseHTTPRequestHandler]:
             site.hits.append(hit)
             path = self.path.split("?")[0]
             drop = path.startswith("/drop/")  # sends half of the file, then hangs up
+            slow = path.startswith("/slow/")  # trickles, so that a Ctrl-C lands mid-download
             if path == "/forbidden.mp4":
                 self._status(403)
                 return
-            file = site.root / path.removeprefix("/drop/").lstrip("/")
+            file = site.root / path.removeprefix("/drop/").removeprefix("/slow/").lstrip("/")
             if not file.is_file():
                 self._status(404)
                 return
@@ -102,6 +105,9 @@ def _handler(site: Site) -> type[http.server.BaseHTTPRequestHandler]:
                     piece = data[pos : min(pos + 16384, chunk_end)]
                     self.wfile.write(piece)
                     hit.sent += len(piece)
+                    if slow:
+                        self.wfile.flush()
+                        time.sleep(0.05)
                 self.wfile.flush()
             except OSError:
                 return
@@ -221,6 +227,30 @@ def test_unreachable_host_is_one_clear_line(out: Path) -> None:
     assert list(out.iterdir()) == []
 
 
+def test_host_that_never_answers_times_out() -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(5)  # connections are accepted by the kernel, never answered
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/talk.mp4"
+        with pytest.raises(SourceError) as caught:
+            sources.inspect(url, timeout=1, retries=0)
+    assert caught.value.line() == f"{url}: the site did not answer in time. Check the network, or try again later"
+
+
+def test_login_required_message_from_yt_dlp_suggests_cookies() -> None:
+    # The error a platform extractor raises for a members-only video, built by yt-dlp's own class.
+    from yt_dlp.utils import DownloadError, ExtractorError
+
+    try:
+        raise ExtractorError("This video is only available for registered users. Use --cookies for the authentication", expected=True)
+    except ExtractorError as inner:
+        wrapped = DownloadError(f"ERROR: [vimeo] 123: {inner.orig_msg}", sys.exc_info())
+    err = sources._source_error("https://vimeo.com/123", wrapped)
+    assert err.exit_code == 3
+    assert err.line().startswith("https://vimeo.com/123: login required (This video is only available for registered users")
+    assert err.line().endswith("Pass --cookies FILE (cookies.txt exported from a browser where you are logged in)")
+
+
 def test_page_without_video_is_no_video_found(site: Site) -> None:
     with pytest.raises(SourceError) as caught:
         sources.inspect(site.url("nothing.html"))
@@ -277,6 +307,38 @@ def test_ctrl_c_during_download_leaves_nothing(site: Site, out: Path) -> None:
     assert list(out.iterdir()) == []
 
 
+def test_real_sigint_in_a_child_process_leaves_nothing(site: Site, out: Path) -> None:
+    url = site.url("slow/talk.mp4")
+    code = (
+        "import sys\n"
+        "from subtool import sources\n"
+        "from subtool.errors import Interrupted\n"
+        "try:\n"
+        f"    sources.download({url!r}, {str(out)!r})\n"
+        "except Interrupted as exc:\n"
+        "    print(exc.line())\n"
+        "    sys.exit(exc.exit_code)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(600):  # until the download has really started
+            if any(h.sent > 0 and h.range is None for h in site.media_hits("slow/talk.mp4")[1:]):
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the download never started")
+        assert any(p.name.endswith(".subtool-part") for p in out.iterdir())  # yt-dlp's work folder exists now
+        child.send_signal(signal.SIGINT)
+        stdout, stderr = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 130, stderr
+    assert "download interrupted" in stdout
+    assert "Traceback" not in stderr
+    assert list(out.iterdir()) == []
+
+
 def test_existing_output_is_not_overwritten_without_force(site: Site, out: Path) -> None:
     info = sources.inspect(site.url("talk.mp4"))
     (out / "talk.mp4").write_bytes(b"mine")
@@ -319,6 +381,26 @@ def test_missing_cookies_file_fails_before_any_request(site: Site, out: Path, tm
         sources.download(site.url("talk.mp4"), out, cookies=missing)
     assert site.hits == []
     assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('[{"name": "session", "value": "x"}]', "is a JSON cookies export"),
+        ("# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\n", "line 2 is not a Netscape cookies.txt entry"),
+    ],
+)
+def test_malformed_cookies_file_fails_before_any_request(
+    site: Site, tmp_path: Path, capfd: pytest.CaptureFixture[str], content: str, expected: str
+) -> None:
+    cookies = tmp_path / "cookies.txt"
+    cookies.write_text(content)
+    with pytest.raises(SourceError) as caught:
+        sources.inspect(site.url("talk.mp4"), cookies=cookies)
+    assert caught.value.line().startswith(f"{cookies}: {expected}")
+    assert "Netscape cookies.txt format" in caught.value.line()
+    assert site.hits == []
+    assert capfd.readouterr() == ("", "")
 
 
 def test_cookies_file_is_sent(site: Site, out: Path, tmp_path: Path) -> None:

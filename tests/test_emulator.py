@@ -18,12 +18,12 @@ from typing import Any
 import httpx
 import pytest
 from gladiaio_sdk import GladiaClient, HttpError
+from gladiaio_sdk.v2.prerecorded.core import PreRecordedV2TranscriptionOptions
 from gladiaio_sdk.v2.prerecorded.generated_types import (
     PreRecordedV2CustomVocabularyConfig,
     PreRecordedV2CustomVocabularyEntry,
     PreRecordedV2Response,
 )
-from gladiaio_sdk.v2.prerecorded.core import PreRecordedV2TranscriptionOptions
 
 from subtool.testing.gladia import EmulatorProcess
 
@@ -110,7 +110,7 @@ def test_sample_is_recognised_after_reencoding_and_results_parse(emu: EmulatorPr
     assert words_of(tr.full_transcript) == words_of((SAMPLES / "talk.txt").read_text())
     assert tr.languages == ["en"]
     # Utterances split at sentence ends; words carry a leading space except the first.
-    assert [u.text for u in tr.utterances][0] == "Welcome to the subtitle tool."
+    assert tr.utterances[0].text == "Welcome to the subtitle tool."
     assert len(tr.utterances) == 3
     first = tr.utterances[0]
     assert first.words[0].word == "Welcome" and first.words[1].word == " to"
@@ -268,7 +268,8 @@ def test_delete_states_and_file_download(media: dict[str, Path]) -> None:
         assert c.get_file(running.id) == media["tone"].read_bytes()
         # The uploaded file's own URL resolves too (with a key, as every route).
         assert httpx.get(up.audio_url, headers={"x-gladia-key": "k"}).content == media["tone"].read_bytes()
-        e.fault(latency=0)
+        e.fault(latency=0)  # also releases the job already waiting
+        assert wait_done(c, running.id).status == "done"
         done = c.create({"audio_url": up.audio_url})
         wait_done(c, done.id)
         raw = httpx.delete(f"{e.url}/v2/pre-recorded/{done.id}", headers={"x-gladia-key": "k"})
@@ -600,3 +601,12 @@ def test_sigint_exits_cleanly() -> None:
 def test_bad_command_line_is_a_usage_error() -> None:
     r = subprocess.run([sys.executable, "-m", "subtool.testing.gladia", "--fail", "nowhere:500"], capture_output=True, text=True, timeout=30)
     assert r.returncode == 2 and "ENDPOINT:STATUS" in r.stderr
+
+
+def test_local_transcriber_uses_the_offline_engine() -> None:
+    with EmulatorProcess(transcriber="local") as e:
+        job = client(e).transcribe(str(SAMPLES / "memo.mp3"), {"translation": True, "translation_config": {"target_languages": ["fr"]}},
+                                   interval=0.2, timeout=300)
+    text = job.result.transcription.full_transcript.lower()
+    assert "voice memo" in text and "friday" in text
+    assert job.result.translation.results[0].full_transcript.startswith("This·fr")

@@ -103,8 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     thread.start()
     print(state.base_url, flush=True)
     try:
-        while not stop.wait(0.5):
-            pass
+        stop.wait()  # a signal interrupts the wait on POSIX, and the handler sets the event
     finally:
         server.shutdown()
         server.server_close()

@@ -25,6 +25,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -216,10 +217,11 @@ class State:
 
 
 def run_job(state: State, job: Job) -> None:
-    """queued -> processing -> done|error, taking ``latency`` seconds from create to the end."""
-    latency = state.config.latency
-    deadline = job.created + latency
-    time.sleep(min(latency * 0.1, 0.5))
+    """queued -> processing -> done|error, taking ``latency`` seconds from create to the end.
+
+    The latency is read again while waiting, so a runtime change (``{"latency": 0}``) also
+    releases the jobs already waiting."""
+    _wait_until(state, job, lambda: min(state.config.latency * 0.1, 0.5))
     with state.lock:
         if job.status != "queued":
             return
@@ -241,9 +243,7 @@ def run_job(state: State, job: Job) -> None:
                 result = transcribe(state, job, job.file, info)
     except Exception:  # noqa: BLE001 - any failure of ours is a job in error, as a service would report
         error = 500
-    remaining = deadline - time.time()
-    if remaining > 0:
-        time.sleep(remaining)
+    _wait_until(state, job, lambda: state.config.latency)
     with state.lock:
         job.completed = time.time()
         if error is None:
@@ -252,6 +252,11 @@ def run_job(state: State, job: Job) -> None:
         else:
             job.status, job.error_code = "error", error
             state.jobs_failed += 1
+
+
+def _wait_until(state: State, job: Job, offset: Callable[[], float]) -> None:
+    while (left := job.created + offset() - time.time()) > 0:
+        time.sleep(min(left, 0.1))
 
 
 def fetch(state: State, url: str) -> StoredFile | None:
@@ -328,7 +333,7 @@ def local_transcript(path: Path, languages: list[str]) -> tuple[list[dict[str, A
     utterances = []
     for u in transcript.utterances:
         words = [
-            {"word": (w.text if i == 0 else " " + w.text.strip()), "start": round(w.start, 3), "end": round(w.end, 3),
+            {"word": (w.text.strip() if i == 0 else " " + w.text.strip()), "start": round(w.start, 3), "end": round(w.end, 3),
              "confidence": round(w.confidence if w.confidence is not None else 0.9, 2)}
             for i, w in enumerate(u.words)
         ] or [{"word": u.text.strip(), "start": u.start, "end": u.end, "confidence": 0.9}]

@@ -24,7 +24,7 @@ from subtool.errors import Interrupted, OutputExistsError, SourceError, UsageErr
 TITLE = "Réunion: Q1/Q2? ok"
 SAFE_TITLE = "Réunion_ Q1_Q2_ ok"
 
-TYPES = {".mp4": "video/mp4", ".wav": "audio/wav", ".html": "text/html; charset=utf-8"}
+TYPES = {".webm": "video/webm", ".mp4": "video/mp4", ".wav": "audio/wav", ".html": "text/html; charset=utf-8"}
 
 
 @dataclass
@@ -161,6 +161,10 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _ffmpeg(*args: str) -> None:
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", *args], check=True)
+
+
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -212,6 +216,29 @@ def test_html_page_with_video_tag_titled_from_title_safely_named(site: Site, out
     assert path.name == f"{SAFE_TITLE}.mp4"
     assert _sha(path) == _sha(SAMPLES / "talk.mp4")
     assert [p.name for p in out.iterdir()] == [path.name]
+
+
+def test_format_chosen_for_the_delivery_without_reencoding(site: Site, out: Path) -> None:
+    # The same talk offered as WebM (VP9/Opus) and MP4 (H.264/AAC): each delivery gets its own
+    # container's file, byte for byte as served.
+    webm = site.root / "talk.webm"
+    vp9_opus = ("-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "100k", "-c:a", "libopus", "-b:a", "24k")
+    _ffmpeg("-i", str(SAMPLES / "talk.mp4"), "-t", "3", *vp9_opus, str(webm))
+    (site.root / "both.html").write_text(
+        "<html><head><title>Both</title></head><body><video controls>"
+        '<source src="talk.webm" type="video/webm; codecs=vp9,opus">'
+        '<source src="talk.mp4" type="video/mp4; codecs=avc1.42E01E,mp4a.40.2">'
+        "</video></body></html>"
+    )
+    info = sources.inspect(site.url("both.html"))
+    assert {f["ext"] for f in (info.raw or {})["formats"]} == {"mp4", "webm"}
+    as_mp4 = sources.download(info, out / "mp4", prefer="mp4")
+    as_webm = sources.download(info, out / "webm", prefer="webm")
+    assert (as_mp4.name, as_webm.name) == ("Both.mp4", "Both.webm")
+    assert _sha(as_mp4) == _sha(SAMPLES / "talk.mp4")
+    assert _sha(as_webm) == _sha(webm)
+    audio = sources.download(info, out / "audio", prefer="webm", audio_only=True)
+    assert _sha(audio) == _sha(webm)  # the only audio on offer comes muxed with video: taken as is
 
 
 def test_unreachable_host_is_one_clear_line(out: Path) -> None:
@@ -429,24 +456,7 @@ def test_duration_limit_refuses_before_download(site: Site, out: Path) -> None:
 def test_long_media_refused_having_read_only_its_header(site: Site, out: Path) -> None:
     # Ten minutes of 8 kHz 8-bit silence: 4.8 MB made instantly, far bigger than socket buffers.
     long = site.root / "long.wav"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-loglevel",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "anullsrc=r=8000:cl=mono",
-            "-t",
-            "600",
-            "-c:a",
-            "pcm_u8",
-            str(long),
-        ],
-        check=True,
-    )
+    _ffmpeg("-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono", "-t", "600", "-c:a", "pcm_u8", str(long))
     size = long.stat().st_size
     with pytest.raises(SourceError, match="longer than"):
         sources.resolve(site.url("long.wav"), limit_s=120)

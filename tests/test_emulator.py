@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import http.server
 import json
 import signal
@@ -610,3 +611,15 @@ def test_local_transcriber_uses_the_offline_engine() -> None:
     text = job.result.transcription.full_transcript.lower()
     assert "voice memo" in text and "friday" in text
     assert job.result.translation.results[0].full_transcript.startswith("This·fr")
+
+
+def test_large_upload_is_streamed_to_disk_and_served_back_intact(emu: EmulatorProcess, tmp_path: Path) -> None:
+    # Over the emulator's 32 MB in-memory threshold: the multipart body is split by offsets.
+    big = tmp_path / "big.wav"
+    ffmpeg("-f", "lavfi", "-i", "anoisesrc=r=16000:a=0.05:seed=7", "-t", "1100", "-ac", "1", str(big))
+    assert big.stat().st_size > 33 * 1024 * 1024
+    up = client(emu).upload_file(str(big))
+    assert up.audio_metadata.size == big.stat().st_size
+    assert up.audio_metadata.audio_duration == pytest.approx(1100, abs=0.1)
+    served = httpx.get(up.audio_url, headers={"x-gladia-key": "k"}, timeout=60).content
+    assert hashlib.sha256(served).digest() == hashlib.sha256(big.read_bytes()).digest()

@@ -14,6 +14,7 @@ Choices where the public material is silent (see ../shared/reference/gladia-api.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -31,7 +32,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import parse_qs, urlencode, urlparse
 
 from . import audio, results, spec
@@ -461,11 +462,15 @@ class Handler(BaseHTTPRequestHandler):
                 break
             left -= len(chunk)
 
-    def _read_body(self, limit: int | None = None) -> bytes:
+    def _read_body(self) -> bytes:
+        buf = io.BytesIO()
+        self._read_body_into(buf)
+        return buf.getvalue()
+
+    def _read_body_into(self, out: BinaryIO) -> None:
         self._body_read = True
         length = self._length()
         bandwidth = self.state.config.upload_bandwidth
-        chunks: list[bytes] = []
         got = 0
         started = time.monotonic()
         while got < length:
@@ -473,13 +478,12 @@ class Handler(BaseHTTPRequestHandler):
             if not chunk:
                 break
             got += len(chunk)
-            chunks.append(chunk)
+            out.write(chunk)
             if bandwidth:
                 # Hold the reading back so the client's upload sees the configured bandwidth.
                 ahead = got / bandwidth - (time.monotonic() - started)
                 if ahead > 0:
                     time.sleep(ahead)
-        return b"".join(chunks)
 
     def _send(self, status: int, body: bytes = b"", content_type: str = "application/json; charset=utf-8") -> None:
         self.send_response(status)
@@ -570,15 +574,20 @@ class Handler(BaseHTTPRequestHandler):
             self._drain()
             self._error(413, "payload too large")
             return
-        raw = self._read_body()
-        part = multipart_file(raw, m.group(1).encode(), "audio")
-        if part is None:
+        # The body goes to disk as it arrives, so a large upload does not sit in memory.
+        raw_path = self.state.folder / f"body-{uuid.uuid4().hex}"
+        target = self.state.folder / f"upload-{uuid.uuid4().hex}"
+        try:
+            with raw_path.open("wb") as raw:
+                self._read_body_into(raw)
+            found = extract_part(raw_path, m.group(1).encode(), "audio", target)
+        finally:
+            raw_path.unlink(missing_ok=True)
+        if found is None:
             self._error(400, "Invalid parameter(s). See validation_errors for more details.", ["audio should not be empty"])
             return
-        filename, data = part
-        target = self.state.folder / f"upload-{uuid.uuid4().hex}"
-        target.write_bytes(data)
-        stored = self.state.store(target, filename, len(data), source=None)
+        filename, size = found
+        stored = self.state.store(target, filename, size, source=None)
         if stored.info is None:
             self._error(422, "Invalid parameter", ["audio could not be decoded: unsupported or corrupt audio/video file"])
             return
@@ -699,6 +708,51 @@ def multipart_file(raw: bytes, boundary: bytes, field_name: str) -> tuple[str, b
             data = data[:-2]
         return (fname.group(1) if fname else "audio"), data
     return None
+
+
+IN_MEMORY_PARSE = 32 * 1024 * 1024
+
+
+def extract_part(raw_path: Path, boundary: bytes, field_name: str, target: Path) -> tuple[str, int] | None:
+    """Write the multipart part ``field_name`` of the body in ``raw_path`` to ``target``; returns
+    (filename, size). Small bodies are parsed whole; a large one whose first part is the file
+    (what the SDK sends: one part) is copied by offsets without loading it."""
+    size = raw_path.stat().st_size
+    if size <= IN_MEMORY_PARSE:
+        part = multipart_file(raw_path.read_bytes(), boundary, field_name)
+        if part is None:
+            return None
+        target.write_bytes(part[1])
+        return part[0], len(part[1])
+    with raw_path.open("rb") as raw:
+        head = raw.read(64 * 1024)
+        delim = b"--" + boundary
+        first = head.find(delim)
+        header_end = head.find(b"\r\n\r\n", first)
+        if first < 0 or header_end < 0:
+            return None
+        headers = head[first:header_end].decode("utf-8", errors="replace")
+        name = re.search(r'name="([^"]*)"', headers)
+        if not name or name.group(1) != field_name:
+            return None
+        fname = re.search(r'filename="([^"]*)"', headers)
+        tail_at = max(0, size - 64 * 1024)
+        raw.seek(tail_at)
+        tail = raw.read()
+        end = tail.rfind(b"\r\n" + delim + b"--")
+        if end < 0:
+            return None
+        start, stop = header_end + 4, tail_at + end
+        raw.seek(start)
+        with target.open("wb") as out:
+            left = stop - start
+            while left > 0:
+                chunk = raw.read(min(CHUNK * 16, left))
+                if not chunk:
+                    break
+                out.write(chunk)
+                left -= len(chunk)
+        return (fname.group(1) if fname else "audio"), stop - start
 
 
 def _parse_date(value: str) -> datetime | None:

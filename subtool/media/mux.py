@@ -120,7 +120,8 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _probe_input(video: Path) -> MediaInfo:
+def probe_input(video: Path) -> MediaInfo:
+    """Probe a video to deliver into: refuses only what cannot be read (not the service's limits)."""
     info = probe(video, deep=False)
     # Transcription limits (no audio, too long) do not matter here; only an unreadable file does.
     for problem in info.problems:
@@ -295,7 +296,7 @@ def mux(
         else:
             raise LanguageError("has no known language (none after ':' and none in the file name)", path=t.path,
                                 hint="Add it as SUB:LANG (e.g. talk.srt:fr), name it like talk.fr.srt, or pass --allow-und")
-    info = _probe_input(video)
+    info = probe_input(video)
     codec_opts = _check_codecs(info, container, reencode)
     existing = [] if replace else info.subtitle_streams
 

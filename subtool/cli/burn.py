@@ -1,0 +1,39 @@
+"""``subtool burn``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .app import info
+from .progress import ffmpeg_progress
+
+
+@click.command(name="burn")
+@click.argument("video", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("subtitle", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--style", "style_name", default="clean", show_default=True, metavar="NAME", help="A burn style: see 'subtool presets'.")
+@click.option("--language", metavar="LANG", help="The subtitle's language (picks a font with its script); default: from the file name.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Output file. Default: <video stem>.burned.<ext> beside the video (the style's container, MP4 by default).")
+@click.option("--force", is_flag=True, help="Overwrite the output if it exists.")
+def command(video: Path, subtitle: Path, style_name: str, language: str | None, output: Path | None, force: bool) -> int:
+    """Burn one subtitle file (SRT, VTT or ASS) into VIDEO's picture.
+
+    SRT/VTT cues are drawn with the style (font, size relative to the picture, colours,
+    outline, box, margins); their own override tags cannot move, enlarge or recolour them,
+    except {\\an8}, which puts a cue at the top. An ASS file keeps its own styling. Audio is
+    copied; video is re-encoded with the style's encoder settings.
+    """
+    from ..media.burn import burn
+    from ..media.mux import EXTENSIONS
+    from ..presets import load_burn
+
+    style = load_burn(style_name)
+    if output is None:
+        output = video.with_name(f"{video.stem}.burned{EXTENSIONS.get(style.container, '.mp4')}")
+    with ffmpeg_progress("burning") as on_progress:
+        burn(video, subtitle, output, style=style, language=language, force=force, on_progress=on_progress)
+    info(f"wrote {output}")
+    return 0

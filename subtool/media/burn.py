@@ -1,0 +1,294 @@
+"""Hard subtitles: one track drawn into the picture by libass, audio copied, video re-encoded.
+
+SRT and WebVTT cues are turned into an ASS script here, sized for the video (PlayRes = the
+picture, so a style's sizes are fractions of the picture height) with the burn style applied.
+Their text reaches libass as text: every override block in it (``{\\pos}``, ``{\\fs}``,
+``{\\c}``, ``{\\move}``, ``{\\fscx}`` ...) is removed, so a cue cannot leave the subtitle area,
+grow or change colour. Kept: ``{\\an7}``-``{\\an9}`` (the top placement SRT files carry, shown
+top centre), italics (``<i>``, meaning, not layout), and ``\\N`` line breaks. A user's own ASS
+file is drawn as it is, with its own styling.
+
+Both go through ffmpeg's ``ass`` filter: in ffmpeg 5.1 only it has ``shaping`` (complex shaping
+for Arabic, Hebrew, Indic scripts), and our SRT/VTT input is ASS by then anyway. The file name
+is escaped for the filter graph (two levels, no shell), and fonts are chosen so the track's
+script has glyphs (Noto CJK for Chinese/Japanese/Korean, Noto Sans Arabic, Noto Sans Hebrew,
+else fontconfig's pick for the text), with the font's folder passed as ``fontsdir``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from .. import languages
+from ..errors import FFmpegError, MediaError, PresetError, UsageError
+from ..outputs import atomic_path, check_writable
+from ..presets import BurnStyle
+from .ffmpeg import ProgressCallback, file_arg, filter_options, run_ffmpeg
+from .mux import CONTAINERS, probe_input
+from .subinput import SubtitleInput, prepared
+
+# Fonts for scripts a Latin font lacks (ISO 15924 script -> Noto family).
+SCRIPT_FONTS = {
+    "Hans": "Noto Sans CJK SC",
+    "Hant": "Noto Sans CJK TC",
+    "Jpan": "Noto Sans CJK JP",
+    "Kore": "Noto Sans CJK KR",
+    "Arab": "Noto Sans Arabic",
+    "Hebr": "Noto Sans Hebrew",
+}
+# Unicode name prefixes of scripts that need complex shaping (joining, reordering, marks).
+COMPLEX_SCRIPTS = ("ARABIC", "HEBREW", "SYRIAC", "THAANA", "NKO", "DEVANAGARI", "BENGALI", "GURMUKHI", "GUJARATI", "ORIYA",
+                   "TAMIL", "TELUGU", "KANNADA", "MALAYALAM", "SINHALA", "THAI", "LAO", "TIBETAN", "MYANMAR", "KHMER")
+_NAME_SCRIPT = {"HIRAGANA": "Jpan", "KATAKANA": "Jpan", "HANGUL": "Kore", "CJK": "Hans", "ARABIC": "Arab", "HEBREW": "Hebr"}
+_COLOUR = re.compile(r"^&H([0-9A-Fa-f]{8})&?$")
+_BLOCK = re.compile(r"\{[^}]*\}")
+_TOP = re.compile(r"\\an\s*[789]")
+_ITALIC = re.compile(r"\\i\s*([01])(?![0-9a-z])")
+
+
+# -- filter-graph escaping (ffmpeg-filters "Notes on filtergraph escaping") ----------------------
+
+def escape_option(value: str) -> str:
+    """Level 1: a value inside a filter's option list (``:`` separates options)."""
+    return value.replace("\\", "\\\\").replace("'", "\\'").replace(":", "\\:")
+
+
+def escape_graph(value: str) -> str:
+    """Level 2: a filter description inside the filter graph."""
+    return "".join("\\" + c if c in "\\'[],;" else c for c in value)
+
+
+def filter_arg(value: str) -> str:
+    return escape_graph(escape_option(value))
+
+
+# -- text ----------------------------------------------------------------------------------------
+
+def clean_text(text: str) -> str:
+    """SRT/VTT cue text (as pysubs2 gives it, ASS-like) -> text libass draws as text.
+
+    Every ``{...}`` block goes; a top placement (``\\an7``-``\\an9``) comes back as one leading
+    ``{\\an8}`` and italics as ``{\\i1}``/``{\\i0}``. Stray braces are dropped (an unmatched
+    ``{`` would hide the rest of the line)."""
+    top = False
+    out: list[str] = []
+    pos = 0
+    for m in _BLOCK.finditer(text):
+        out.append(_strip_braces(text[pos:m.start()]))
+        block = m.group(0)
+        top = top or bool(_TOP.search(block))
+        out += ["{\\i" + flag + "}" for flag in _ITALIC.findall(block)]
+        pos = m.end()
+    out.append(_strip_braces(text[pos:]))
+    return ("{\\an8}" if top else "") + "".join(out)
+
+
+def _strip_braces(text: str) -> str:
+    return text.replace("{", "").replace("}", "")
+
+
+def _plain(text: str) -> str:
+    return _BLOCK.sub("", text).replace("\\N", " ").replace("\\n", " ").replace("\\h", " ")
+
+
+# -- fonts ---------------------------------------------------------------------------------------
+
+def _script_of_language(language: str | None) -> str | None:
+    if not language or not languages.is_known(language):
+        return None
+    import langcodes
+
+    return str(langcodes.Language.get(language).maximize().script or "") or None
+
+
+def _script_of_text(text: str) -> str | None:
+    counts: dict[str, int] = {}
+    for ch in text:
+        if ord(ch) < 0x250:
+            continue
+        word = unicodedata.name(ch, "").split(" ", 1)[0]
+        script = _NAME_SCRIPT.get(word)
+        if script:
+            counts[script] = counts.get(script, 0) + 1
+    if counts.get("Jpan"):
+        return "Jpan"  # kana decide it: Han characters alone could be Chinese
+    return max(counts, key=lambda k: counts[k]) if counts else None
+
+
+def needs_complex_shaping(text: str, language: str | None) -> bool:
+    if language and languages.is_known(language) and languages.is_rtl(language):
+        return True
+    return any(unicodedata.name(ch, "").startswith(COMPLEX_SCRIPTS) for ch in text if ord(ch) >= 0x590)
+
+
+def _fc(*args: str) -> str:
+    exe = shutil.which(args[0])
+    if exe is None:
+        return ""
+    try:
+        return subprocess.run([exe, *args[1:]], capture_output=True, text=True, timeout=30, check=False).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+
+
+@functools.lru_cache(maxsize=64)
+def font_file(family: str, chars: str = "") -> tuple[str, str] | None:
+    """(family, file) fontconfig picks for ``family`` covering ``chars`` (None without fontconfig)."""
+    pattern = family + (":charset=" + " ".join(f"{ord(c):x}" for c in chars) if chars else "")
+    out = _fc("fc-match", "-f", "%{family[0]}|%{file}", pattern)
+    if "|" not in out:
+        return None
+    fam, _, path = out.partition("|")
+    return fam, path
+
+
+@functools.lru_cache(maxsize=64)
+def covers(family: str, chars: str) -> bool:
+    """Whether an installed font of ``family`` has glyphs for every one of ``chars``."""
+    if not chars:
+        return True
+    pattern = f":family={family}:charset=" + " ".join(f"{ord(c):x}" for c in chars)
+    return bool(_fc("fc-list", pattern, "file"))
+
+
+def choose_font(style_font: str, text: str, language: str | None) -> tuple[str, Path | None]:
+    """The font family to draw ``text`` with, and the folder holding it (for ``fontsdir``)."""
+    sample = "".join(sorted({c for c in _plain(text) if not c.isspace() and ord(c) >= 0x80}))[:64]
+    script = _script_of_language(language) or _script_of_text(sample)
+    if script == "Hani":
+        script = "Hans"
+    family = SCRIPT_FONTS.get(script or "", style_font)
+    if not covers(family, sample):
+        picked = font_file(style_font, sample)
+        if picked and covers(picked[0], sample):
+            family = picked[0]
+    found = font_file(family)
+    return family, (Path(found[1]).parent if found else None)
+
+
+# -- the ASS script ------------------------------------------------------------------------------
+
+def _colour(value: str, key: str, style: BurnStyle) -> Any:
+    import pysubs2
+
+    m = _COLOUR.match(value.strip())
+    if not m:
+        raise PresetError(f"key '{key}' must be an ASS colour like &H00FFFFFF (&HAABBGGRR), not '{value}'", path=f"burn style {style.name}")
+    a, b, g, r = (int(m.group(1)[i:i + 2], 16) for i in range(0, 8, 2))
+    return pysubs2.Color(r, g, b, a)
+
+
+def build_script(sub: SubtitleInput, style: BurnStyle, width: int, height: int, font: str) -> Any:
+    """An ASS script for SRT/VTT cues: PlayRes = the picture, the style scaled to it."""
+    import pysubs2
+
+    if style.alignment not in range(1, 10):
+        raise PresetError(f"key 'alignment' must be 1-9 (numpad layout), not {style.alignment}", path=f"burn style {style.name}")
+    if style.border_style not in (1, 3, 4):
+        raise PresetError(f"key 'border_style' must be 1, 3 or 4, not {style.border_style}", path=f"burn style {style.name}")
+    px = height / 1080
+    ssa = pysubs2.SSAFile()
+    ssa.info.update({"PlayResX": str(width), "PlayResY": str(height), "ScaledBorderAndShadow": "yes", "WrapStyle": "0"})
+    ssa.styles["Default"] = pysubs2.SSAStyle(
+        fontname=font,
+        fontsize=round(style.font_size * height, 1),
+        primarycolor=_colour(style.primary_colour, "primary_colour", style),
+        outlinecolor=_colour(style.outline_colour, "outline_colour", style),
+        backcolor=_colour(style.back_colour, "back_colour", style),
+        bold=style.bold,
+        borderstyle=style.border_style,
+        outline=round(style.outline * px, 2),
+        shadow=round(style.shadow * px, 2),
+        alignment=pysubs2.Alignment(style.alignment),
+        marginl=round(style.margin_h * width),
+        marginr=round(style.margin_h * width),
+        marginv=round(style.margin_v * height),
+    )
+    for e in sub.ssa:
+        if e.is_comment:
+            continue
+        text = clean_text(e.text)
+        if _plain(text).strip():
+            ssa.events.append(pysubs2.SSAEvent(start=e.start, end=e.end, text=text, style="Default"))
+    return ssa
+
+
+def _encoder_args(style: BurnStyle) -> list[str]:
+    args = ["-c:v", style.video_codec, "-crf", str(style.crf)]
+    if style.video_codec in {"libx264", "libx265"}:
+        args += ["-preset", style.speed]
+    elif style.video_codec.startswith("libvpx"):
+        args += ["-b:v", "0"]
+    return [*args, "-pix_fmt", "yuv420p"]
+
+
+def burn(
+    video: Path,
+    subtitle: Path,
+    output: Path,
+    *,
+    style: BurnStyle,
+    language: str | None = None,
+    force: bool = False,
+    on_progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> Path:
+    """Draw ``subtitle`` into ``video``'s picture with ``style``; write ``output`` atomically.
+
+    ``language`` (else the sidecar name) picks a font with the script's glyphs. Raises
+    ``UsageError`` (output exists, is the input, unknown container), ``SubtitleReadError`` /
+    ``MediaError`` (bad inputs), ``Interrupted`` on Ctrl-C or ``cancel`` (no output left)."""
+    video, subtitle, output = Path(video), Path(subtitle), Path(output)
+    try:
+        _, muxer = CONTAINERS[output.suffix.lower()]
+    except KeyError:
+        raise UsageError(f"cannot tell the container from the extension '{output.suffix or '(none)'}'", path=output,
+                         hint="Name the output .mp4, .mkv or .mov") from None
+    if output.resolve() == video.resolve():
+        raise UsageError("the output would overwrite the input", path=output, hint="Choose another -o")
+    check_writable(output, force=force)
+    if language:
+        language = languages.normalize(language)
+    else:
+        language = languages.from_sidecar(subtitle)[0]
+    info = probe_input(video)
+    if not info.video_streams:
+        raise MediaError("has no video stream to burn subtitles into", path=video, code="no_video")
+    v = info.video_streams[0]
+    width, height = v.width or 1920, v.height or 1080
+
+    with prepared([subtitle]) as (sub,), tempfile.TemporaryDirectory(prefix="subtool-burn-") as tmp:
+        text = " ".join(e.text for e in sub.ssa if not e.is_comment)
+        if sub.format in {"ass", "ssa"}:
+            script = sub.path  # the user's own styling, untouched
+            fonts_dir = choose_font(style.font, text, language)[1]
+        else:
+            font, fonts_dir = choose_font(style.font, text, language)
+            script = Path(tmp) / "burn.ass"
+            build_script(sub, style, width, height, font).save(str(script), format_="ass", encoding="utf-8")
+        opts = [f"filename={filter_arg(str(script))}"]
+        if fonts_dir is not None:
+            opts.append(f"fontsdir={filter_arg(str(fonts_dir))}")
+        if needs_complex_shaping(_plain(text), language) and "shaping" in filter_options("ass"):
+            opts.append("shaping=complex")
+        graph = f"[0:v:0]ass={':'.join(opts)}[v]"
+        args = ["-y", "-i", file_arg(video), "-filter_complex", graph, "-map", "[v]", "-map", "0:a?",
+                *_encoder_args(style), "-c:a", "copy", "-sn", "-dn"]
+        with atomic_path(output, force=force) as tmp_out:
+            try:
+                run_ffmpeg([*args, "-f", muxer, file_arg(tmp_out)], duration=info.duration, on_progress=on_progress,
+                           what="ffmpeg (burn)", cancel=cancel)
+            except FFmpegError as exc:
+                if "not currently supported in container" in exc.message or "Could not find tag for codec" in exc.message:
+                    raise UsageError(f"the output container cannot carry this input's audio as it is ({exc.message})", path=output,
+                                     hint="Name the output .mkv") from None
+                raise
+    return output

@@ -1,0 +1,260 @@
+"""subtool burn: the text is really in the picture (pixels and OCR), override tags cannot move or
+enlarge it, {\\an8} moves it up, CJK/Arabic get fonts with their glyphs, odd file names work."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import ffprobe_json, run_cli
+
+from subtool.errors import Interrupted
+from subtool.media.burn import burn, choose_font, clean_text, covers, escape_graph, escape_option
+from subtool.presets import load_burn
+
+W, H = 320, 180
+ASS_HEADER = """[Script Info]
+ScriptType: v4.00+
+PlayResX: 320
+PlayResY: 180
+
+[V4+ Styles]
+Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding
+Style: Default,DejaVu Sans,30,&H0000FFFF,&H000000FF,&H00000000,&H00000000,1,0,0,0,100,100,0,0,1,2,0,7,10,10,10,1
+
+[Events]
+Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
+Dialogue: 0,0:00:00.50,0:00:02.50,Default,,0,0,0,,TOPLEFT
+"""
+
+
+def _ff(*args: str) -> None:
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *args], check=True)
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("burnmedia")
+    # a flat picture: any change in a region is the subtitle
+    _ff("-f", "lavfi", "-i", f"color=c=0x336699:s={W}x{H}:d=3:r=25", "-f", "lavfi", "-i", "sine=d=3",
+        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-shortest", str(d / "clip.mp4"))
+    return d
+
+
+@pytest.fixture()
+def clip(tmp_path: Path, media: Path) -> Path:
+    dest = tmp_path / "clip.mp4"
+    dest.write_bytes((media / "clip.mp4").read_bytes())
+    return dest
+
+
+@pytest.fixture()
+def ocr_env(tmp_path: Path) -> dict[str, str]:
+    """A user burn style large enough for tesseract on a 320x180 picture (and proof that the user
+    folder is read)."""
+    folder = tmp_path / "user-presets"
+    folder.mkdir()
+    (folder / "ocr.toml").write_text('kind = "burn"\nfont = "DejaVu Sans"\nfont_size = 0.13\nshadow = 0.0\noutline = 3.0\n'
+                                     'speed = "ultrafast"\n', encoding="utf-8")
+    return {"SUBTOOL_PRESETS_DIR": str(folder)}
+
+
+def _srt(path: Path, text: str) -> Path:
+    path.write_text(f"1\n00:00:00,500 --> 00:00:02,500\n{text}\n\n", encoding="utf-8")
+    return path
+
+
+def _frame(video: Path, t: float = 1.5) -> bytes:
+    """One grey frame (W*H bytes)."""
+    return subprocess.run(["ffmpeg", "-v", "error", "-ss", str(t), "-i", f"file:{video}", "-frames:v", "1",
+                           "-f", "rawvideo", "-pix_fmt", "gray", "-"], capture_output=True, check=True).stdout
+
+
+def _changed(a: bytes, b: bytes, x0: int, y0: int, x1: int, y1: int) -> int:
+    """How many pixels of the region differ by more than 40 grey levels (codec noise is far below)."""
+    return sum(1 for y in range(y0, y1) for x in range(x0, x1) if abs(a[y * W + x] - b[y * W + x]) > 40)
+
+
+def _rows_changed(a: bytes, b: bytes) -> list[int]:
+    return [y for y in range(H) if any(abs(a[y * W + x] - b[y * W + x]) > 40 for x in range(W))]
+
+
+def _count_rgb(video: Path, test: Callable[[int, int, int], bool], t: float = 1.5) -> int:
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-ss", str(t), "-i", f"file:{video}", "-frames:v", "1",
+                          "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
+    return sum(1 for i in range(0, len(raw), 3) if test(raw[i], raw[i + 1], raw[i + 2]))
+
+
+def _ocr(video: Path, t: float = 1.5) -> str:
+    png = video.with_suffix(".ocr.png")
+    _ff("-ss", str(t), "-i", f"file:{video}", "-frames:v", "1", "-vf", "scale=iw*4:ih*4", str(png))
+    return subprocess.run(["tesseract", str(png), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def _audio_hash(path: Path) -> str:
+    return subprocess.run(["ffmpeg", "-v", "error", "-i", f"file:{path}", "-map", "0:a", "-c", "copy", "-f", "streamhash", "-"],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_burned_text_is_in_the_picture_audio_copied(clip: Path, ocr_env: dict[str, str]) -> None:
+    sub = _srt(clip.with_name("clip.en.srt"), "HELLO WORLD")
+    before = _sha(clip)
+    out = clip.with_name("out.mp4")
+    r = run_cli("burn", str(clip), str(sub), "-o", str(out), "--style", "ocr", env=ocr_env)
+    assert r.returncode == 0, r.stderr
+    streams = ffprobe_json(out)["streams"]
+    assert [s["codec_name"] for s in streams] == ["h264", "aac"]
+    assert _audio_hash(out) == _audio_hash(clip)  # copied, not re-encoded
+    orig, burned = _frame(clip), _frame(out)
+    assert _changed(orig, burned, 0, int(H * 0.7), W, H) > 100  # text in the bottom band
+    assert _changed(orig, burned, 0, 0, W, int(H * 0.6)) == 0  # nothing elsewhere
+    assert "HELLO WORLD" in _ocr(out)
+    # outside the cue the picture is untouched
+    assert _changed(_frame(clip, 0.1), _frame(out, 0.1), 0, 0, W, H) == 0
+    assert _sha(clip) == before
+
+
+def test_override_tags_cannot_move_enlarge_or_recolour(clip: Path, ocr_env: dict[str, str]) -> None:
+    plain = clip.with_name("plain.mp4")
+    hostile = clip.with_name("hostile.mp4")
+    assert run_cli("burn", str(clip), str(_srt(clip.with_name("a.en.srt"), "HELLO WORLD")), "-o", str(plain),
+                   "--style", "ocr", env=ocr_env).returncode == 0
+    r = run_cli("burn", str(clip), str(_srt(clip.with_name("b.en.srt"), r"{\pos(10,10)}{\fs200}{\c&H0000FF&}{\fscx300}HELLO WORLD")),
+                "-o", str(hostile), "--style", "ocr", env=ocr_env)
+    assert r.returncode == 0, r.stderr
+    orig, burned = _frame(clip), _frame(hostile)
+    assert _changed(orig, burned, 0, 0, W // 2, H // 2) == 0  # top-left untouched: \pos ignored
+    assert _changed(orig, burned, 0, int(H * 0.7), W, H) > 100  # in the subtitle area
+    # the same size and colour as the untagged cue: identical rows touched, near-identical pixels
+    assert _rows_changed(orig, burned) == _rows_changed(orig, _frame(plain))
+    assert _changed(_frame(plain), burned, 0, 0, W, H) < 20
+    assert "HELLO WORLD" in _ocr(hostile)
+    assert _count_rgb(hostile, lambda r, g, b: r > 150 and g < 80 and b < 80) == 0  # {\c&H0000FF&} would be red
+
+
+def test_an8_moves_the_cue_to_the_top(clip: Path) -> None:
+    out = clip.with_name("top.mp4")
+    r = run_cli("burn", str(clip), str(_srt(clip.with_name("c.en.srt"), r"{\an8}HELLO TOP")), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    orig, burned = _frame(clip), _frame(out)
+    rows = _rows_changed(orig, burned)
+    assert rows and max(rows) < H * 0.3
+    assert _changed(orig, burned, 0, int(H * 0.6), W, H) == 0
+
+
+def test_user_ass_keeps_its_own_styling_and_odd_names_work(clip: Path) -> None:
+    name = "it's: a, [te\\st];x %é \"q\""
+    video = clip.with_name(f"{name}.mp4")
+    video.write_bytes(clip.read_bytes())
+    ass = clip.with_name(f"{name}.en.ass")
+    ass.write_text(ASS_HEADER, encoding="utf-8")
+    r = run_cli("burn", str(video), str(ass))
+    assert r.returncode == 0, r.stderr
+    out = clip.with_name(f"{name}.burned.mp4")  # the documented default name
+    orig, burned = _frame(video), _frame(out)
+    # its own style: top-left (alignment 7), not the burn style's bottom centre
+    assert _changed(orig, burned, 0, 0, W // 2, H // 3) > 50
+    assert _changed(orig, burned, 0, int(H * 0.6), W, H) == 0
+    # and its own colour (yellow), which the burn style (white) would not give
+    assert _count_rgb(out, lambda r, g, b: r > 180 and g > 180 and b < 90) > 100
+
+
+@pytest.mark.parametrize("lang,text,family", [
+    ("zh", "你好世界", "Noto Sans CJK SC"),
+    ("ja", "こんにちは", "Noto Sans CJK JP"),
+    ("ar", "مرحبا بالعالم", "Noto Sans Arabic"),
+    ("he", "שלום עולם", "Noto Sans Hebrew"),
+])
+def test_scripts_render_with_a_font_that_has_their_glyphs(clip: Path, ocr_env: dict[str, str], lang: str, text: str, family: str) -> None:
+    font, folder = choose_font("Noto Sans", text, lang)
+    assert font == family and folder is not None and folder.is_dir()
+    # fontconfig confirms the chosen family has every glyph (and the style's Latin font has not)
+    chars = "".join(sorted(set(text.replace(" ", ""))))
+    listed = subprocess.run(["fc-list", f":family={font}:charset=" + " ".join(f"{ord(c):x}" for c in chars), "file"],
+                            capture_output=True, text=True).stdout
+    assert listed.strip() and str(folder) in listed
+    assert covers(font, chars) and not covers("Noto Sans", chars)
+    sub = _srt(clip.with_name(f"s.{lang}.srt"), text)
+    out = clip.with_name(f"s.{lang}.mp4")
+    r = run_cli("burn", str(clip), str(sub), "-o", str(out), "--style", "ocr", env=ocr_env)
+    assert r.returncode == 0, r.stderr
+    assert _changed(_frame(clip), _frame(out), 0, int(H * 0.6), W, H) > 60
+
+
+def test_language_from_text_when_unknown(clip: Path) -> None:
+    assert choose_font("Noto Sans", "안녕하세요", None)[0] == "Noto Sans CJK KR"
+    assert choose_font("Noto Sans", "Hello", "en")[0] == "Noto Sans"
+
+
+def test_refusals(clip: Path) -> None:
+    sub = _srt(clip.with_name("clip.en.srt"), "HELLO")
+    out = clip.with_name("exists.mp4")
+    out.write_bytes(b"keep")
+    r = run_cli("burn", str(clip), str(sub), "-o", str(out))
+    assert r.returncode == 2 and "already exists" in r.stderr and out.read_bytes() == b"keep"
+    bad = clip.with_name("bad.en.srt")
+    bad.write_bytes(b"\x00\x01binary" * 20)
+    r = run_cli("burn", str(clip), str(bad), "-o", str(clip.with_name("o.mp4")))
+    assert r.returncode == 3 and "bad.en.srt" in r.stderr and not clip.with_name("o.mp4").exists()
+    r = run_cli("burn", str(clip), str(sub), "-o", str(clip), "--force")
+    assert r.returncode == 2 and "overwrite the input" in r.stderr
+    r = run_cli("burn", str(clip), str(sub), "--style", "nope")
+    assert r.returncode == 2 and "nope" in r.stderr and "clean" in r.stderr
+    audio = clip.with_name("audio.m4a")
+    _ff("-f", "lavfi", "-i", "sine=d=1", "-c:a", "aac", str(audio))
+    r = run_cli("burn", str(audio), str(sub), "-o", str(clip.with_name("a.mp4")))
+    assert r.returncode == 3 and "no video stream" in r.stderr
+    assert not list(clip.parent.glob("*.subtool-part*"))
+
+
+def test_cancel_leaves_no_output(clip: Path, tmp_path: Path) -> None:
+    long = tmp_path / "long.mp4"
+    _ff("-f", "lavfi", "-i", f"testsrc=s={W}x{H}:d=60:r=25", "-c:v", "libx264", "-preset", "ultrafast", str(long))
+    sub = _srt(tmp_path / "long.en.srt", "HELLO")
+    cancel = threading.Event()
+    out = tmp_path / "cancelled.mp4"
+    seen: list[float] = []
+
+    def progress(done: float, total: float | None) -> None:
+        seen.append(done)
+        cancel.set()
+
+    style = load_burn("clean")
+    style.speed = "veryslow"  # slow enough to be cancelled midway
+    with pytest.raises(Interrupted):
+        burn(long, sub, out, style=style, on_progress=progress, cancel=cancel)
+    assert seen and not out.exists()
+    assert not list(tmp_path.glob("*.subtool-part*"))
+
+
+def test_clean_text_and_escaping() -> None:
+    assert clean_text(r"{\pos(10,10)}{\fs200}{\i1}Hi{\i0} there\Nnext") == r"{\i1}Hi{\i0} there\Nnext"
+    assert clean_text(r"{\an8}{\c&HFF&}Top") == r"{\an8}Top"
+    assert clean_text(r"{\an2}Bottom {stray") == "Bottom stray"
+    assert clean_text(r"{\move(0,0,100,100)\fscx300\fscy300\frz45}Plain") == "Plain"
+    path = "/x/it's: a, [te\\st];x%.ass"
+    assert escape_graph(escape_option(path)) == "/x/it\\\\\\'s\\\\: a\\, \\[te\\\\\\\\st\\]\\;x%.ass"
+
+
+def test_default_clean_style_draws_in_the_bottom_band(clip: Path) -> None:
+    out = clip.with_name("clean.mp4")
+    r = run_cli("burn", str(clip), str(_srt(clip.with_name("d.en.srt"), "Hello world")), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    rows = _rows_changed(_frame(clip), _frame(out))
+    assert rows and min(rows) > H * 0.75  # 5% of the height, 6% above the bottom
+
+
+def test_burn_styles_shipped() -> None:
+    for name in ("clean", "boxed", "social-vertical"):
+        style = load_burn(name)
+        assert style.video_codec == "libx264" and 0 < style.font_size < 0.2
+    assert load_burn("boxed").border_style in (3, 4)
+    assert load_burn("social-vertical").margin_v > 0.2

@@ -80,9 +80,9 @@ class BurnStyle:
     primary_colour: str = "&H00FFFFFF"  # ASS &HAABBGGRR
     outline_colour: str = "&H00000000"
     back_colour: str = "&H80000000"
-    outline: float = 2.0
-    shadow: float = 0.0
-    border_style: int = 1  # 1 outline + shadow, 3 opaque box
+    outline: float = 2.0  # pixels on a 1080-line picture, scaled to the video (box padding with border_style 3)
+    shadow: float = 0.0  # same unit as outline
+    border_style: int = 1  # 1 outline + shadow, 3 box per line (outline_colour), 4 one box (back_colour)
     alignment: int = 2  # numpad layout: 2 bottom centre, 8 top centre
     margin_v: float = 0.06  # of the picture height
     margin_h: float = 0.05  # of the picture width

@@ -102,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="http", daemon=True)
     thread.start()
     print(state.base_url, flush=True)
+    state.samples.start()
     try:
         stop.wait()  # a signal interrupts the wait on POSIX, and the handler sets the event
     finally:

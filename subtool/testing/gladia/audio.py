@@ -152,7 +152,14 @@ class SampleLibrary:
         self.folder = folder
         self.samples: list[Sample] = []
         self._ready = threading.Event()
-        threading.Thread(target=self._load, name="sample-fingerprints", daemon=True).start()
+        self._started = False
+
+    def start(self) -> None:
+        """Fingerprint in the background; called once the server listens, so that the imports
+        and decoding do not hold up start-up."""
+        if not self._started:
+            self._started = True
+            threading.Thread(target=self._load, name="sample-fingerprints", daemon=True).start()
 
     def _load(self) -> None:
         try:
@@ -173,6 +180,7 @@ class SampleLibrary:
             self._ready.set()
 
     def match(self, env: list[float]) -> Sample | None:
+        self.start()
         self._ready.wait(timeout=120)
         best: tuple[float, Sample | None] = (MATCH_THRESHOLD, None)
         for sample in self.samples:

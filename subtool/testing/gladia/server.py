@@ -14,6 +14,7 @@ Choices where the public material is silent (see ../shared/reference/gladia-api.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -67,6 +68,7 @@ class StoredFile:
     size: int
     info: audio.Probed | None
     source: str | None = None
+    digest: str = ""
 
 
 @dataclass
@@ -111,6 +113,14 @@ class Job:
             "request_params": self.params,
             "result": result,
         }
+
+
+def file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1024 * 1024):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def _name_from_url(url: str) -> str:
@@ -158,6 +168,10 @@ class State:
         self.files: dict[str, StoredFile] = {}
         self.jobs: dict[str, Job] = {}
         self.faults = Faults()
+        # Clients upload the same audio again and again (tests, retries): what ffprobe and the
+        # envelope say of a content is kept by its hash.
+        self.probes: dict[str, audio.Probed | None] = {}
+        self.envelopes: dict[str, list[float]] = {}
         self.folder = Path(tempfile.mkdtemp(prefix="gladia-emulator-"))
         self.samples = audio.SampleLibrary(config.samples)
         self.base_url = ""
@@ -194,11 +208,18 @@ class State:
 
     def store(self, data_path: Path, filename: str, size: int, source: str | None) -> StoredFile:
         file_id = str(uuid.uuid4())
-        try:
-            info: audio.Probed | None = audio.probe(data_path)
-        except audio.AudioUnreadable:
-            info = None
-        stored = StoredFile(file_id, data_path, filename, size, info, source)
+        digest = file_digest(data_path)
+        with self.lock:
+            known = self.probes.get(digest, False)
+        if known is False:
+            try:
+                known = audio.probe(data_path)
+            except audio.AudioUnreadable:
+                known = None
+            with self.lock:
+                self.probes[digest] = known
+        info = known if isinstance(known, audio.Probed) else None
+        stored = StoredFile(file_id, data_path, filename, size, info, source, digest)
         with self.lock:
             self.files[file_id] = stored
         return stored
@@ -284,7 +305,12 @@ def transcribe(state: State, job: Job, stored: StoredFile, info: audio.Probed) -
     if state.config.transcriber == "local":
         utterances, detected = local_transcript(stored.path, languages)
     else:
-        env = audio.envelope(stored.path)
+        with state.lock:
+            env = state.envelopes.get(stored.digest)
+        if env is None:
+            env = audio.envelope(stored.path)
+            with state.lock:
+                state.envelopes[stored.digest] = env
         sample = state.samples.match(env)
         if sample is not None:
             tokens = sample.text.split()

@@ -3,11 +3,13 @@ audio extraction, and the SDK calls against the emulator (real HTTP on loopback)
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLES, ffprobe_json
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -27,8 +29,6 @@ from subtool.media.audio import extract_audio, find_silences, needs_extraction, 
 from subtool.media.probe import probe
 from subtool.presets import load_profile
 from subtool.testing.gladia import EmulatorProcess
-
-from conftest import SAMPLES, ffprobe_json
 
 KEY = "k-3f9a1c77e2"
 
@@ -68,7 +68,7 @@ def test_plan_chunks_ignores_a_silence_out_of_reach() -> None:
 def test_plan_chunks_covers_everything_within_the_limit(duration: float, silences: list[tuple[float, float]]) -> None:
     plan = plan_chunks(duration, [(s, s + d) for s, d in silences])
     assert plan[0][0] == 0.0 and plan[-1][1] == duration
-    for (a, b), (c, _) in zip(plan, plan[1:], strict=False):
+    for (a, b), (c, _) in itertools.pairwise(plan):
         assert b == c and b > a
     assert all(b - a <= 135 * 60 + 1e-6 for a, b in plan)
 

@@ -510,18 +510,9 @@ def _utterances(items: list[dict[str, Any]] | None, offset: float) -> list[Utter
 
 def normalize_subtitles(text: str, fmt: str) -> str:
     """The service's subtitle text made standard (SRT times with a comma, one final newline)."""
-    try:
-        from ..subtitles import normalize_service_subtitles
-    except ImportError:
-        normalize_service_subtitles = None
-    if normalize_service_subtitles is not None:
-        return str(normalize_service_subtitles(text, fmt))
-    import re
+    from ..subtitles import normalize_service_subtitles
 
-    text = text.replace("\r\n", "\n")
-    if fmt == "srt":
-        text = re.sub(r"(\d{2}:\d{2}:\d{2})\.(\d{3})", r"\1,\2", text)
-    return text.rstrip("\n") + "\n"
+    return normalize_service_subtitles(text, fmt)
 
 
 def _subtitles(items: list[dict[str, Any]] | None) -> dict[str, str]:

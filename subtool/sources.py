@@ -249,12 +249,12 @@ def _to_info(raw: dict[str, Any], url: str, *, entry: bool = False) -> SourceInf
         title = re.sub(r" \(1\)$", "", title)
     entries: list[SourceInfo] = []
     if is_playlist:
-        for entry in raw.get("entries") or []:
-            if isinstance(entry, dict):
+        for item in raw.get("entries") or []:
+            if isinstance(item, dict):
                 # A flat entry's "url" is its own page; a resolved <video> entry's is the media.
-                entry_url = str(entry.get("url") or entry.get("webpage_url") or "")
-                if entry_url:
-                    entries.append(_to_info(entry, entry_url, entry=True))
+                item_url = str(item.get("url") or item.get("webpage_url") or "")
+                if item_url:
+                    entries.append(_to_info(item, item_url, entry=True))
     return SourceInfo(
         url=url,
         title=title or vid,
@@ -437,7 +437,7 @@ def download(
     fmt_opts = _format_options(prefer, audio_only)
     cookiefile = _check_cookies(cookies)
     info = info_or_url if isinstance(info_or_url, SourceInfo) else None
-    url = info.webpage_url if info else str(info_or_url)
+    url = info.url if info else str(info_or_url)
     if info is not None and info.is_playlist:
         raise UsageError("is a playlist", path=url, hint="Download each entry of expand(info, allow_playlist=True)")
     if info is None and not is_url(url):
@@ -447,7 +447,6 @@ def download(
     if info is not None:
         _refuse_existing(dest, info.stem, force=force)
 
-    import yt_dlp
     from yt_dlp.utils import DownloadCancelled
 
     def hook(status: dict[str, Any]) -> None:
@@ -471,14 +470,7 @@ def download(
             }
         )
         try:
-            # A resolved video (formats in hand) asks no site again, so yt-dlp's ~1800 extractors
-            # need not be registered: a quarter of a second saved. Flat entries still resolve.
-            resolved = info is not None and info.raw is not None and info.raw.get("_type", "video") == "video"
-            with yt_dlp.YoutubeDL(opts, auto_init=not resolved) as ydl:
-                if info is not None and info.raw is not None:
-                    done = ydl.process_ie_result(dict(info.raw), download=True)
-                else:
-                    done = ydl.extract_info(url, download=True)
+            done = _run_download(opts, info, url)
         except KeyboardInterrupt:
             raise Interrupted(f"{url}: download interrupted") from None
         except DownloadCancelled:
@@ -499,6 +491,30 @@ def download(
             raise OutputExistsError(target)
         os.replace(produced, target)
     return target
+
+
+def _run_download(opts: dict[str, Any], info: SourceInfo | None, url: str) -> Any:
+    import yt_dlp
+    from yt_dlp.networking.exceptions import HTTPError
+    from yt_dlp.utils import DownloadError
+
+    raw = info.raw if info is not None else None
+    if raw is not None and raw.get("_type", "video") == "video":
+        # Formats in hand: no site is asked again, so yt-dlp's ~1800 extractors need not be
+        # registered (a quarter of a second saved).
+        try:
+            with yt_dlp.YoutubeDL(opts, auto_init=False) as ydl:
+                return ydl.process_ie_result(dict(raw), download=True)
+        except DownloadError as exc:
+            expired = any(isinstance(e, HTTPError) and e.status in (403, 410) for e in _error_chain(exc))
+            if not expired:
+                raise
+            log.debug("%s: media links from the metadata expired (%s); asking the site again", url, exc)
+        # Signed media links (YouTube's) expire: fall through to a fresh extraction.
+    with yt_dlp.YoutubeDL(opts) as ydl:
+        if raw is not None and raw.get("_type") == "url":
+            return ydl.process_ie_result(dict(raw), download=True)
+        return ydl.extract_info(url, download=True)
 
 
 _MEDIA_EXTS = (".mkv", ".mp4", ".webm", ".m4a", ".mp3", ".opus", ".ogg", ".wav", ".mov", ".flac", ".aac")

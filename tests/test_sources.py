@@ -79,7 +79,7 @@ def _handler(site: Site) -> type[http.server.BaseHTTPRequestHandler]:
                 return
             file = site.root / path.removeprefix("/drop/").removeprefix("/slow/").lstrip("/")
             if not file.is_file():
-                self._status(404)
+                self._status(403 if path.startswith("/signed/") else 404)  # an expired signed link
                 return
             data = file.read_bytes()
             start, end, status = 0, len(data) - 1, 200
@@ -364,6 +364,21 @@ def test_real_sigint_in_a_child_process_leaves_nothing(site: Site, out: Path) ->
     assert "download interrupted" in stdout
     assert "Traceback" not in stderr
     assert list(out.iterdir()) == []
+
+
+def test_expired_media_link_is_fetched_again_from_the_page(site: Site, out: Path) -> None:
+    # Platforms sign media links for a few hours; metadata read earlier may point at a dead one.
+    (site.root / "signed").mkdir()
+    (site.root / "signed" / "v1.mp4").write_bytes((SAMPLES / "talk.mp4").read_bytes())
+    page = site.root / "signed.html"
+    page.write_text('<html><head><title>Signed</title></head><body><video src="signed/v1.mp4"></video></body></html>')
+    info = sources.inspect(site.url("signed.html"))
+    (site.root / "signed" / "v1.mp4").rename(site.root / "signed" / "v2.mp4")
+    page.write_text(page.read_text().replace("v1.mp4", "v2.mp4"))
+    path = sources.download(info, out)
+    assert path == out / "Signed.mp4" and _sha(path) == _sha(SAMPLES / "talk.mp4")
+    assert [h.path for h in site.hits if h.path.startswith("/signed")][-2:] == ["/signed.html", "/signed/v2.mp4"]
+    assert [p.name for p in out.iterdir()] == ["Signed.mp4"]
 
 
 def test_existing_output_is_not_overwritten_without_force(site: Site, out: Path) -> None:

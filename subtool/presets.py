@@ -67,6 +67,15 @@ class MuxPreset:
     profile: str = "netflix"
     formats: list[str] = field(default_factory=lambda: ["srt"])
 
+    def check(self, path: Path | None = None) -> None:
+        if self.container not in ("mkv", "mp4", "mov", "webm"):
+            raise PresetError(f"key 'container' must be mkv, mp4, mov or webm, not '{self.container}'", path=path)
+        if self.default not in ("first", "none"):
+            from .languages import is_known
+
+            if not is_known(self.default):
+                raise PresetError(f"key 'default' must be 'first', 'none' or a language code, not '{self.default}'", path=path)
+
 
 @dataclass
 class BurnStyle:
@@ -91,6 +100,21 @@ class BurnStyle:
     speed: str = "medium"  # x264 -preset
     container: str = "mp4"
     profile: str = "netflix"
+
+    def check(self, path: Path | None = None) -> None:
+        import re
+
+        for key in ("primary_colour", "outline_colour", "back_colour"):
+            if not re.fullmatch(r"&H[0-9A-Fa-f]{8}&?", getattr(self, key).strip()):
+                raise PresetError(f"key '{key}' must be an ASS colour &HAABBGGRR (e.g. &H00FFFFFF), not '{getattr(self, key)}'", path=path)
+        if self.alignment not in range(1, 10):
+            raise PresetError(f"key 'alignment' must be 1-9 (numpad layout), not {self.alignment}", path=path)
+        if self.border_style not in (1, 3, 4):
+            raise PresetError(f"key 'border_style' must be 1, 3 or 4, not {self.border_style}", path=path)
+        if not 0 < self.font_size < 1 or not 0 <= self.margin_v < 1 or not 0 <= self.margin_h < 0.5:
+            raise PresetError("keys 'font_size', 'margin_v', 'margin_h' are fractions of the picture (e.g. 0.05)", path=path)
+        if self.container not in ("mp4", "mkv", "mov"):
+            raise PresetError(f"key 'container' must be mp4, mkv or mov, not '{self.container}'", path=path)
 
 
 KIND_CLASSES: dict[str, type[Any]] = {"profile": Profile, "mux": MuxPreset, "burn": BurnStyle}
@@ -176,7 +200,11 @@ def build(kind: str, name: str, data: dict[str, Any], path: Path | None = None) 
         if not _check_type(value, hints[attr]):
             raise PresetError(f"key '{key}' has the wrong type ({type(value).__name__})", path=path)
         values[attr] = float(value) if hints[attr] is float else value
-    return cls(**values)
+    preset = cls(**values)
+    check = getattr(preset, "check", None)
+    if check is not None:
+        check(path)  # value rules of the kind (colours, choices), naming the file and the key
+    return preset
 
 
 def load(kind: Kind, name: str) -> Any:

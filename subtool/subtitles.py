@@ -11,6 +11,7 @@ next cue. Parsing and writing are pysubs2's; this module only cleans what pysubs
 from __future__ import annotations
 
 import html
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -237,8 +238,6 @@ def _line_count(toks: list[_Tok], width: int, prefix: int) -> int:
 def _fits(toks: list[_Tok], total: int, lim: _Limits, prefix: int) -> bool:
     if total + prefix <= lim.chars:
         return True
-    if total + prefix > lim.chars * lim.lines:
-        return False
     return _line_count(toks, lim.chars, prefix) <= lim.lines
 
 
@@ -446,9 +445,10 @@ def _time(cues: list[Cue], lim: _Limits, duration: float | None) -> list[Cue]:
             want = max(want, room)  # close a small gap rather than leave a flicker
         end = min(want, cue.start + max(lim.max_dur, cue.end - cue.start), room)
         if i + 1 < n and end - cue.start < 0.04:
-            # The next cue starts (almost) with this one: give this one a moment, push the next.
-            end = cue.start + min(lim.min_dur, 0.2)
-            cues[i + 1].start = max(cues[i + 1].start, end + lim.gap)
+            # The next cue starts (almost) with this one: the words leave no room for the profile;
+            # give this one a glimpse and push the next by as little as possible.
+            end = cue.start + 0.04
+            cues[i + 1].start = max(cues[i + 1].start, end)
             cues[i + 1].end = max(cues[i + 1].end, cues[i + 1].start)
         cue.end = min(end, end_limit)
     # Anything pushed past the end of the media is squeezed back, from the last cue down.
@@ -459,13 +459,18 @@ def _time(cues: list[Cue], lim: _Limits, duration: float | None) -> list[Cue]:
             cue.end = upper
         if cue.start >= cue.end:
             cue.start = max(0.0, cue.end - 0.001)
-    for i, cue in enumerate(cues):
+    # Milliseconds, as the files hold them, without crossing the end of the media or the next cue.
+    cap = math.floor(end_limit * 1000 + 1e-6) / 1000 if end_limit != float("inf") else end_limit
+    for cue in cues:
         cue.start = round(cue.start, 3)
-        cue.end = round(cue.end, 3)
-        if i and cue.start < cues[i - 1].end:
-            cue.start = cues[i - 1].end
+        cue.end = min(round(cue.end, 3), cap)
+    for i in range(n - 1, -1, -1):
+        cue = cues[i]
+        upper = cap if i == n - 1 else cues[i + 1].start
+        cue.end = min(cue.end, upper)
         if cue.end <= cue.start:
-            cue.end = round(cue.start + 0.001, 3)
+            cue.end = max(cue.end, 0.001)
+            cue.start = max(0.0, round(cue.end - 0.001, 3))
     return cues
 
 

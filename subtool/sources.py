@@ -2,7 +2,9 @@
 
 The flow is ``inspect`` (metadata only, no media body) -> ``expand`` (refuse or split playlists) ->
 ``check_duration`` (before anything is downloaded) -> ``download`` (a format the delivery can use
-without re-encoding, written atomically into the destination folder).
+without re-encoding, written atomically into the destination folder). ``resolve`` does the first
+three in one call; ``duration_limit`` says which limit applies (120 min for a YouTube URL the
+service fetches itself, else 135).
 
 Every failure becomes a ``SourceError`` (exit 3) with one line naming the URL, except a playlist
 given without ``allow_playlist``, which is a ``UsageError`` (exit 2): the URL is fine, the options

@@ -10,7 +10,6 @@ input to the audio actually sent, asks the cache, runs the engine, and writes
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -79,17 +78,13 @@ def resolve_engine(
     deadline: float | None = None,
 ) -> Engine:
     """``gladia``, ``local``, or ``auto`` (Gladia when GLADIA_API_KEY is set, and it says so)."""
-    if name == "gladia" or (name == "auto" and os.environ.get("GLADIA_API_KEY")):
+    if name == "gladia" and deadline is not None:
         from .engines.gladia import GladiaEngine
 
-        if name == "auto" and on_note is not None:
-            on_note("engine: gladia (GLADIA_API_KEY is set)")
         return GladiaEngine(max_jobs=max_jobs, deadline=deadline)
-    if name not in ("auto", "local"):
-        raise UsageError(f"unknown engine '{name}'", hint="Use auto, gladia or local")
-    from .engines import get_engine  # type: ignore[attr-defined]
+    from .engines import get_engine
 
-    return get_engine(name, max_jobs=max_jobs, model=model, threads=threads, on_note=on_note)  # type: ignore[no-any-return]
+    return get_engine(name, max_jobs=max_jobs, model=model, threads=threads, on_note=on_note)
 
 
 def check_options(options: TranscribeOptions, engine: Engine) -> TranscribeOptions:

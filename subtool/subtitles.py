@@ -568,6 +568,10 @@ def write_tracks(
 _VIDEO_MAGIC = (b"\x1a\x45\xdf\xa3", b"RIFF", b"OggS", b"fLaC", b"ID3", b"\x00\x00\x01\xba", b"GIF8", b"\x89PNG", b"%PDF", b"PK\x03\x04")
 
 
+_DOUBLE_BYTE = {"big5", "big5hkscs", "gb2312", "gbk", "gb18030", "hz", "shift_jis", "shift_jis_2004", "shift_jisx0213",
+                "cp932", "euc_jp", "euc_jis_2004", "euc_jisx0213", "euc_kr", "cp949", "johab", "cp950", "iso2022_jp", "iso2022_kr"}
+
+
 def _decode(data: bytes, path: str) -> tuple[str, str, list[str]]:
     notes: list[str] = []
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
@@ -593,11 +597,26 @@ def _decode(data: bytes, path: str) -> tuple[str, str, list[str]]:
     if best is None or best.encoding is None:
         raise SubtitleReadError("is not text in any known encoding", path=path, hint="Pass an SRT, WebVTT or ASS file")
     # Short Latin texts fit several code pages equally well; Windows-1252 is what legacy
-    # subtitle tools wrote by far the most, so it wins a tie.
+    # subtitle tools wrote by far the most, so it wins a tie. A double-byte guess (Big5, GBK,
+    # Shift-JIS...) for text whose high bytes stand alone between ASCII ones is a short Western
+    # text misread: those encodings always put high bytes in pairs.
+    high = [i for i, b in enumerate(data) if b >= 0x80]
+    alone = sum(1 for i in high if (i == 0 or data[i - 1] < 0x80) and (i + 1 == len(data) or data[i + 1] < 0x80))
+    single_byte = bool(high) and alone > len(high) / 2
     for match in results:
-        if match.encoding == "cp1252" and match.chaos <= best.chaos and match.coherence >= best.coherence:
+        tie = match.chaos <= best.chaos and match.coherence >= best.coherence
+        if match.encoding == "cp1252" and (tie or (single_byte and best.encoding in _DOUBLE_BYTE)):
             best = match
             break
+    else:
+        if single_byte and best.encoding in _DOUBLE_BYTE:
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                pass
+            else:
+                notes.append("not UTF-8: read as cp1252 (assumed; convert the file to UTF-8 if letters look wrong)")
+                return text, "cp1252", notes
     enc = str(best.encoding)
     notes.append(f"not UTF-8: read as {enc} (detected; convert the file to UTF-8 if letters look wrong)")
     return str(best), enc, notes

@@ -447,3 +447,12 @@ def test_ssafile_from_cues_keeps_lines() -> None:
     ssa = cues_to_ssafile([Cue(1.0, 2.0, ["one", "two"])], fmt="srt")
     assert ssa.events[0].plaintext == "one\ntwo"
     assert ssa.to_string("srt") == "1\n00:00:01,000 --> 00:00:02,000\none\ntwo\n\n"
+
+
+def test_legacy_chinese_encoding_is_not_mistaken_for_cp1252(tmp_path: Path) -> None:
+    text = "今天我们来谈谈人工智能的发展。这是一个非常重要的话题。"
+    p = tmp_path / "zh.srt"
+    p.write_bytes(f"1\n00:00:01,000 --> 00:00:04,000\n{text}\n\n2\n00:00:05,000 --> 00:00:08,000\n{text}\n".encode("gb18030"))
+    doc = read_subtitles(p)
+    assert doc.encoding != "cp1252"
+    assert doc.ssa.events[0].plaintext == text

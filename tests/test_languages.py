@@ -1,0 +1,52 @@
+"""languages.py on langcodes: codes for names, the service, containers, titles and sidecars."""
+
+from __future__ import annotations
+
+import pytest
+
+from subtool import languages
+from subtool.errors import LanguageError
+
+
+@pytest.mark.parametrize(("given", "expected"), [("fr", "fr"), ("fra", "fr"), ("fre", "fr"), ("pt_br", "pt-BR"), ("pt-BR", "pt-BR"), ("EN", "en"), ("zh-Hans", "zh-Hans")])
+def test_normalize(given: str, expected: str) -> None:
+    assert languages.normalize(given) == expected
+
+
+@pytest.mark.parametrize("bad", ["xx", "zz-notreal", "", "english please", "123"])
+def test_unknown_codes_are_refused(bad: str) -> None:
+    with pytest.raises(LanguageError) as exc:
+        languages.normalize(bad)
+    assert exc.value.exit_code == 2 and "unknown language code" in exc.value.line()
+
+
+def test_three_letter_forms_for_containers() -> None:
+    assert languages.alpha3("fr") == "fra" and languages.alpha3("fr", variant="B") == "fre"
+    assert languages.alpha3("de", variant="B") == "ger"
+    assert languages.container_code("fr", "mkv") == "fre"
+    assert languages.container_code("fr", "mp4") == "fra"
+    assert languages.container_code("pt-BR", "mp4") == "por"
+    assert languages.base("pt-BR") == "pt"
+
+
+def test_names_for_titles() -> None:
+    assert languages.native_name("fr") == "Français"
+    assert languages.native_name("en") == "English"
+    assert languages.native_name("ja") == "日本語"
+    assert languages.english_name("de") == "German"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("talk.pt-BR.srt", ("pt-BR", False)), ("talk.fr.forced.srt", ("fr", True)), ("talk.srt", (None, False)),
+     ("my.talk.en.sdh.vtt", ("en", False)), ("talk.final.srt", (None, False)), ("talk.fre.ass", ("fr", False))],
+)
+def test_language_from_sidecar_name(name: str, expected: tuple[str | None, bool]) -> None:
+    assert languages.from_sidecar(name) == expected
+
+
+def test_script_properties() -> None:
+    assert languages.is_cjk("zh") and languages.is_cjk("ja") and languages.is_cjk("ko-KR")
+    assert not languages.is_cjk("en")
+    assert languages.is_rtl("ar") and languages.is_rtl("he") and languages.is_rtl("fa")
+    assert not languages.is_rtl("fr")

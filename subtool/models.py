@@ -26,6 +26,7 @@ class Stream:
     width: int | None = None
     height: int | None = None
     fps: float | None = None
+    duration: float | None = None
     default: bool = False
     forced: bool = False
     attached_pic: bool = False

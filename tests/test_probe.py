@@ -84,6 +84,11 @@ def _make_bad(kind: str, d: Path) -> Path:
         data = full.read_bytes()
         p.write_bytes(data[: len(data) // 2])
         return p
+    if kind == "truncated_mkv":
+        src = (SAMPLES / "bonjour.mkv").read_bytes()
+        p = d / "cut.mkv"
+        p.write_bytes(src[: len(src) // 2])
+        return p
     if kind == "no_audio":
         p = d / "silent-film.mp4"
         _ffmpeg("-f", "lavfi", "-i", "testsrc2=size=64x64:rate=5:duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(p))
@@ -105,6 +110,7 @@ def _make_bad(kind: str, d: Path) -> Path:
         ("text", "not_media"),
         ("truncated", "corrupt"),
         ("truncated_moov_last", "corrupt"),
+        ("truncated_mkv", "corrupt"),
         ("no_audio", "no_audio"),
         ("too_long", "too_long"),
     ],
@@ -135,6 +141,17 @@ def test_youtube_platform_has_the_lower_limit(tmp_path: Path) -> None:
     assert [x.code for x in yt.problems if x.fatal] == ["too_long"]
     assert run_cli("probe", "--platform", "youtube", str(p)).returncode == 3
     assert run_cli("probe", str(p)).returncode == 0
+
+
+@pytest.mark.parametrize("ext", ["mp4", "mkv"])
+def test_audio_shorter_than_the_picture_is_not_corrupt(ext: str, tmp_path: Path) -> None:
+    p = tmp_path / f"short-audio.{ext}"
+    codec = "aac" if ext == "mp4" else "libopus"
+    _ffmpeg("-f", "lavfi", "-i", "testsrc2=size=64x64:rate=5:duration=8", "-f", "lavfi", "-i", "sine=d=3",
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", codec, str(p))
+    info = probe(p)
+    assert info.ok, info.problems
+    assert info.audio_streams[0].duration is not None and info.audio_streams[0].duration < 4
 
 
 def test_notes_are_not_problems(tmp_path: Path) -> None:

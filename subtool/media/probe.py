@@ -56,6 +56,15 @@ def _num(value: Any, kind: type = float) -> Any:
         return None
 
 
+def _hms_tag(value: str | None) -> float | None:
+    """Matroska keeps stream durations as a ``DURATION`` tag such as ``00:00:03.007000000``."""
+    try:
+        h, m, sec = (value or "").split(":")
+        return int(h) * 3600 + int(m) * 60 + float(sec)
+    except ValueError:
+        return None
+
+
 def _stream(raw: dict[str, Any]) -> Stream:
     tags = {k.lower(): v for k, v in (raw.get("tags") or {}).items()}
     disp = raw.get("disposition") or {}
@@ -70,13 +79,15 @@ def _stream(raw: dict[str, Any]) -> Stream:
         width=_num(raw.get("width"), int),
         height=_num(raw.get("height"), int),
         fps=_fps(raw.get("avg_frame_rate")) or _fps(raw.get("r_frame_rate")) if raw.get("codec_type") == "video" else None,
+        duration=_num(raw.get("duration")) or _hms_tag(tags.get("duration")),
         default=bool(disp.get("default")),
         forced=bool(disp.get("forced")),
         attached_pic=bool(disp.get("attached_pic")),
     )
 
 
-_DAMAGE_MARKERS = ("partial file", "invalid data", "truncat", "output file is empty", "error while decoding", "corrupt")
+# "Output file is empty" alone is not damage: the seek may land after a short audio track.
+_DAMAGE_MARKERS = ("partial file", "invalid data", "truncat", "error while decoding", "corrupt", "end of file", "ended prematurely")
 
 
 def _tail_is_damaged(path: Path, duration: float) -> bool:
@@ -142,7 +153,9 @@ def probe(path: str | Path, *, platform: str | None = None, deep: bool = True) -
 
     check_limits(info, platform=platform)
     if deep and info.audio_streams and info.duration and not any(p_.code == "corrupt" for p_ in info.problems):
-        if _tail_is_damaged(p, info.duration):
+        # Seek near the end of the audio itself: a video's audio may stop well before the picture.
+        audio_end = info.audio_streams[0].duration or info.duration
+        if _tail_is_damaged(p, min(audio_end, info.duration)):
             info.problems.append(Problem("corrupt", "media file is truncated or corrupt (its end cannot be decoded); re-export or re-download it"))
     return info
 

@@ -110,6 +110,15 @@ def _stem_for(prepared_input: str, outdir: Path | None, stem: str | None = None)
     return folder / stem
 
 
+def check_distinct(stems: list[Path]) -> None:
+    """Two inputs must not write the same outputs (``a/talk.mp4`` and ``b/talk.mkv`` into one -d)."""
+    seen: set[Path] = set()
+    for stem in stems:
+        if stem in seen:
+            raise UsageError(f"two inputs would write the same outputs ({stem}.*)", hint="Write them into different --outdir folders")
+        seen.add(stem)
+
+
 def planned_outputs(stem: Path, options: TranscribeOptions, *, keep_raw: bool = False) -> list[Path]:
     """The outputs known before transcription (the spoken language is known only when forced)."""
     known = list(options.translate)

@@ -53,6 +53,7 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
             item, options, engine, deliv, profile=shared["profile"], output=kwargs["output"], outdir=kwargs["outdir"],
             force=kwargs["force"], keep_raw=shared["keep_raw"], cookies=kwargs["cookies"], allow_playlist=kwargs["allow_playlist"],
         )
+    tx.check_distinct([p.outdir / p.source.stem if p.source else p.prepared.stem for p in plans])  # type: ignore[union-attr]
     results = []
     for p in plans:
         with StageProgress(p.input) as progress:

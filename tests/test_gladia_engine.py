@@ -261,3 +261,20 @@ def test_deadline_says_what_was_waited_for(emu) -> None:
     finally:
         emu.fault(latency=0)
     assert json.dumps(emu.stats())  # the emulator is still answering
+
+
+def test_polling_notices_the_end_soon_and_long_jobs_rarely() -> None:
+    from subtool.engines.gladia import poll_interval
+
+    def polls(job_seconds: float) -> tuple[int, float]:
+        t, n = 0.0, 0
+        while t < job_seconds:
+            t += poll_interval(t, 30.0)
+            n += 1
+        return n, t - job_seconds
+
+    n, late = polls(3.0)
+    assert late <= 0.6 and n <= 8  # a short job is seen done within about half a second
+    n, late = polls(3600.0)
+    assert late <= 30.0 and n < 160  # a 1-hour job: well under 200 requests, never busy
+    assert poll_interval(0.0, 30.0) == 0.5 and poll_interval(10_000.0, 30.0) == 30.0

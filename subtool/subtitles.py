@@ -235,6 +235,20 @@ def _line_count(toks: list[_Tok], width: int, prefix: int) -> int:
     return lines
 
 
+def _fill_state(toks: list[_Tok], width: int, prefix: int) -> tuple[int, int]:
+    """(lines, length of the last line) of a greedy fill of ``toks``."""
+    lines = 1
+    cur = prefix + len(toks[0].text)
+    for t in toks[1:]:
+        add = len(t.sep) + len(t.text)
+        if cur + add <= width:
+            cur += add
+        else:
+            lines += 1
+            cur = len(t.text)
+    return lines, cur
+
+
 def _fits(toks: list[_Tok], total: int, lim: _Limits, prefix: int) -> bool:
     if total + prefix <= lim.chars:
         return True
@@ -301,36 +315,50 @@ def build_cues(
         if group:
             groups.append(group)
 
+    # The run being gathered, its length on one line, and the state of a greedy line fill (lines
+    # used, length of the last line): adding a token updates all three in constant time.
     cur: list[_Tok] = []
-    cur_len = 0
+    cur_len = n_lines = last = 0
+
+    def restart(run: list[_Tok]) -> None:
+        nonlocal cur, cur_len, n_lines, last
+        cur = run
+        cur_len = _length(run)
+        n_lines, last = _fill_state(run, lim.chars, prefix_for(run))
+
     for tok in toks:
         if not cur:
-            cur, cur_len = [tok], len(tok.text)
+            restart([tok])
             continue
         prev = cur[-1]
         speaker_change = tok.speaker is not None and cur[0].speaker is not None and tok.speaker != cur[0].speaker
         if speaker_change or tok.start - prev.end > _HARD_PAUSE:
             flush(cur)
-            cur, cur_len = [tok], len(tok.text)
+            restart([tok])
             continue
-        new_len = cur_len + len(tok.sep) + len(tok.text)
-        cand = [*cur, tok]
-        if not _fits(cand, new_len, lim, prefix_for(cand)) or tok.end - cur[0].start > lim.max_dur:
+        add = len(tok.sep) + len(tok.text)
+        if last + add <= lim.chars:
+            next_lines, next_last = n_lines, last + add
+        else:
+            next_lines, next_last = n_lines + 1, len(tok.text)
+        if next_lines > lim.lines or tok.end - cur[0].start > lim.max_dur:
+            cand = [*cur, tok]
             k = _best_split(cand, lim)
             flush(cand[:k])
-            cur = cand[k:]
+            rest = cand[k:]
             # What is left may still break the profile (a very long word, a very long token).
-            while len(cur) > 1 and (cur[-1].end - cur[0].start > lim.max_dur or not _fits(cur, _length(cur), lim, prefix_for(cur))):
-                flush(cur[:-1])
-                cur = cur[-1:]
-            cur_len = _length(cur)
+            while len(rest) > 1 and (rest[-1].end - rest[0].start > lim.max_dur or not _fits(rest, _length(rest), lim, prefix_for(rest))):
+                flush(rest[:-1])
+                rest = rest[-1:]
+            restart(rest)
             continue
         if (_SENTENCE_END.search(prev.text) or tok.first) and _comfortable(cur, cur_len, tok, lim):
             flush(cur)
-            cur, cur_len = [tok], len(tok.text)
+            restart([tok])
             continue
         cur.append(tok)
-        cur_len = new_len
+        cur_len += add
+        n_lines, last = next_lines, next_last
     flush(cur)
 
     cues: list[Cue] = []
@@ -363,34 +391,35 @@ def _break_lines(toks: list[_Tok], lim: _Limits, prefix: int) -> list[str]:
     if m > lim.lines:
         # Some word is longer than a line: a greedy fill is the best that can be done.
         return _greedy_lines(toks, lim.chars, prefix)
-    # Lengths of toks[i:j] on one line, via prefix sums.
+    # Lengths of toks[i:j] on one line, via prefix sums; the penalty of a break after each token.
     pos = [0] * (n + 1)
     for i, t in enumerate(toks):
         pos[i + 1] = pos[i] + len(t.sep) + len(t.text)
-
-    def seg(i: int, j: int) -> int:
-        return pos[j] - pos[i] - len(toks[i].sep) + (prefix if i == 0 else 0)
-
+    seps = [len(t.sep) for t in toks]
+    seps[0] -= prefix
+    pen = [0.0] + [_break_penalty(t, lim) for t in toks]
     target = (total + prefix) / m
+    width = lim.chars
     inf = float("inf")
-    # best[j][i]: cost of the first i tokens in j lines; back[j][i]: where line j starts.
+    # best[j][i]: cost of the first i tokens in j lines; back[j][i]: where line j starts. Lines
+    # are scanned right to left and stop once too long, so this is linear in practice.
     best = [[inf] * (n + 1) for _ in range(m + 1)]
     back = [[0] * (n + 1) for _ in range(m + 1)]
     best[0][0] = 0.0
     for j in range(1, m + 1):
-        for i in range(j, n + 1):
-            for s in range(j - 1, i):
-                if best[j - 1][s] == inf:
+        prev, cur, bk = best[j - 1], best[j], back[j]
+        for i in range(j, n + 1) if j < m else (n,):
+            extra = pen[i] if i < n else 0.0
+            for s in range(i - 1, j - 2, -1) if j > 1 else (0,):
+                length = pos[i] - pos[s] - seps[s]
+                if length > width:
+                    break
+                if prev[s] == inf:
                     continue
-                length = seg(s, i)
-                if length > lim.chars:
-                    continue
-                cost = best[j - 1][s] + (length - target) ** 2
-                if i < n:
-                    cost += _break_penalty(toks[i - 1], lim)
-                if cost < best[j][i]:
-                    best[j][i] = cost
-                    back[j][i] = s
+                cost = prev[s] + (length - target) ** 2 + extra
+                if cost < cur[i]:
+                    cur[i] = cost
+                    bk[i] = s
     if best[m][n] == inf:
         return _greedy_lines(toks, lim.chars, prefix)
     cuts = []
@@ -404,6 +433,10 @@ def _break_lines(toks: list[_Tok], lim: _Limits, prefix: int) -> list[str]:
 
 def _break_penalty(last: _Tok, lim: _Limits) -> float:
     text = last.text
+    if text[-1].isalnum():  # most words: only the function-word test applies
+        if lim.spaced and len(text) <= 3 and text.isalpha() and text.islower():
+            return 0.25 * lim.chars * 2
+        return 0.0
     if _SENTENCE_END.search(text):
         return -0.25 * lim.chars * 2
     if _CLAUSE_END.search(text):
@@ -510,8 +543,9 @@ def write_track(cues: list[Cue], path: Path, *, fmt: str, force: bool = False, t
     if title and fmt == "ass":
         ssa.info["Title"] = title
     path = Path(path)
+    # Cue text holds no override tags (braces are escaped), so pysubs2 can skip parsing them.
     with atomic_path(path, force=force) as tmp:
-        ssa.save(str(tmp), format_=fmt, encoding="utf-8")
+        ssa.save(str(tmp), format_=fmt, encoding="utf-8", keep_ssa_tags=fmt in {"srt", "vtt"})
     return path
 
 

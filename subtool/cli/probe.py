@@ -17,7 +17,8 @@ def command(paths: tuple[str, ...], as_json: bool, platform: str | None) -> int:
 
     Exit 0 when every input can be transcribed, 3 when any cannot.
     """
-    from ..media.probe import hms, probe as probe_file
+    from ..media.probe import hms
+    from ..media.probe import probe as probe_file
 
     infos = [probe_file(p, platform=platform) for p in paths]
     if as_json:

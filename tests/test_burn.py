@@ -258,3 +258,33 @@ def test_burn_styles_shipped() -> None:
         assert style.video_codec == "libx264" and 0 < style.font_size < 0.2
     assert load_burn("boxed").border_style in (3, 4)
     assert load_burn("social-vertical").margin_v > 0.2
+
+
+def test_ctrl_c_stops_ffmpeg_and_leaves_nothing(tmp_path: Path) -> None:
+    import os
+    import signal
+    import sys
+    import time
+
+    long = tmp_path / "long.mp4"
+    _ff("-f", "lavfi", "-i", f"testsrc=s={W}x{H}:d=120:r=25", "-c:v", "libx264", "-preset", "ultrafast", str(long))
+    sub = _srt(tmp_path / "long.en.srt", "HELLO")
+    presets = tmp_path / "p"
+    presets.mkdir()
+    (presets / "slow.toml").write_text('kind = "burn"\nspeed = "veryslow"\n', encoding="utf-8")
+    out = tmp_path / "out.mp4"
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "subtool"), "burn", str(long), str(sub), "--style", "slow", "-o", str(out)],
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "SUBTOOL_PRESETS_DIR": str(presets)})
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob("*.subtool-part*")) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert list(tmp_path.glob("*.subtool-part*")), "ffmpeg never started writing"
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr
+    assert not out.exists() and not list(tmp_path.glob("*.subtool-part*"))
+    # ffmpeg itself was stopped, not left running in its own session
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert not [line for line in ps.splitlines() if "ffmpeg" in line and str(tmp_path) in line]

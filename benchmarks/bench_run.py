@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.harness import ROOT, record  # noqa: E402
+from benchmarks.harness import ROOT, record
 
 LATENCY = 3.0
 SAMPLE = ROOT / "samples" / "talk.mp4"

@@ -113,8 +113,8 @@ class BurnStyle:
             raise PresetError(f"key 'border_style' must be 1, 3 or 4, not {self.border_style}", path=path)
         if not 0 < self.font_size < 1 or not 0 <= self.margin_v < 1 or not 0 <= self.margin_h < 0.5:
             raise PresetError("keys 'font_size', 'margin_v', 'margin_h' are fractions of the picture (e.g. 0.05)", path=path)
-        if self.container not in ("mp4", "mkv", "mov"):
-            raise PresetError(f"key 'container' must be mp4, mkv or mov, not '{self.container}'", path=path)
+        if self.container not in ("mp4", "mkv", "mov", "webm"):
+            raise PresetError(f"key 'container' must be mp4, mkv, mov or webm, not '{self.container}'", path=path)
 
 
 KIND_CLASSES: dict[str, type[Any]] = {"profile": Profile, "mux": MuxPreset, "burn": BurnStyle}

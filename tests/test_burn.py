@@ -288,3 +288,50 @@ def test_ctrl_c_stops_ffmpeg_and_leaves_nothing(tmp_path: Path) -> None:
     # ffmpeg itself was stopped, not left running in its own session
     ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     assert not [line for line in ps.splitlines() if "ffmpeg" in line and str(tmp_path) in line]
+
+
+def test_burn_into_webm_encodes_vp9_and_opus(clip: Path, ocr_env: dict[str, str]) -> None:
+    sub = _srt(clip.with_name("clip.en.srt"), "HELLO WORLD")
+    out = clip.with_name("out.webm")
+    r = run_cli("burn", str(clip), str(sub), "-o", str(out), "--style", "ocr", env=ocr_env)
+    assert r.returncode == 0, r.stderr
+    assert [s["codec_name"] for s in ffprobe_json(out)["streams"]] == ["vp9", "opus"]
+    # AAC cannot go in WebM: re-encoded, and the user is told
+    assert "aac" in r.stderr and "Opus" in r.stderr and ".mkv" in r.stderr
+    orig, burned = _frame(clip), _frame(out)
+    assert _changed(orig, burned, 0, int(H * 0.7), W, H) > 100
+    assert _changed(orig, burned, 0, 0, W, int(H * 0.6)) == 0
+    assert "HELLO WORLD" in _ocr(out)
+
+
+def test_burn_audio_copied_where_the_container_carries_it_else_aac(clip: Path, ocr_env: dict[str, str]) -> None:
+    # H.264 + Opus: ffmpeg 5.1 writes Opus in MP4 and MKV, but in MOV "opus only supported in MP4"
+    video = clip.with_name("opus.mkv")
+    _ff("-f", "lavfi", "-i", f"color=c=0x336699:s={W}x{H}:d=2:r=25", "-f", "lavfi", "-i", "sine=d=2",
+        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "libopus", "-b:a", "32k", "-shortest", str(video))
+    sub = _srt(clip.with_name("opus.en.srt"), "HELLO")
+    for ext in (".mp4", ".mkv"):
+        out = clip.with_name(f"opus-out{ext}")
+        r = run_cli("burn", str(video), str(sub), "-o", str(out), "--style", "ocr", env=ocr_env)
+        assert r.returncode == 0, r.stderr
+        assert [s["codec_name"] for s in ffprobe_json(out)["streams"]] == ["h264", "opus"]
+        assert _audio_hash(out) == _audio_hash(video) and "re-encoding" not in r.stderr
+    out = clip.with_name("opus-out.mov")
+    r = run_cli("burn", str(video), str(sub), "-o", str(out), "--style", "ocr", env=ocr_env)
+    assert r.returncode == 0, r.stderr
+    assert [s["codec_name"] for s in ffprobe_json(out)["streams"]] == ["h264", "aac"]
+    assert "MOV cannot carry the input's opus audio" in r.stderr and "AAC" in r.stderr
+    assert _changed(_frame(video, 1.0), _frame(out, 1.0), 0, int(H * 0.7), W, H) > 50
+
+
+def test_webm_encoder_settings_map_the_x264_style() -> None:
+    from subtool.media.containers import video_encoder_args, vp9_crf
+
+    args = video_encoder_args("webm", "libx264", 20, "medium")
+    assert args[:2] == ["-c:v", "libvpx-vp9"]
+    assert args[args.index("-crf:v") + 1] == str(vp9_crf(20)) and args[args.index("-b:v") + 1] == "0"
+    assert "-row-mt:v" in args and args[args.index("-cpu-used:v") + 1] == "3"
+    assert vp9_crf(23) > vp9_crf(20) and 28 <= vp9_crf(20) <= 33 and vp9_crf(60) == 63
+    # a style that already names VP9 keeps its own CRF (on VP9's scale)
+    assert video_encoder_args("webm", "libvpx-vp9", 40, "fast")[3] == "40"
+    assert video_encoder_args("mp4", "libx264", 20, "fast")[:6] == ["-c:v", "libx264", "-crf:v", "20", "-preset:v", "fast"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .app import info
+from .app import info, warn
 from .progress import ffmpeg_progress
 
 
@@ -23,17 +23,18 @@ def command(video: Path, subtitle: Path, style_name: str, language: str | None, 
 
     SRT/VTT cues are drawn with the style (font, size relative to the picture, colours,
     outline, box, margins); their own override tags cannot move, enlarge or recolour them,
-    except {\\an8}, which puts a cue at the top. An ASS file keeps its own styling. Audio is
-    copied; video is re-encoded with the style's encoder settings.
+    except a placement such as {\\an8} (top) or {\\an4} (middle left). An ASS file keeps its own
+    styling. Audio is copied (re-encoded, with a warning, when the container cannot carry it);
+    video is re-encoded with the style's encoder settings (VP9 + Opus for a .webm output).
     """
     from ..media.burn import burn
-    from ..media.mux import EXTENSIONS
+    from ..media.containers import EXTENSIONS
     from ..presets import load_burn
 
     style = load_burn(style_name)
     if output is None:
         output = video.with_name(f"{video.stem}.burned{EXTENSIONS.get(style.container, '.mp4')}")
     with ffmpeg_progress("burning") as on_progress:
-        burn(video, subtitle, output, style=style, language=language, force=force, on_progress=on_progress)
+        burn(video, subtitle, output, style=style, language=language, force=force, on_progress=on_progress, on_warning=warn)
     info(f"wrote {output}")
     return 0

@@ -8,6 +8,10 @@ grow or change colour. Kept: ``{\\an7}``-``{\\an9}`` (the top placement SRT file
 top centre), italics (``<i>``, meaning, not layout), and ``\\N`` line breaks. A user's own ASS
 file is drawn as it is, with its own styling.
 
+The output container decides the encoders: the style's (x264 by default) for MP4/MKV/MOV, VP9 +
+Opus for WebM (the only codecs it takes); audio is copied unless the container cannot carry it,
+then re-encoded (AAC, or Opus for WebM) with a warning.
+
 Both go through ffmpeg's ``ass`` filter: in ffmpeg 5.1 only it has ``shaping`` (complex shaping
 for Arabic, Hebrew, Indic scripts), and our SRT/VTT input is ASS by then anyway. The file name
 is escaped for the filter graph (two levels, no shell), and fonts are chosen so the track's
@@ -29,10 +33,12 @@ from typing import Any
 
 from .. import languages
 from ..errors import FFmpegError, MediaError, PresetError, UsageError
+from ..models import Stream
 from ..outputs import atomic_path, check_writable
 from ..presets import BurnStyle
+from .containers import CONTAINERS, DISPLAY, REENCODE_TO, audio_encoder_args, carries, video_encoder_args
 from .ffmpeg import ProgressCallback, file_arg, filter_options, run_ffmpeg
-from .mux import CONTAINERS, probe_input
+from .mux import WarningCallback, probe_input
 from .subinput import SubtitleInput, prepared
 
 # Fonts for scripts a Latin font lacks (ISO 15924 script -> Noto family).
@@ -221,13 +227,18 @@ def build_script(sub: SubtitleInput, style: BurnStyle, width: int, height: int, 
     return ssa
 
 
-def _encoder_args(style: BurnStyle) -> list[str]:
-    args = ["-c:v", style.video_codec, "-crf", str(style.crf)]
-    if style.video_codec in {"libx264", "libx265"}:
-        args += ["-preset", style.speed]
-    elif style.video_codec.startswith("libvpx"):
-        args += ["-b:v", "0"]
-    return [*args, "-pix_fmt", "yuv420p"]
+def _audio_args(audio: list[Stream], container: str, output: Path, warn: WarningCallback) -> list[str]:
+    """Copy every audio stream the container carries; re-encode (and say so) the others."""
+    args: list[str] = []
+    for i, stream in enumerate(audio):
+        if carries(container, stream):
+            args += [f"-c:a:{i}", "copy"]
+        else:
+            target = REENCODE_TO[container]["audio"]
+            warn(f"{output.name}: {DISPLAY[container]} cannot carry the input's {stream.codec} audio; re-encoding it to {target} "
+                 f"(use .mkv to copy it as it is)")
+            args += audio_encoder_args(container, f"a:{i}")
+    return args
 
 
 def burn(
@@ -240,18 +251,20 @@ def burn(
     force: bool = False,
     on_progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
+    on_warning: WarningCallback | None = None,
 ) -> Path:
     """Draw ``subtitle`` into ``video``'s picture with ``style``; write ``output`` atomically.
 
-    ``language`` (else the sidecar name) picks a font with the script's glyphs. Raises
+    ``language`` (else the sidecar name) picks a font with the script's glyphs; ``on_warning``
+    hears what is re-encoded beyond the picture (audio the container cannot carry). Raises
     ``UsageError`` (output exists, is the input, unknown container), ``SubtitleReadError`` /
     ``MediaError`` (bad inputs), ``Interrupted`` on Ctrl-C or ``cancel`` (no output left)."""
     video, subtitle, output = Path(video), Path(subtitle), Path(output)
     try:
-        _, muxer = CONTAINERS[output.suffix.lower()]
+        container, muxer = CONTAINERS[output.suffix.lower()]
     except KeyError:
         raise UsageError(f"cannot tell the container from the extension '{output.suffix or '(none)'}'", path=output,
-                         hint="Name the output .mp4, .mkv or .mov") from None
+                         hint="Name the output .mp4, .mkv, .mov or .webm") from None
     if output.resolve() == video.resolve():
         raise UsageError("the output would overwrite the input", path=output, hint="Choose another -o")
     check_writable(output, force=force)
@@ -279,16 +292,17 @@ def burn(
             opts.append(f"fontsdir={filter_arg(str(fonts_dir))}")
         if needs_complex_shaping(_plain(text), language) and "shaping" in filter_options("ass"):
             opts.append("shaping=complex")
-        graph = f"[0:v:0]ass={':'.join(opts)}[v]"
-        args = ["-y", "-i", file_arg(video), "-filter_complex", graph, "-map", "[v]", "-map", "0:a?",
-                *_encoder_args(style), "-c:a", "copy", "-sn", "-dn"]
+        graph = f"[0:v:0]ass={':'.join(opts)}"
+        args = ["-y", "-i", file_arg(video), "-filter_complex", graph + "[v]", "-map", "[v]", "-map", "0:a?",
+                *video_encoder_args(container, style.video_codec, style.crf, style.speed),
+                *_audio_args(info.audio_streams, container, output, on_warning or (lambda _: None)), "-sn", "-dn"]
         with atomic_path(output, force=force) as tmp_out:
             try:
                 run_ffmpeg([*args, "-f", muxer, file_arg(tmp_out)], duration=info.duration, on_progress=on_progress,
                            what="ffmpeg (burn)", cancel=cancel)
             except FFmpegError as exc:
                 if "not currently supported in container" in exc.message or "Could not find tag for codec" in exc.message:
-                    raise UsageError(f"the output container cannot carry this input's audio as it is ({exc.message})", path=output,
+                    raise UsageError(f"{DISPLAY[container]} cannot carry a stream of this input ({exc.message})", path=output,
                                      hint="Name the output .mkv") from None
                 raise
     return output

@@ -335,3 +335,26 @@ def test_webm_encoder_settings_map_the_x264_style() -> None:
     # a style that already names VP9 keeps its own CRF (on VP9's scale)
     assert video_encoder_args("webm", "libvpx-vp9", 40, "fast")[3] == "40"
     assert video_encoder_args("mp4", "libx264", 20, "fast")[:6] == ["-c:v", "libx264", "-crf:v", "20", "-preset:v", "fast"]
+
+
+def test_odd_sized_video_is_padded_to_even_after_drawing(tmp_path: Path) -> None:
+    w, h = 321, 181
+    video = tmp_path / "odd.mkv"  # FFV1 takes odd sizes; libx264's 4:2:0 output cannot
+    _ff("-f", "lavfi", "-i", f"color=c=0x336699:s={w}x{h}:d=2:r=25,format=yuv444p", "-f", "lavfi", "-i", "sine=d=2",
+        "-c:v", "ffv1", "-c:a", "aac", "-shortest", str(video))
+    out = tmp_path / "odd.mp4"
+    r = run_cli("burn", str(video), str(_srt(tmp_path / "odd.en.srt", "HELLO")), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    v = ffprobe_json(out)["streams"][0]
+    assert (v["codec_name"], v["width"], v["height"], v["pix_fmt"]) == ("h264", 322, 182, "yuv420p")
+
+    def gray(path: Path, crop: str) -> bytes:
+        return subprocess.run(["ffmpeg", "-v", "error", "-ss", "1.5", "-i", f"file:{path}", "-frames:v", "1", "-vf", "format=gray," + crop,
+                               "-f", "rawvideo", "-pix_fmt", "gray", "-"], capture_output=True, check=True).stdout
+
+    orig, burned = gray(video, "null"), gray(out, f"crop={w}:{h}:0:0")
+    diff = [y for y in range(h) if any(abs(orig[y * w + x] - burned[y * w + x]) > 40 for x in range(w))]
+    assert diff and min(diff) > h * 0.7  # drawn in the bottom band of the original picture, not scaled
+    # padded, not scaled: the picture keeps its pixels and gains one dark column and row
+    assert max(gray(out, f"crop=1:{h}:{w}:0")) < 40 and max(gray(out, f"crop={w}:1:0:{h}")) < 40
+    assert max(abs(orig[i] - burned[i]) for i in range(w * int(h * 0.6))) < 12

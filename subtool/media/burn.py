@@ -10,7 +10,8 @@ file is drawn as it is, with its own styling.
 
 The output container decides the encoders: the style's (x264 by default) for MP4/MKV/MOV, VP9 +
 Opus for WebM (the only codecs it takes); audio is copied unless the container cannot carry it,
-then re-encoded (AAC, or Opus for WebM) with a warning.
+then re-encoded (AAC, or Opus for WebM) with a warning. An odd-sized picture is padded to even
+dimensions after the subtitles are drawn, since 4:2:0 chroma needs even sizes.
 
 Both go through ffmpeg's ``ass`` filter: in ffmpeg 5.1 only it has ``shaping`` (complex shaping
 for Arabic, Hebrew, Indic scripts), and our SRT/VTT input is ASS by then anyway. The file name
@@ -293,6 +294,10 @@ def burn(
         if needs_complex_shaping(_plain(text), language) and "shaping" in filter_options("ass"):
             opts.append("shaping=complex")
         graph = f"[0:v:0]ass={':'.join(opts)}"
+        if width % 2 or height % 2:
+            # Pad (not scale) after drawing: the picture and the text keep every pixel, one black
+            # row/column is added, and libx264/libvpx get the even size 4:2:0 needs.
+            graph += ",pad=width=ceil(iw/2)*2:height=ceil(ih/2)*2"
         args = ["-y", "-i", file_arg(video), "-filter_complex", graph + "[v]", "-map", "[v]", "-map", "0:a?",
                 *video_encoder_args(container, style.video_codec, style.crf, style.speed),
                 *_audio_args(info.audio_streams, container, output, on_warning or (lambda _: None)), "-sn", "-dn"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -197,8 +198,6 @@ def transcribe(
     on_progress: ProgressCallback | None = None,
 ) -> TranscribeResult:
     """Transcribe one prepared input and write its files."""
-    from .media.audio import extract_audio
-
     timings: dict[str, float] = {}
     status = on_status or (lambda _line: None)
     if isinstance(profile, str):
@@ -207,22 +206,10 @@ def transcribe(
     raw: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="subtool-audio-") as tmp:
         t0 = time.monotonic()
-        if prepared.is_url:
-            assert prepared.url is not None
-            if engine.fetches_urls:
-                audio: Path | str = prepared.url
-            else:
-                from . import sources
-
-                status("downloading the audio")
-                downloaded = sources.download(prepared.url, tmp, audio_only=True)
-                audio = extract_audio(downloaded, Path(tmp) / "audio.ogg", stream=options.audio_stream)
-        else:
-            status("extracting the audio")
-            audio = extract_audio(prepared.input, Path(tmp) / "audio.ogg", stream=options.audio_stream, info=prepared.info, on_progress=on_progress)
+        audio = audio_for(prepared, options, engine, Path(tmp), on_status=on_status, on_progress=on_progress)
         timings["audio"] = time.monotonic() - t0
         audio_bytes = 0 if isinstance(audio, str) else Path(audio).stat().st_size
-        key = result_cache.make_key(audio, cache_options(options), f"{engine.name}:{options.model or ''}")
+        key = cache_key(audio, options, engine)
         hit = result_cache.load(key) if options.use_cache else None
         t1 = time.monotonic()
         if hit is not None:
@@ -248,6 +235,39 @@ def transcribe(
         timings=timings,
         tracks=tracks,
     )
+
+
+def audio_for(
+    prepared: Prepared,
+    options: TranscribeOptions,
+    engine: Engine,
+    tmp: Path,
+    *,
+    on_status: StatusCallback | None = None,
+    on_progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> Path | str:
+    """What is sent to the engine for ``prepared``: the URL itself when the service fetches it,
+    else one small audio file made in ``tmp`` (or the input, when it already is one)."""
+    from .media.audio import extract_audio
+
+    status = on_status or (lambda _line: None)
+    if prepared.is_url:
+        assert prepared.url is not None
+        if engine.fetches_urls:
+            return prepared.url
+        from . import sources
+
+        status("downloading the audio")
+        downloaded = sources.download(prepared.url, tmp, audio_only=True)
+        return extract_audio(downloaded, tmp / "audio.ogg", stream=options.audio_stream, cancel=cancel)
+    status("extracting the audio")
+    return extract_audio(prepared.input, tmp / "audio.ogg", stream=options.audio_stream, info=prepared.info, on_progress=on_progress, cancel=cancel)
+
+
+def cache_key(audio: Path | str, options: TranscribeOptions, engine: Engine) -> str:
+    """The result cache's key for ``audio`` sent to ``engine`` with ``options``."""
+    return result_cache.make_key(audio, cache_options(options), f"{engine.name}:{options.model or ''}")
 
 
 def write_outputs(

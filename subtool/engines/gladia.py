@@ -193,6 +193,7 @@ class Run:
     open_jobs: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
     on_status: StatusCallback | None = None
+    on_retry: Callable[[SubtoolError], None] | None = None  # a batch paces itself on 429s
 
     def status(self, line: str) -> None:
         if self.on_status is not None:
@@ -325,6 +326,8 @@ class GladiaEngine:
                 error, retry, retry_after = self._classify(exc, what)
                 if not retry:
                     raise error from None
+                if run.on_retry is not None:
+                    run.on_retry(error)
                 if before_retry is not None:
                     adopted = before_retry()
                     if adopted is not None:
@@ -359,14 +362,19 @@ class GladiaEngine:
                 return str(item.id)
         return None
 
-    def submit(self, audio: str | Path, options: TranscribeOptions, *, run: Run | None = None) -> str:
+    def find_job(self, token: str) -> str | None:
+        """The job created with ``token`` (see ``submit``), if the service has one."""
+        return self._find_created(token)
+
+    def submit(self, audio: str | Path, options: TranscribeOptions, *, run: Run | None = None, token: str | None = None) -> str:
         """Upload ``audio`` when it is a local file, create the job, return its id. The job holds
-        one of the process's job slots until ``wait`` returns."""
+        one of the process's job slots until ``wait`` returns. A caller that records ``token``
+        before calling can find the job with ``find_job`` after a crash during the create."""
         run = run or self.new_run()
         validate(options)
         text = str(audio)
         audio_url = text if text.startswith(("http://", "https://")) else self.upload(audio, run)
-        token = uuid.uuid4().hex
+        token = token or uuid.uuid4().hex
         body = build_request(options, audio_url, token)
         client = self._client()
         self.slots.acquire(run.cancel)

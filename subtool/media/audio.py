@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import tempfile
+import threading
 from pathlib import Path
 
 from ..errors import MediaError, UsageError
@@ -81,6 +82,7 @@ def extract_audio(
     codec: str = "opus",
     info: MediaInfo | None = None,
     on_progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
 ) -> Path:
     """Write the audio to send to ``dest`` (an .ogg), or return ``src`` itself when it already is
     a small supported audio file. ``start``/``duration`` cut a piece (seconds)."""
@@ -110,7 +112,7 @@ def extract_audio(
         "-f", "ogg", "-y", file_arg(dest),
     ]
     total = duration if duration else (info.duration - (start or 0.0) if info.duration else None)
-    run_ffmpeg(args, duration=total, on_progress=on_progress, what=f"extracting the audio of {src}")
+    run_ffmpeg(args, duration=total, on_progress=on_progress, what=f"extracting the audio of {src}", cancel=cancel)
     return dest
 
 

@@ -313,3 +313,70 @@ def test_odd_file_names(work: Path) -> None:
     assert r.returncode == 0, r.stderr
     out = work / f"{name}.subtitled.mkv"
     assert [s["tags"]["language"] for s in _subs(out)] == ["fre", "spa"]
+
+
+def _audio_hash(path: Path) -> str:
+    return subprocess.run(["ffmpeg", "-v", "error", "-i", f"file:{path}", "-map", "0:a", "-c", "copy", "-f", "streamhash", "-"],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def test_vp9_opus_webm_goes_into_mp4_as_it_is_but_not_into_mov(work: Path) -> None:
+    # ffmpeg 5.1 writes VP9 and Opus in MP4 ("only supported in MP4" for MOV)
+    out = work / "out.mp4"
+    r = run_cli("mux", str(work / "clip.webm"), str(work / "clip.fr.srt"), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert [s["codec_name"] for s in ffprobe_json(out)["streams"]] == ["vp9", "opus", "mov_text"]
+    assert _av_hashes(out) == _av_hashes(work / "clip.webm")
+    r = run_cli("mux", str(work / "clip.webm"), str(work / "clip.fr.srt"), "-o", str(work / "out.mov"))
+    assert r.returncode == 2 and "MOV cannot carry" in r.stderr and "video vp9, audio opus" in r.stderr
+    assert "Use .mkv or .mp4" in r.stderr and "--reencode" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (work / "out.mov").exists()
+
+
+def test_wmv_into_mp4_refused_with_reason_then_reencoded_to_h264_aac(work: Path) -> None:
+    video = work / "talk.wmv"
+    _ff("-f", "lavfi", "-i", "testsrc=s=160x90:d=1:r=10", "-f", "lavfi", "-i", "sine=d=1", "-c:v", "wmv2", "-c:a", "wmav2",
+        "-shortest", str(video))
+    before = _sha(video)
+    out = work / "talk.mp4"
+    r = run_cli("mux", str(video), str(work / "clip.fr.srt"), str(work / "clip.es.srt"), "-o", str(out))
+    assert r.returncode == 2, r.stderr
+    line = r.stderr.strip()
+    assert len(line.splitlines()) == 1 and "talk.wmv" in line
+    assert "MP4 cannot carry this input's video wmv2, audio wmav2" in line and "Use .mkv or .mov" in line
+    assert "--reencode" in line and "H.264/AAC" in line and not out.exists()
+    r = run_cli("mux", str(video), str(work / "clip.fr.srt"), str(work / "clip.es.srt"), "-o", str(out), "--reencode", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["reencoded"] is True
+    assert [s["codec_name"] for s in ffprobe_json(out)["streams"]] == ["h264", "aac", "mov_text", "mov_text"]
+    assert [s["tags"]["language"] for s in _subs(out)] == ["fra", "spa"]
+    assert _sha(video) == before
+
+
+def test_pcm_audio_into_mp4_refused_then_only_the_audio_reencoded(work: Path) -> None:
+    video = work / "pcm.mov"
+    _ff("-i", str(work / "clip.mp4"), "-map", "0", "-c:v", "copy", "-c:a", "pcm_s16le", str(video))
+    out = work / "pcm.mp4"
+    r = run_cli("mux", str(video), str(work / "clip.de.srt"), "-o", str(out))
+    assert r.returncode == 2 and "audio pcm_s16le" in r.stderr and "h264" not in r.stderr and "Use .mkv or .mov" in r.stderr
+    # MOV and MKV carry PCM as it is
+    assert run_cli("mux", str(video), str(work / "clip.de.srt"), "-o", str(work / "pcm-out.mov")).returncode == 0
+    r = run_cli("mux", str(video), str(work / "clip.de.srt"), "-o", str(out), "--reencode")
+    assert r.returncode == 0, r.stderr
+    assert [s["codec_name"] for s in ffprobe_json(out)["streams"]] == ["h264", "aac", "mov_text"]
+    assert _av_hashes(out)[0] == _av_hashes(video)[0]  # the video is still stream-copied
+
+
+def test_odd_sized_flv_reencoded_for_mp4_is_padded_and_mp3_copied(work: Path) -> None:
+    video = work / "odd.flv"
+    _ff("-f", "lavfi", "-i", "testsrc=s=161x91:d=1:r=10", "-f", "lavfi", "-i", "sine=d=1", "-c:v", "flv", "-c:a", "libmp3lame",
+        "-shortest", str(video))
+    out = work / "odd.mp4"
+    r = run_cli("mux", str(video), str(work / "clip.fr.srt"), "-o", str(out))
+    assert r.returncode == 2 and "this input's video flv1 as it is" in r.stderr  # mp3 is fine in MP4
+    r = run_cli("mux", str(video), str(work / "clip.fr.srt"), "-o", str(out), "--reencode")
+    assert r.returncode == 0, r.stderr
+    v, a, s = ffprobe_json(out)["streams"]
+    assert (v["codec_name"], v["width"], v["height"], v["pix_fmt"]) == ("h264", 162, 92, "yuv420p")
+    assert a["codec_name"] == "mp3" and _audio_hash(out) == _audio_hash(video)
+    assert s["codec_name"] == "mov_text"

@@ -18,7 +18,7 @@ from .progress import ffmpeg_progress
 @click.option("--forced", "forced", multiple=True, metavar="LANG", help="Flag this language's track forced (repeat or comma-separate).")
 @click.option("--replace", is_flag=True, help="Drop the subtitle streams the video already has.")
 @click.option("--allow-und", is_flag=True, help="Accept tracks without a known language (tagged 'und').")
-@click.option("--reencode", is_flag=True, help="Re-encode video/audio a WebM output cannot take (VP9/Opus).")
+@click.option("--reencode", is_flag=True, help="Re-encode the video/audio the output container cannot carry (H.264/AAC; VP9/Opus for WebM).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Output file; its extension picks the container. Default: <video stem>.subtitled.<ext> beside the video.")
 @click.option("--force", is_flag=True, help="Overwrite the output if it exists.")

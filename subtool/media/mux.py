@@ -21,26 +21,21 @@ from ..errors import FFmpegError, LanguageError, MediaError, UsageError
 from ..models import MediaInfo, Stream, SubtitleTrack
 from ..outputs import atomic_path, check_writable
 from ..presets import MuxPreset
+from .containers import (
+    CONTAINERS,
+    DISPLAY,
+    EXTENSIONS,
+    REENCODE_TO,
+    audio_encoder_args,
+    describe,
+    uncarried,
+    video_encoder_args,
+    working_containers,
+)
 from .ffmpeg import ProgressCallback, file_arg, run_ffmpeg, run_ffprobe
 from .probe import probe
 from .subinput import SubtitleInput, prepared
 
-# Output extension -> (container name, ffmpeg muxer).
-CONTAINERS: dict[str, tuple[str, str]] = {
-    ".mkv": ("mkv", "matroska"),
-    ".mka": ("mkv", "matroska"),
-    ".mp4": ("mp4", "mp4"),
-    ".m4v": ("mp4", "mp4"),
-    ".mov": ("mov", "mov"),
-    ".webm": ("webm", "webm"),
-}
-DISPLAY = {"mkv": "MKV", "mp4": "MP4", "mov": "MOV", "webm": "WebM"}
-EXTENSIONS = {"mkv": ".mkv", "mp4": ".mp4", "mov": ".mov", "webm": ".webm"}
-
-# The WebM muxer's own rule ("Only VP8 or VP9 or AV1 video and Vorbis or Opus audio and WebVTT
-# subtitles are supported for WebM").
-WEBM_VIDEO = {"vp8", "vp9", "av1"}
-WEBM_AUDIO = {"opus", "vorbis"}
 TEXT_SUB_CODECS = {"subrip", "srt", "ass", "ssa", "webvtt", "mov_text", "text"}
 # Matroska stores these as they are; anything else text-based becomes SRT.
 MKV_SUB_CODECS = {"subrip", "ass", "ssa", "webvtt", "hdmv_pgs_subtitle", "dvd_subtitle", "dvb_subtitle"}
@@ -196,27 +191,41 @@ def _container_codes(langs: list[str], container: str, warn: WarningCallback) ->
     return out
 
 
+# Why a container refuses, in its muxer's own terms.
+_RULE = {
+    "webm": "WebM takes only VP8/VP9/AV1 video and Opus/Vorbis audio",
+    "mp4": "MP4 takes H.264/HEVC/AV1/VP9/MPEG-4 video and AAC/MP3/AC-3/Opus audio, not PCM, WMV/WMA, FLV, Theora, ProRes or FLAC",
+    "mov": "ffmpeg writes VP9, AV1, Opus and FLAC only in MP4, and VP8 not at all, in MOV",
+}
+# Re-encoding settings for streams a container cannot take: visually transparent, not tiny.
+_REENCODE_VIDEO = {"webm": ("libvpx-vp9", 32, "fast"), "mp4": ("libx264", 20, "medium"), "mov": ("libx264", 20, "medium")}
+
+
 def _check_codecs(info: MediaInfo, container: str, reencode: bool) -> dict[str, list[str]]:
     """Per-stream codec options for the video and audio of ``info`` (copy unless re-encoding)."""
     videos = [s for s in info.streams if s.type == "video"]
     audios = [s for s in info.streams if s.type == "audio"]
     opts: dict[str, list[str]] = {"v": [], "a": []}
-    if container != "webm":
+    bad = uncarried(container, videos + audios)
+    if not bad:
         return opts
-    bad = [s for s in videos if (s.codec or "") not in WEBM_VIDEO] + [s for s in audios if (s.codec or "") not in WEBM_AUDIO]
-    if bad and not reencode:
-        what = ", ".join(f"{s.type} {s.codec}" for s in bad)
+    if not reencode:
+        works = " or ".join(working_containers(videos + audios, exclude=container))
+        target = REENCODE_TO[container]
         raise UsageError(
-            f"WebM takes only VP8/VP9/AV1 video and Opus/Vorbis audio, and this input has {what}",
-            path=info.path, hint="Use .mkv (keeps every stream as it is), or pass --reencode to re-encode to VP9/Opus",
+            f"{DISPLAY[container]} cannot carry this input's {describe(bad)} as it is ({_RULE[container]})",
+            path=info.path, hint=f"Use {works} (keeps every stream as it is), or pass --reencode to re-encode to "
+                                 f"{target['video']}/{target['audio']}",
         )
+    codec, crf, speed = _REENCODE_VIDEO[container]
     for i, s in enumerate(videos):
-        if (s.codec or "") not in WEBM_VIDEO:
-            opts["v"] += [f"-c:v:{i}", "libvpx-vp9", f"-crf:v:{i}", "32", f"-b:v:{i}", "0", "-row-mt", "1",
-                          "-deadline", "good", "-cpu-used", "4"]
+        if s in bad:
+            opts["v"] += video_encoder_args(container, codec, crf, speed, f"v:{i}")
+            if (s.width or 0) % 2 or (s.height or 0) % 2:
+                opts["v"] += [f"-filter:v:{i}", "pad=width=ceil(iw/2)*2:height=ceil(ih/2)*2"]  # 4:2:0 needs even sizes
     for i, s in enumerate(audios):
-        if (s.codec or "") not in WEBM_AUDIO:
-            opts["a"] += [f"-c:a:{i}", "libopus", f"-b:a:{i}", "128k"]
+        if s in bad:
+            opts["a"] += audio_encoder_args(container, f"a:{i}")
     return opts
 
 
@@ -389,9 +398,9 @@ def mux(
             except FFmpegError as exc:
                 if "not currently supported in container" in exc.message or "Could not find tag for codec" in exc.message:
                     raise UsageError(f"{DISPLAY[container]} cannot carry a stream of this input as it is ({exc.message})", path=video,
-                                     hint="Use .mkv, which takes any codec") from None
+                                     hint="Use .mkv, which takes any codec, or pass --reencode") from None
                 raise
     return result
 
 
-__all__ = ["CONTAINERS", "MuxResult", "MuxedTrack", "container_for", "default_output", "mux", "parse_track_arg"]
+__all__ = ["CONTAINERS", "EXTENSIONS", "MuxResult", "MuxedTrack", "container_for", "default_output", "mux", "parse_track_arg"]

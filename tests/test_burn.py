@@ -358,3 +358,31 @@ def test_odd_sized_video_is_padded_to_even_after_drawing(tmp_path: Path) -> None
     # padded, not scaled: the picture keeps its pixels and gains one dark column and row
     assert max(gray(out, f"crop=1:{h}:{w}:0")) < 40 and max(gray(out, f"crop={w}:1:0:{h}")) < 40
     assert max(abs(orig[i] - burned[i]) for i in range(w * int(h * 0.6))) < 12
+
+
+def _cols_changed(a: bytes, b: bytes) -> list[int]:
+    return [x for x in range(W) if any(abs(a[y * W + x] - b[y * W + x]) > 40 for y in range(H))]
+
+
+@pytest.mark.parametrize("tag,rows,cols", [
+    (r"{\an4}", (0.3, 0.7), (0.0, 0.5)),  # middle left
+    (r"{\pos(300,10)}{\an9}{\fs90}", (0.0, 0.3), (0.5, 1.0)),  # top right: the placement, not \pos or \fs
+])
+def test_every_an_placement_is_honoured(clip: Path, tag: str, rows: tuple[float, float], cols: tuple[float, float]) -> None:
+    out = clip.with_name("placed.mp4")
+    r = run_cli("burn", str(clip), str(_srt(clip.with_name("p.en.srt"), tag + "HI")), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    orig, burned = _frame(clip), _frame(out)
+    ys, xs = _rows_changed(orig, burned), _cols_changed(orig, burned)
+    assert ys and xs
+    assert rows[0] * H <= min(ys) and max(ys) < rows[1] * H, ys
+    assert cols[0] * W <= min(xs) and max(xs) < cols[1] * W, xs
+    assert max(ys) - min(ys) < H * 0.12  # normal size (5% of the height), not \fs90
+
+
+def test_clean_text_placements() -> None:
+    assert clean_text(r"{\an4}Mid") == r"{\an4}Mid"
+    assert clean_text(r"{\pos(1,1)\an9\an1}x") == r"{\an9}x"  # the first wins, as in libass
+    assert clean_text(r"{\an7}a{\an3}b") == r"{\an7}ab"
+    assert clean_text(r"{\a6}legacy") == r"{\an8}legacy"  # SSA's \a6 is top centre
+    assert clean_text(r"{\alpha&H80&}see") == "see"

@@ -4,9 +4,10 @@ SRT and WebVTT cues are turned into an ASS script here, sized for the video (Pla
 picture, so a style's sizes are fractions of the picture height) with the burn style applied.
 Their text reaches libass as text: every override block in it (``{\\pos}``, ``{\\fs}``,
 ``{\\c}``, ``{\\move}``, ``{\\fscx}`` ...) is removed, so a cue cannot leave the subtitle area,
-grow or change colour. Kept: ``{\\an7}``-``{\\an9}`` (the top placement SRT files carry, shown
-top centre), italics (``<i>``, meaning, not layout), and ``\\N`` line breaks. A user's own ASS
-file is drawn as it is, with its own styling.
+grow or change colour. Kept: a placement ``{\\an1}``-``{\\an9}`` (or the legacy ``{\\aN}``) as
+other tools write it into SRT files, which moves the cue to that corner, edge or the centre within
+the style's margins (a placement, never a position or size), italics (``<i>``, meaning, not
+layout), and ``\\N`` line breaks. A user's own ASS file is drawn as it is, with its own styling.
 
 The output container decides the encoders: the style's (x264 by default) for MP4/MKV/MOV, VP9 +
 Opus for WebM (the only codecs it takes); audio is copied unless the container cannot carry it,
@@ -57,7 +58,10 @@ COMPLEX_SCRIPTS = ("ARABIC", "HEBREW", "SYRIAC", "THAANA", "NKO", "DEVANAGARI", 
 _NAME_SCRIPT = {"HIRAGANA": "Jpan", "KATAKANA": "Jpan", "HANGUL": "Kore", "CJK": "Hans", "ARABIC": "Arab", "HEBREW": "Hebr"}
 _COLOUR = re.compile(r"^&H([0-9A-Fa-f]{8})&?$")
 _BLOCK = re.compile(r"\{[^}]*\}")
-_TOP = re.compile(r"\\an\s*[789]")
+_AN = re.compile(r"\\an\s*([1-9])")
+_A_LEGACY = re.compile(r"\\a\s*([0-9]{1,2})(?![0-9])")
+# SSA's \\a numbering (1-3 bottom, 5-7 top, 9-11 middle) -> the numpad \\an layout
+_LEGACY_TO_NUMPAD = {1: 1, 2: 2, 3: 3, 5: 7, 6: 8, 7: 9, 9: 4, 10: 5, 11: 6}
 _ITALIC = re.compile(r"\\i\s*([01])(?![0-9a-z])")
 
 
@@ -82,20 +86,30 @@ def filter_arg(value: str) -> str:
 def clean_text(text: str) -> str:
     """SRT/VTT cue text (as pysubs2 gives it, ASS-like) -> text libass draws as text.
 
-    Every ``{...}`` block goes; a top placement (``\\an7``-``\\an9``) comes back as one leading
-    ``{\\an8}`` and italics as ``{\\i1}``/``{\\i0}``. Stray braces are dropped (an unmatched
-    ``{`` would hide the rest of the line)."""
-    top = False
+    Every ``{...}`` block goes; a placement (``\\an1``-``\\an9``, or legacy ``\\a``) comes back
+    as one leading ``{\\anN}`` (the first wins, as in libass) and italics as ``{\\i1}``/``{\\i0}``.
+    ``\\an2`` is dropped: it is SRT's ordinary bottom centre, so the style's own placement stays.
+    Stray braces are dropped (an unmatched ``{`` would hide the rest of the line)."""
+    placement: int | None = None
     out: list[str] = []
     pos = 0
     for m in _BLOCK.finditer(text):
         out.append(_strip_braces(text[pos:m.start()]))
         block = m.group(0)
-        top = top or bool(_TOP.search(block))
+        if placement is None:
+            placement = _placement(block)
         out += ["{\\i" + flag + "}" for flag in _ITALIC.findall(block)]
         pos = m.end()
     out.append(_strip_braces(text[pos:]))
-    return ("{\\an8}" if top else "") + "".join(out)
+    return (f"{{\\an{placement}}}" if placement and placement != 2 else "") + "".join(out)
+
+
+def _placement(block: str) -> int | None:
+    """The numpad placement an override block asks for, if any (the first tag in it)."""
+    found = [(m.start(), int(m.group(1))) for m in _AN.finditer(block)]
+    found += [(m.start(), _LEGACY_TO_NUMPAD[int(m.group(1))]) for m in _A_LEGACY.finditer(block)
+              if int(m.group(1)) in _LEGACY_TO_NUMPAD]
+    return min(found)[1] if found else None
 
 
 def _strip_braces(text: str) -> str:

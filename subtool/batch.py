@@ -1,0 +1,886 @@
+"""Many inputs through the ``run`` flow: service slots kept full, resumable, with a report.
+
+Items come from a manifest (CSV or TOML) or from mappings with the same keys. Every item is
+checked before any work starts; an item that fails a check, or fails later, is recorded with its
+reason and the others go on.
+
+Scheduling: a pool of item workers. Local ffmpeg work (audio extraction, mux, burn) holds one of
+``local_jobs`` local slots (the machine's cores); service jobs hold one of the Gladia engine's
+process-wide job slots (``engines.gladia.JobSlots``, not counted a second time here), so while
+some items wait on the service others extract their audio or are muxed. A 429 lowers that slot
+limit and successful creates raise it again (``_Pacer``); the report says how it went.
+
+State: one SQLite row per item (WAL, each change of stage its own transaction). The create's
+token is committed before the create and the job id right after it, before waiting, so after a
+crash ``--resume`` polls that job (or finds it by its token) instead of paying for a new one;
+the finished transcript is kept in the row too, so nothing after it needs the service again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import cache as result_cache
+from . import pipeline
+from . import transcription as tx
+from .engines.base import Engine, TranscribeOptions
+from .errors import EXIT_FAILED, Interrupted, SubtoolError, UsageError
+from .models import Transcript
+from .outputs import write_text
+
+__all__ = ["BatchReport", "run_batch"]
+
+FIELDS = ("input", "languages", "translate", "delivery", "burn_language", "output", "outdir")
+STATE_NAME = ".subtool-batch.sqlite"
+# "submitting": the create's token is recorded, the job id not yet (a crash there is resolved
+# by looking the token up at the service).
+STAGES = ("pending", "audio", "submitting", "submitted", "transcribed", "written", "delivered", "done", "failed")
+STARTED = {"audio", "submitting", "submitted", "transcribed", "written", "delivered"}
+
+EventCallback = Callable[[dict[str, Any]], None]
+
+
+# -- items -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Item:
+    """One row of the batch, as given (paths already made absolute)."""
+
+    where: str  # "manifest.csv:4" or "argument 2", for messages
+    input: str
+    languages: list[str] = field(default_factory=list)
+    translate: list[str] = field(default_factory=list)
+    delivery: str | None = None
+    burn_language: str | None = None
+    output: str | None = None
+    outdir: str | None = None
+    error: SubtoolError | None = None  # a problem found while reading the row
+
+
+def _split(value: Any) -> list[str]:
+    if value is None:
+        return []
+    parts = value if isinstance(value, list) else re.split(r"[,\s]+", str(value))
+    return [str(p).strip() for p in parts if str(p).strip()]
+
+
+def _is_url(text: str) -> bool:
+    from .sources import is_url
+
+    return is_url(text)
+
+
+def _item(where: str, row: Mapping[str, Any], base: Path, defaults: Mapping[str, Any]) -> _Item:
+    merged = {**{k: v for k, v in defaults.items() if v not in (None, "", [])}, **{k: v for k, v in row.items() if v not in (None, "", [])}}
+
+    def path(key: str) -> str | None:
+        value = merged.get(key)
+        if value in (None, ""):
+            return None
+        text = os.path.expanduser(str(value).strip())
+        if key == "input" and _is_url(text):
+            return text
+        return str(base / text) if not os.path.isabs(text) else text
+
+    item = _Item(where, path("input") or "")
+    for key in ("languages", "translate"):
+        setattr(item, key, _split(merged.get(key)))
+    for key in ("delivery", "burn_language"):
+        value = merged.get(key)
+        setattr(item, key, str(value).strip() if value not in (None, "") else None)
+    item.output, item.outdir = path("output"), path("outdir")
+    if not item.input:
+        item.error = UsageError("no input given", path=where, hint="Fill the input column")
+    return item
+
+
+def _unknown(names: Iterable[str], where: str) -> None:
+    for name in names:
+        if name not in FIELDS:
+            raise UsageError(f"unknown column '{name}'", path=where, hint="Columns: " + ", ".join(FIELDS))
+
+
+def _read_csv(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"is not UTF-8 text (byte {exc.start})", path=path, hint="Save the manifest as CSV UTF-8") from None
+    except OSError as exc:
+        raise UsageError(f"cannot be read ({exc.strerror})", path=path) from None
+    first = text.split("\n", 1)[0]
+    # Spreadsheets in comma-decimal locales export with ";" (or tabs).
+    delimiter = next((d for d in (",", ";", "\t") if d in first), ",")
+    reader = csv.reader(text.splitlines(), delimiter=delimiter, strict=True)
+    rows: list[tuple[str, dict[str, Any]]] = []
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+        if not any(header):
+            raise UsageError("is empty: no header row", path=path, hint="The first row names the columns: " + ", ".join(FIELDS))
+        _unknown([h for h in header if h], f"{path}:1")
+        if "input" not in header:
+            raise UsageError("has no 'input' column", path=f"{path}:1", hint="The first row names the columns: " + ", ".join(FIELDS))
+        for cells in reader:
+            where = f"{path}:{reader.line_num}"
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) > len(header):
+                raise UsageError(f"has {len(cells)} cells but the header names {len(header)} columns", path=where, hint="Quote cells that contain the delimiter")
+            rows.append((where, {h: c.strip() for h, c in zip(header, cells, strict=False) if h}))
+    except csv.Error as exc:
+        raise UsageError(f"is not valid CSV ({exc})", path=f"{path}:{reader.line_num}") from None
+    return rows
+
+
+def _read_toml(path: Path) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, Any]]:
+    import tomllib
+
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"is not valid TOML ({exc})", path=path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot be read ({exc})", path=path) from None
+    for key in doc:
+        if key not in ("item", "defaults"):
+            raise UsageError(f"unknown table '{key}'", path=path, hint="Use [defaults] and [[item]] tables")
+    defaults = doc.get("defaults", {})
+    items = doc.get("item", [])
+    if not isinstance(defaults, dict) or not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise UsageError("needs one [defaults] table and [[item]] tables", path=path)
+    _unknown(defaults, f"{path} [defaults]")
+    rows = []
+    for n, entry in enumerate(items, 1):
+        _unknown(entry, f"{path} item {n}")
+        rows.append((f"{path} item {n}", entry))
+    return rows, defaults
+
+
+def _load(
+    items: str | Path | Iterable[Mapping[str, Any]], defaults: Mapping[str, Any]
+) -> tuple[list[_Item], Path]:
+    """The items, and the folder that relative paths (and the state file) are relative to."""
+    if isinstance(items, (str, Path)):
+        path = Path(items)
+        if not path.is_file():
+            raise UsageError("no such manifest file", path=path)
+        suffix = path.suffix.lower()
+        if suffix == ".toml":
+            rows, file_defaults = _read_toml(path)
+        elif suffix in (".csv", ".tsv", ".txt"):
+            rows, file_defaults = _read_csv(path), {}
+        else:
+            raise UsageError("is not a manifest (.csv or .toml)", path=path)
+        base = path.resolve().parent
+        return [_item(where, row, base, {**file_defaults, **defaults}) for where, row in rows], base
+    base = Path.cwd()
+    out = []
+    for n, row in enumerate(items, 1):
+        _unknown(row, f"item {n}")
+        out.append(_item(f"item {n}", row, base, defaults))
+    return out, base
+
+
+def _delivery(spec: str | None) -> tuple[str | None, str | None, bool]:
+    """``mux`` preset, ``burn`` style, sidecars only: from ``mkv-multi``, ``burn:STYLE``, ``sidecars``."""
+    if spec in (None, ""):
+        return None, None, False
+    assert spec is not None
+    kind, _, name = spec.partition(":")
+    if spec.strip().lower() in ("sidecars", "sidecars-only", "none"):
+        return None, None, True
+    if kind == "burn":
+        return None, name or "default", False
+    if kind == "mux" and name:
+        return name, None, False
+    return spec, None, False
+
+
+# -- state -------------------------------------------------------------------------------------
+
+
+class _State:
+    """The SQLite state file: one row per item, one transaction per change."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.lock = threading.Lock()
+        try:
+            self.db = sqlite3.connect(path, check_same_thread=False, timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")  # a job id must survive a power cut too
+            with self.db:
+                self.db.execute(
+                    """CREATE TABLE IF NOT EXISTS items (
+                        key TEXT PRIMARY KEY, position INTEGER, input TEXT NOT NULL, settings TEXT,
+                        stage TEXT NOT NULL, token TEXT, job_id TEXT, cache_key TEXT, transcript TEXT,
+                        outputs TEXT, output TEXT, error TEXT, exit_code INTEGER, attempts INTEGER DEFAULT 0,
+                        created REAL, updated REAL, started REAL, finished REAL)"""
+                )
+        except sqlite3.DatabaseError as exc:
+            raise UsageError(f"is not a usable batch state file ({exc})", path=path, hint="Pass --state NEW_FILE, or delete it") from None
+
+    def rows(self) -> dict[str, dict[str, Any]]:
+        with self.lock:
+            cur = self.db.execute("SELECT * FROM items")
+            names = [d[0] for d in cur.description]
+            return {row[0]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
+
+    def clear(self) -> None:
+        with self.lock, self.db:
+            self.db.execute("DELETE FROM items")
+
+    def add(self, key: str, position: int, input: str, settings: str) -> None:
+        now = time.time()
+        with self.lock, self.db:
+            self.db.execute(
+                "INSERT OR IGNORE INTO items (key, position, input, settings, stage, created, updated) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+                (key, position, input, settings, now, now),
+            )
+            self.db.execute("UPDATE items SET position = ? WHERE key = ?", (position, key))
+
+    def set(self, key: str, **values: Any) -> None:
+        values["updated"] = time.time()
+        cols = ", ".join(f"{k} = ?" for k in values)
+        with self.lock, self.db:
+            self.db.execute(f"UPDATE items SET {cols} WHERE key = ?", (*values.values(), key))  # the column names are ours
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.db.close()
+
+
+# -- pacing ------------------------------------------------------------------------------------
+
+
+class _Pacer:
+    """429 answers lower the engine's job-slot limit by one (at most once a second); each run of
+    ``limit`` successful creates raises it again by one, up to ``max_jobs``."""
+
+    def __init__(self, slots: Any, max_jobs: int) -> None:
+        self.slots = slots
+        self.max_jobs = max_jobs
+        self.lock = threading.Lock()
+        self.rate_limited = 0
+        self.lowest = slots.limit
+        self.changes: list[tuple[float, int]] = []
+        self._streak = 0
+        self._last_cut = 0.0
+        self._t0 = time.monotonic()
+
+    def on_retry(self, error: SubtoolError) -> None:
+        from .errors import RateLimitError
+
+        if not isinstance(error, RateLimitError):
+            return
+        with self.lock:
+            self.rate_limited += 1
+            self._streak = 0
+            now = time.monotonic()
+            if self.slots.limit > 1 and now - self._last_cut >= 1.0:
+                self._last_cut = now
+                self._set(self.slots.limit - 1)
+
+    def created(self) -> None:
+        with self.lock:
+            self._streak += 1
+            if self.slots.limit < self.max_jobs and self._streak >= self.slots.limit:
+                self._streak = 0
+                self._set(self.slots.limit + 1)
+
+    def _set(self, limit: int) -> None:
+        self.slots.limit = limit
+        self.lowest = min(self.lowest, limit)
+        self.changes.append((round(time.monotonic() - self._t0, 2), limit))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "max_jobs": self.max_jobs,
+            "rate_limited": self.rate_limited,
+            "lowest_limit": self.lowest,
+            "final_limit": self.slots.limit,
+            "peak_jobs": self.slots.peak,
+            "limit_changes": [{"at_s": t, "limit": n} for t, n in self.changes],
+        }
+
+
+# -- the report ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ItemReport:
+    input: str
+    where: str
+    status: str  # done | failed | skipped (done by an earlier run) | interrupted
+    languages: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+    output: str | None = None
+    error: str | None = None
+    exit_code: int = 0
+    job_id: str | None = None
+    seconds: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class BatchReport:
+    """What a batch did: one entry per item, the counts, the service pacing, the state file."""
+
+    items: list[ItemReport]
+    state: str
+    seconds: float
+    engine: str
+    pacing: dict[str, Any] = field(default_factory=dict)
+    interrupted: bool = False
+
+    @property
+    def failed(self) -> list[ItemReport]:
+        return [i for i in self.items if i.status == "failed"]
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_FAILED if self.failed else 0
+
+    def counts(self) -> dict[str, int]:
+        out = {"total": len(self.items), "done": 0, "skipped": 0, "failed": 0, "interrupted": 0}
+        for item in self.items:
+            out[item.status] = out.get(item.status, 0) + 1
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": "subtool.batch/1",
+            "state": self.state,
+            "engine": self.engine,
+            "seconds": round(self.seconds, 3),
+            "interrupted": self.interrupted,
+            "counts": self.counts(),
+            "pacing": self.pacing,
+            "items": [i.to_dict() for i in self.items],
+        }
+
+
+# -- the work --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Work:
+    key: str
+    item: _Item
+    options: TranscribeOptions
+    plan: pipeline.Plan
+    resumed: bool
+
+
+class _Batch:
+    def __init__(
+        self,
+        state: _State,
+        engine: Engine,
+        *,
+        max_jobs: int,
+        local_jobs: int,
+        force: bool,
+        speaker_labels: bool,
+        keep_raw: bool,
+        cancel: threading.Event,
+        on_event: EventCallback | None,
+        on_warning: Callable[[str], None] | None,
+    ) -> None:
+        self.state = state
+        self.engine = engine
+        self.force = force
+        self.speaker_labels = speaker_labels
+        self.keep_raw = keep_raw
+        self.cancel = cancel
+        self.on_event = on_event
+        self.on_warning = on_warning
+        self.local = threading.BoundedSemaphore(local_jobs)
+        # The offline model is loaded once; more than one transcription at a time would only
+        # split the same cores.
+        self.model = threading.BoundedSemaphore(1)
+        self.gladia = engine.name == "gladia"
+        self.slots: Any = getattr(engine, "slots", None)
+        self.pacer = _Pacer(self.slots, max_jobs) if self.slots is not None else None
+        self.runs: dict[int, Any] = {}  # id -> engine Run (a dataclass, so not hashable)
+        self.lock = threading.Lock()
+        self.at_service: set[str] = set()
+        self.active: set[str] = set()
+        self.raw: dict[str, list[dict[str, Any]]] = {}  # for --keep-raw, while the item runs
+
+    # small helpers -------------------------------------------------------------------------
+
+    def _stage(self, key: str, stage: str, **values: Any) -> None:
+        self.state.set(key, stage=stage, **values)
+
+    def _local(self) -> contextlib.AbstractContextManager[None]:
+        @contextlib.contextmanager
+        def held() -> Any:
+            while not self.local.acquire(timeout=0.2):
+                if self.cancel.is_set():
+                    raise Interrupted("cancelled")
+            try:
+                yield
+            finally:
+                self.local.release()
+
+        return held()
+
+    def _new_run(self) -> Any:
+        run = self.engine.new_run()  # type: ignore[attr-defined]
+        assert self.pacer is not None
+        run.on_retry = self.pacer.on_retry
+        with self.lock:
+            self.runs[id(run)] = run
+        if self.cancel.is_set():
+            run.cancel.set()
+        return run
+
+    def _done_run(self, run: Any) -> None:
+        with self.lock:
+            self.runs.pop(id(run), None)
+
+    def stop(self) -> None:
+        self.cancel.set()
+        with self.lock:
+            for run in self.runs.values():
+                run.cancel.set()
+
+    def _await(self, w: _Work, job_id: str, run: Any) -> tuple[Transcript, list[dict[str, Any]]]:
+        with self.lock:
+            self.at_service.add(w.key)
+        try:
+            raw = self.engine.wait(job_id, run=run, path=w.item.input)  # type: ignore[attr-defined]
+        finally:
+            with self.lock:
+                self.at_service.discard(w.key)
+        transcript = self.engine.to_transcript(raw, targets=list(w.options.translate), job_ids=[job_id])  # type: ignore[attr-defined]
+        if w.plan.prepared is not None and w.plan.prepared.duration and not transcript.duration:
+            transcript.duration = w.plan.prepared.duration
+        return transcript, [{"offset": 0.0, "job": raw}]
+
+    # one item ------------------------------------------------------------------------------
+
+    def process(self, w: _Work, row: dict[str, Any]) -> dict[str, Any]:
+        """Take the item from its recorded stage to done; the values recorded at the end."""
+        with self.lock:
+            self.active.add(w.key)
+        try:
+            return self._process(w, row)
+        finally:
+            with self.lock:
+                self.active.discard(w.key)
+
+    def _process(self, w: _Work, row: dict[str, Any]) -> dict[str, Any]:
+        stage = row["stage"]
+        self.state.set(w.key, attempts=(row.get("attempts") or 0) + 1, started=time.time(), error=None, exit_code=None)
+        transcript: Transcript | None = None
+        if stage in ("transcribed", "written", "delivered") and row.get("transcript"):
+            transcript = Transcript.from_dict(json.loads(row["transcript"]))
+        elif stage in ("submitted", "submitting") and self.gladia:
+            transcript = self._resume_job(w, row)
+        with tempfile.TemporaryDirectory(prefix="subtool-batch-") as tmp:
+            prepared = w.plan.prepared
+            if prepared is None:  # a URL whose video is needed: download it
+                from . import sources
+
+                with self._local():
+                    self._stage(w.key, "audio")
+                    prefer = {"mp4": "mp4", "mov": "mp4", "webm": "webm"}.get(w.plan.delivery.container or "", "mkv")
+                    downloaded = sources.download(w.plan.source, tmp, prefer=prefer, audio_only=w.plan.delivery.kind == "sidecars")
+                    prepared = tx.prepare(str(downloaded), w.options, self.engine, outdir=w.plan.outdir, force=True)
+                    prepared.stem = w.plan.outdir / w.plan.source.stem
+            if transcript is None:
+                transcript = self._transcribe(w, prepared, Path(tmp))
+            transcript.source = prepared.url or str(w.item.input)
+            resumed = w.resumed or stage != "pending"
+            raw = self.raw.pop(w.key, None) if self.keep_raw else None
+            files, tracks = tx.write_outputs(
+                prepared.stem, transcript, w.options, w.plan.profile, force=self.force or resumed, speaker_labels=self.speaker_labels, raw=raw
+            )
+            self._stage(w.key, "written", outputs=json.dumps(files))
+            output = None
+            if w.plan.delivery.kind != "sidecars":
+                with self._local():
+                    if self.cancel.is_set():
+                        raise Interrupted("cancelled")
+                    output = pipeline.deliver(
+                        w.plan, Path(prepared.input), tracks, transcript.language, transcript.all_languages(),
+                        force=self.force or resumed, on_warning=self.on_warning, cancel=self.cancel,
+                    )
+                self._stage(w.key, "delivered", output=str(output))
+        return {"languages": transcript.all_languages(), "outputs": files, "output": str(output) if output else None}
+
+    def _resume_job(self, w: _Work, row: dict[str, Any]) -> Transcript | None:
+        """A job recorded by an earlier run: poll it by id (found by token if the id was not yet
+        recorded), holding a job slot like any running job. None when there is no such job."""
+        job_id = row.get("job_id")
+        if not job_id and row.get("token"):
+            job_id = self.engine.find_job(row["token"])  # type: ignore[attr-defined]
+            if job_id:
+                self._stage(w.key, "submitted", job_id=job_id)
+        if not job_id:
+            return None
+        run = self._new_run()
+        try:
+            self.slots.acquire(run.cancel)
+            transcript, raw = self._await(w, job_id, run)
+        finally:
+            self._done_run(run)
+        self._record(w, transcript, row.get("cache_key"), raw)
+        return transcript
+
+    def _record(self, w: _Work, transcript: Transcript, key: str | None, raw: list[dict[str, Any]] | None) -> None:
+        if key:
+            result_cache.store(key, transcript, raw)
+        if raw:
+            self.raw[w.key] = raw
+        self._stage(w.key, "transcribed", transcript=json.dumps(transcript.to_dict(), ensure_ascii=False))
+
+    def _transcribe(self, w: _Work, prepared: tx.Prepared, tmp: Path) -> Transcript:
+        opts = w.options
+        with self._local():
+            self._stage(w.key, "audio")
+            audio = tx.audio_for(prepared, opts, self.engine, tmp, cancel=self.cancel)
+            key = tx.cache_key(audio, opts, self.engine)
+        hit = result_cache.load(key) if opts.use_cache else None
+        if hit is not None:
+            self._record(w, hit[0], None, hit[1])
+            return hit[0]
+        limit = getattr(self.engine, "max_duration", float("inf"))
+        if self.gladia and not (prepared.duration and prepared.duration > limit):
+            run = self._new_run()
+            try:
+                token = uuid.uuid4().hex
+                self._stage(w.key, "submitting", token=token, cache_key=key, job_id=None)
+                job_id = self.engine.submit(audio, opts, run=run, token=token)  # type: ignore[attr-defined]
+                # Committed before waiting: a crash from here on resumes this job, never a new one.
+                self._stage(w.key, "submitted", job_id=job_id)
+                assert self.pacer is not None
+                self.pacer.created()
+                transcript, raw = self._await(w, job_id, run)
+            finally:
+                self._done_run(run)
+            self._record(w, transcript, key, raw)
+            return transcript
+        # Long inputs (cut into chunks by the engine) and the offline engine: one call.
+        self._stage(w.key, "submitted", cache_key=key)
+        if self.gladia:
+            with self.lock:
+                self.at_service.add(w.key)
+            try:
+                transcript = self.engine.transcribe(audio, opts, duration=prepared.duration)
+            finally:
+                with self.lock:
+                    self.at_service.discard(w.key)
+        else:
+            with self.model:
+                if self.cancel.is_set():
+                    raise Interrupted("cancelled")
+                transcript = self.engine.transcribe(audio, opts, duration=prepared.duration)
+        self._record(w, transcript, key, None)
+        return transcript
+
+
+# -- planning -------------------------------------------------------------------------------------
+
+
+def _reason(item: _Item, error: SubtoolError) -> str:
+    """The error's line, naming the item when the error does not already."""
+    line = error.line()
+    return line if item.input and item.input in line else f"{item.input or item.where}: {line}"
+
+
+def _settings(item: _Item, options: TranscribeOptions, profile: str | None) -> dict[str, Any]:
+    return {
+        "input": item.input,
+        "languages": item.languages,
+        "translate": item.translate,
+        "delivery": item.delivery,
+        "burn_language": item.burn_language,
+        "output": item.output,
+        "outdir": item.outdir,
+        "profile": profile,
+        "transcription": tx.cache_options(options),
+        "formats": list(options.formats),
+    }
+
+
+def _key(settings: dict[str, Any]) -> str:
+    doc = json.dumps(settings, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(doc.encode()).hexdigest()[:32]
+
+
+def _options_for(item: _Item, shared: TranscribeOptions) -> TranscribeOptions:
+    opts = dataclasses.replace(shared, languages=list(item.languages or shared.languages), translate=list(item.translate or shared.translate))
+    opts.formats = list(shared.formats)
+    opts.vocabulary = list(shared.vocabulary)
+    return opts
+
+
+def _plan(item: _Item, shared: TranscribeOptions, engine: Engine, profile: str | None, force: bool, keep_raw: bool) -> tuple[TranscribeOptions, pipeline.Plan]:
+    if item.error is not None:
+        raise item.error
+    opts = tx.check_options(_options_for(item, shared), engine)
+    mux, burn, sidecars = _delivery(item.delivery)
+    deliv = pipeline.delivery(mux=mux, burn=burn, sidecars_only=sidecars, burn_language=item.burn_language)
+    plans = pipeline.plan(item.input, opts, engine, deliv, profile=profile, output=item.output, outdir=item.outdir, force=force, keep_raw=keep_raw)
+    p = plans[0]
+    if opts.subtitle_limits == {}:
+        opts.subtitle_limits = p.profile.service_config()
+    return opts, p
+
+
+def _stem(p: pipeline.Plan) -> Path:
+    if p.prepared is not None:
+        return p.prepared.stem
+    return p.outdir / p.source.stem
+
+
+# -- the entry point -------------------------------------------------------------------------------
+
+
+def run_batch(
+    items: str | Path | Iterable[Mapping[str, Any]],
+    *,
+    state_path: str | Path | None = None,
+    max_jobs: int = 3,
+    resume: bool = False,
+    restart: bool = False,
+    options: TranscribeOptions | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    engine: str | Engine = "auto",
+    profile: str | None = None,
+    force: bool = False,
+    speaker_labels: bool = False,
+    keep_raw: bool = False,
+    local_jobs: int | None = None,
+    report_path: str | Path | None = None,
+    on_event: EventCallback | None = None,
+    on_note: Callable[[str], None] | None = None,
+    on_warning: Callable[[str], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> BatchReport:
+    """Run every item (a manifest file, or mappings with the manifest's keys: input, languages,
+    translate, delivery, burn_language, output, outdir) to its subtitles and video.
+
+    ``options`` are the transcription options shared by all items (an item's languages and
+    translate replace theirs); ``defaults`` fill an item's empty keys. The state file defaults to
+    ``.subtool-batch.sqlite`` in the default outdir, or beside the manifest. Raises ``UsageError``
+    for a malformed manifest or an existing state without ``resume``/``restart``, and
+    ``Interrupted`` (with the job ids still at the service) when Ctrl-C or ``cancel`` stops it;
+    an item's own failure is in the report, never raised."""
+    t0 = time.monotonic()
+    if resume and restart:
+        raise UsageError("--resume and --restart exclude each other")
+    shared = options or TranscribeOptions()
+    defaults = dict(defaults or {})
+    _unknown(defaults, "the batch defaults")
+    batch_items, base = _load(items, defaults)
+    if not batch_items:
+        raise UsageError("no items to run", path=items if isinstance(items, (str, Path)) else None)
+    default_outdir = defaults.get("outdir")
+    folder = Path(default_outdir) if default_outdir else base
+    state_file = Path(state_path) if state_path is not None else folder / STATE_NAME
+
+    existing = state_file.exists() and state_file.stat().st_size > 0
+    state = _State(state_file)
+    try:
+        rows = state.rows()
+        if rows and not resume and not restart:
+            raise UsageError(
+                f"a batch state with {len(rows)} items already exists",
+                path=state_file,
+                hint="Pass --resume to go on with it, or --restart to start over (jobs already paid for are then paid again)",
+            )
+        if restart:
+            state.clear()
+            rows = {}
+        if resume and not existing and on_note:
+            on_note(f"{state_file}: no earlier state, starting afresh")
+        eng = engine if not isinstance(engine, str) else tx.resolve_engine(engine, max_jobs=max_jobs, on_note=on_note)
+        tx.check_options(dataclasses.replace(shared, languages=[], translate=[]), eng)
+        if getattr(eng, "slots", None) is not None:
+            eng.slots.limit = max(1, max_jobs)  # type: ignore[attr-defined]
+        return _run(
+            batch_items, rows, state, eng, shared, t0=t0, max_jobs=max_jobs, profile=profile, force=force, speaker_labels=speaker_labels,
+            keep_raw=keep_raw, local_jobs=local_jobs or max(1, os.cpu_count() or 1), report_path=report_path, on_event=on_event,
+            on_warning=on_warning, cancel=cancel or threading.Event(),
+        )
+    finally:
+        state.close()
+
+
+def _run(
+    batch_items: list[_Item],
+    rows: dict[str, dict[str, Any]],
+    state: _State,
+    eng: Engine,
+    shared: TranscribeOptions,
+    *,
+    t0: float,
+    max_jobs: int,
+    profile: str | None,
+    force: bool,
+    speaker_labels: bool,
+    keep_raw: bool,
+    local_jobs: int,
+    report_path: str | Path | None,
+    on_event: EventCallback | None,
+    on_warning: Callable[[str], None] | None,
+    cancel: threading.Event,
+) -> BatchReport:
+    reports: list[ItemReport] = []
+    work: list[tuple[int, _Work]] = []
+    seen: dict[str, str] = {}
+    stems: dict[Path, str] = {}
+    for position, item in enumerate(batch_items):
+        report = ItemReport(item.input, item.where, "failed")
+        reports.append(report)
+        base_opts = _options_for(item, shared)
+        key = _key(_settings(item, base_opts, profile))
+        row = rows.get(key)
+        if key in seen:
+            report.error, report.exit_code = f"{item.where}: the same input and settings as {seen[key]}", 2
+            continue
+        seen[key] = item.where
+        state.add(key, position, item.input, json.dumps(_settings(item, base_opts, profile), ensure_ascii=False, default=str))
+        if row is not None and row["stage"] == "done":
+            report.status = "skipped"
+            report.outputs = json.loads(row["outputs"] or "[]")
+            report.output = row["output"]
+            report.job_id = row["job_id"]
+            if row["transcript"]:
+                report.languages = Transcript.from_dict(json.loads(row["transcript"])).all_languages()
+            continue
+        row = row or {"stage": "pending", "attempts": 0}
+        # Outputs of an earlier attempt may exist (they were checked free when it started).
+        started = row["stage"] in STARTED or (row["stage"] == "failed" and (row.get("attempts") or 0) > 0)
+        try:
+            opts, p = _plan(item, shared, eng, profile, force or started, keep_raw)
+            stem = _stem(p)
+            if stem in stems:
+                raise UsageError(f"would write the same outputs ({stem}.*) as {stems[stem]}", hint="Give it another outdir")
+            stems[stem] = item.where
+        except SubtoolError as exc:
+            report.error, report.exit_code = _reason(item, exc), exc.exit_code
+            state.set(key, stage="failed", error=report.error, exit_code=exc.exit_code, finished=time.time())
+            continue
+        # Jobs already at the service go first: they hold slots the others would wait for.
+        order = 0 if row["stage"] in ("submitted", "submitting") and row.get("job_id") else 1
+        work.append((order, _Work(key, item, opts, p, started)))
+    work.sort(key=lambda pair: pair[0])
+
+    batch = _Batch(
+        state, eng, max_jobs=max_jobs, local_jobs=local_jobs, force=force, speaker_labels=speaker_labels, keep_raw=keep_raw,
+        cancel=cancel, on_event=on_event, on_warning=on_warning,
+    )
+    by_key = {w.key: (batch_items.index(w.item), w) for _, w in work}
+    rows = state.rows()
+    # Enough workers for every job slot, plus the local slots working ahead of them.
+    workers = max(1, (max_jobs if batch.gladia else 1) + local_jobs + 1)
+    futures: dict[Future[dict[str, Any]], str] = {}
+    interrupted = False
+    done = failed = 0
+    pre_failed = sum(1 for r in reports if r.status == "failed")
+    pre_done = sum(1 for r in reports if r.status == "skipped")
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="subtool-batch")
+    starts: dict[str, float] = {}
+
+    def one(w: _Work) -> dict[str, Any]:
+        if cancel.is_set():
+            raise Interrupted("cancelled")
+        starts[w.key] = time.monotonic()
+        return batch.process(w, rows[w.key])
+
+    def event(final: bool = False) -> None:
+        if on_event is None:
+            return
+        with batch.lock:
+            at_service, active = len(batch.at_service), len(batch.active)
+        on_event({
+            "total": len(reports), "done": pre_done + done, "failed": pre_failed + failed, "at_service": at_service,
+            "running": active, "final": final,
+        })
+
+    try:
+        for _, w in work:
+            futures[pool.submit(one, w)] = w.key
+        pending = set(futures)
+        while pending:
+            if cancel.is_set():
+                raise KeyboardInterrupt
+            finished = [f for f in list(pending) if f.done()]
+            for f in finished:
+                pending.discard(f)
+                key = futures[f]
+                index, w = by_key[key]
+                report = reports[index]
+                report.seconds = round(time.monotonic() - starts.get(key, time.monotonic()), 3)
+                problem = f.exception()
+                if problem is None:
+                    result = f.result()
+                    report.status, report.languages, report.outputs, report.output = "done", result["languages"], result["outputs"], result["output"]
+                    state.set(key, stage="done", finished=time.time())
+                    done += 1
+                else:
+                    if isinstance(problem, Interrupted) and cancel.is_set():
+                        report.status = "interrupted"
+                        continue
+                    err = problem if isinstance(problem, SubtoolError) else SubtoolError(f"internal error: {type(problem).__name__}: {problem}")
+                    report.error, report.exit_code = _reason(w.item, err), err.exit_code
+                    state.set(key, stage="failed", error=report.error, exit_code=err.exit_code, finished=time.time())
+                    failed += 1
+            event()
+            if pending:
+                wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+    except KeyboardInterrupt:
+        interrupted = True
+        batch.stop()
+        for f in futures:
+            f.cancel()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    event(final=True)
+
+    final_rows = state.rows()
+    for _, w in work:
+        row = final_rows.get(w.key, {})
+        report = reports[by_key[w.key][0]]
+        report.job_id = row.get("job_id") or report.job_id
+        if report.status == "failed" and report.error is None:
+            report.status = "interrupted"
+    out = BatchReport(
+        items=reports,
+        state=str(state.path.resolve()),
+        seconds=time.monotonic() - t0,
+        engine=eng.name,
+        pacing=batch.pacer.to_dict() if batch.pacer is not None else {},
+        interrupted=interrupted,
+    )
+    if report_path is not None:
+        write_text(Path(report_path), json.dumps(out.to_dict(), indent=1, ensure_ascii=False) + "\n", force=True)
+    if interrupted:
+        open_jobs = sorted(r["job_id"] for r in final_rows.values() if r["stage"] in ("submitted", "submitting") and r.get("job_id"))
+        left = sum(1 for r in reports if r.status == "interrupted")
+        raise Interrupted(f"batch interrupted with {left} items left (state in {state.path})", job_ids=open_jobs)
+    return out

@@ -1,0 +1,161 @@
+"""``subtool batch``: many inputs (a CSV/TOML manifest, or paths and globs), thin over
+:func:`subtool.batch.run_batch`."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .app import STATE, emit_json, err, info, json_option, progress_enabled, warn
+from .options import build_options, pop_options, transcribe_options
+
+MANIFEST_SUFFIXES = (".csv", ".tsv", ".toml")
+
+
+def _inputs(args: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Paths, globs (``'clips/*.mkv'``, ``**`` too) and URLs; a glob that matches nothing stays
+    as it is, so its item fails with a clear "no such file"."""
+    import glob
+
+    from ..sources import is_url
+
+    out: list[dict[str, Any]] = []
+    for arg in args:
+        if is_url(arg) or Path(arg).exists() or not glob.has_magic(arg):
+            out.append({"input": arg})
+            continue
+        matches = sorted(glob.glob(arg, recursive=True))
+        out += [{"input": m} for m in matches if Path(m).is_file()] or [{"input": arg}]
+    return out
+
+
+class _Bar:
+    """The overall progress bar on stderr (only on a terminal and without -q)."""
+
+    def __init__(self) -> None:
+        self.progress: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> _Bar:
+        if progress_enabled():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(
+                TextColumn("batch"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[detail]}"), TimeRemainingColumn(),
+                console=Console(stderr=True), transient=True,
+            )
+            self.progress.start()
+        return self
+
+    def update(self, event: dict[str, Any]) -> None:
+        if self.progress is None:
+            return
+        if self.task is None:
+            self.task = self.progress.add_task("batch", total=event["total"], detail="")
+        detail = f"at the service {event['at_service']}, failed {event['failed']}"
+        self.progress.update(self.task, completed=event["done"] + event["failed"], detail=detail)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def _table(report: Any) -> None:
+    rows = []
+    for item in report.items:
+        what = item.error if item.status == "failed" else ", ".join([*item.outputs, *([item.output] if item.output else [])])
+        time_s = f"{item.seconds:.1f} s" if item.seconds is not None else ""
+        rows.append((item.input, item.status, ",".join(item.languages), what or "", item.job_id or "", time_s))
+    counts = report.counts()
+    summary = (
+        f"{counts['done']} done, {counts['skipped']} done earlier, {counts['failed']} failed, in {report.seconds:.1f} s; "
+        f"state: {report.state}"
+    )
+    if report.pacing.get("rate_limited"):
+        p = report.pacing
+        summary += f"; 429 answers: {p['rate_limited']} (job slots lowered to {p['lowest_limit']}, now {p['final_limit']} of {p['max_jobs']})"
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table("item", "status", "languages", "outputs / error", "job id", "time")
+        for row in rows:
+            table.add_row(*row, style="red" if row[1] == "failed" else None)
+        console = Console()
+        console.print(table)
+        console.print(summary)
+        return
+    for row in rows:
+        click.echo("\t".join(row))
+    click.echo(summary)
+
+
+@click.command(name="batch")
+@click.argument("inputs", nargs=-1, required=True)
+@transcribe_options
+@click.option("--mux", "mux_preset", metavar="PRESET", help="Default delivery: mux with this preset (default mkv-multi).")
+@click.option("--burn", "burn_style", metavar="STYLE", help="Default delivery: burn one language with this style.")
+@click.option("--sidecars-only", is_flag=True, help="Default delivery: only the subtitle files.")
+@click.option("--burn-language", metavar="LANG", help="Which language to burn (default: the only -t target).")
+@click.option("-d", "--outdir", type=click.Path(file_okay=False, path_type=str), help="Default output folder (else beside each input).")
+@click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=str), help="The state file (default .subtool-batch.sqlite in -d or beside the manifest).")
+@click.option("--resume", is_flag=True, help="Go on with an interrupted batch: done items are skipped, running jobs polled, never created again.")
+@click.option("--restart", is_flag=True, help="Forget an earlier batch's state and start over.")
+@click.option("--local-jobs", type=click.IntRange(min=1, max=64), help="ffmpeg work at once (default: the CPU count).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=str), help="Also write the report as JSON to this file.")
+@click.option("--force", is_flag=True, help="Overwrite existing outputs.")
+@json_option
+def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
+    """Run many inputs: a manifest (CSV or TOML), or paths and globs with the options given once.
+
+    A manifest has a header row with the columns input, languages, translate, delivery (a mux
+    preset, burn:STYLE, or sidecars), burn_language, output, outdir; relative paths are relative
+    to the manifest. Exit 1 when any item failed; 130 when interrupted (then --resume).
+    """
+    from .. import batch, pipeline
+    from ..errors import UsageError
+
+    shared = pop_options(kwargs)
+    options = build_options(shared)
+    if sum(bool(x) for x in (kwargs["mux_preset"], kwargs["burn_style"], kwargs["sidecars_only"])) > 1:
+        raise UsageError("choose one of --mux, --burn and --sidecars-only")
+    delivery = "sidecars" if kwargs["sidecars_only"] else f"burn:{kwargs['burn_style']}" if kwargs["burn_style"] else kwargs["mux_preset"]
+    if delivery is None:
+        delivery = pipeline.DEFAULT_MUX
+    defaults = {"delivery": delivery, "burn_language": kwargs["burn_language"], "outdir": kwargs["outdir"]}
+    manifest = len(inputs) == 1 and Path(inputs[0]).suffix.lower() in MANIFEST_SUFFIXES
+    if not manifest and any(Path(i).suffix.lower() in MANIFEST_SUFFIXES for i in inputs):
+        raise UsageError("a manifest is given alone", hint="Run one manifest per batch, or list media files only")
+    items: Any = inputs[0] if manifest else _inputs(inputs)
+    from .. import transcription as tx
+
+    engine = tx.resolve_engine(shared["engine"], max_jobs=shared["max_jobs"], model=shared["model"], threads=shared["threads"], on_note=info)
+
+    # SIGTERM stops a batch the way Ctrl-C does: state recorded, open jobs named, exit 130.
+    def on_term(_sig: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        with _Bar() as bar:
+            report = batch.run_batch(
+                items, state_path=kwargs["state_path"], max_jobs=shared["max_jobs"], resume=kwargs["resume"], restart=kwargs["restart"],
+                options=options, defaults=defaults, engine=engine, profile=shared["profile"], force=kwargs["force"],
+                speaker_labels=shared["speaker_labels"], keep_raw=shared["keep_raw"], local_jobs=kwargs["local_jobs"],
+                report_path=kwargs["report_path"], on_event=bar.update, on_note=info, on_warning=warn,
+            )
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if kwargs["as_json"]:
+        emit_json(report.to_dict())
+    else:
+        _table(report)
+    if not STATE.quiet:
+        for item in report.failed:
+            err(f"failed: {item.error}")
+    return report.exit_code

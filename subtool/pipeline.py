@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -218,6 +219,56 @@ def _single(options: TranscribeOptions) -> str | None:
     return options.languages[0] if len(options.languages) == 1 else None
 
 
+def deliver(
+    p: Plan,
+    video: Path,
+    tracks: list[SubtitleTrack],
+    language: str,
+    languages: list[str],
+    *,
+    force: bool = False,
+    on_status: StatusCallback | None = None,
+    on_progress: ProgressCallback | None = None,
+    on_warning: Callable[[str], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Path | None:
+    """Mux or burn the written ``tracks`` into ``video`` as ``p`` says (None for sidecars only);
+    ``language`` is the spoken one, ``languages`` all that were written."""
+    if p.delivery.kind == "mux":
+        from .media.mux import mux
+
+        if on_status:
+            on_status("muxing")
+        assert p.output is not None
+        muxed = mux(
+            video,
+            one_per_language(tracks, p.delivery.container or "mkv"),
+            p.output,
+            preset=p.delivery.mux,
+            default=p.delivery.default_language,
+            forced=p.delivery.forced,
+            force=force,
+            on_progress=(lambda done, total: on_progress("mux", done, total)) if on_progress else None,
+            on_warning=on_warning,
+        )
+        return Path(muxed.output)
+    if p.delivery.kind == "burn":
+        from .media.burn import burn
+
+        assert p.output is not None and p.delivery.burn is not None
+        lang = p.delivery.burn_language or language
+        track = next((t for t in one_per_language(tracks, "mp4") if t.language == lang), None)
+        if track is None:
+            raise UsageError(f"no {lang} subtitles were made to burn", hint="Pick --burn-language among: " + ", ".join(languages))
+        if on_status:
+            on_status(f"burning {lang}")
+        return burn(
+            video, Path(track.path), p.output, style=p.delivery.burn, language=lang, force=force,
+            on_progress=(lambda done, total: on_progress("burn", done, total)) if on_progress else None, cancel=cancel,
+        )
+    return None
+
+
 def execute(
     p: Plan,
     options: TranscribeOptions,
@@ -273,40 +324,13 @@ def execute(
             on_progress=stage_progress("audio"),
         )
         timings.update(result.timings)
-        output: Path | None = None
-        video = Path(prepared.input)
         t1 = time.monotonic()
-        if p.delivery.kind == "mux":
-            from .media.mux import mux
-
-            if on_status:
-                on_status("muxing")
-            assert p.output is not None
-            muxed = mux(
-                video,
-                one_per_language(result.tracks, p.delivery.container or "mkv"),
-                p.output,
-                preset=p.delivery.mux,
-                default=p.delivery.default_language,
-                forced=p.delivery.forced,
-                force=force,
-                on_progress=stage_progress("mux"),
-                on_warning=warn,
-            )
-            output = muxed.output
-            timings["mux"] = time.monotonic() - t1
-        elif p.delivery.kind == "burn":
-            from .media.burn import burn
-
-            assert p.output is not None and p.delivery.burn is not None
-            lang = p.delivery.burn_language or result.transcript.language
-            track = next((t for t in one_per_language(result.tracks, "mp4") if t.language == lang), None)
-            if track is None:
-                raise UsageError(f"no {lang} subtitles were made to burn", hint="Pick --burn-language among: " + ", ".join(result.transcript.all_languages()))
-            if on_status:
-                on_status(f"burning {lang}")
-            output = burn(video, Path(track.path), p.output, style=p.delivery.burn, language=lang, force=force, on_progress=stage_progress("burn"))
-            timings["burn"] = time.monotonic() - t1
+        output = deliver(
+            p, Path(prepared.input), result.tracks, result.transcript.language, result.transcript.all_languages(),
+            force=force, on_status=on_status, on_progress=on_progress, on_warning=warn,
+        )
+        if output is not None:
+            timings[p.delivery.kind] = time.monotonic() - t1
     return RunResult(
         input=p.input,
         output=str(output) if output else None,
@@ -370,4 +394,4 @@ def run(
     ]
 
 
-__all__ = ["Delivery", "Plan", "RunResult", "SubtoolError", "delivery", "execute", "plan", "run"]
+__all__ = ["Delivery", "Plan", "RunResult", "SubtoolError", "deliver", "delivery", "execute", "plan", "run"]

@@ -380,3 +380,22 @@ def test_odd_sized_flv_reencoded_for_mp4_is_padded_and_mp3_copied(work: Path) ->
     assert (v["codec_name"], v["width"], v["height"], v["pix_fmt"]) == ("h264", 162, 92, "yuv420p")
     assert a["codec_name"] == "mp3" and _audio_hash(out) == _audio_hash(video)
     assert s["codec_name"] == "mov_text"
+
+
+def test_background_probe_hands_back_its_result_or_its_error(work: Path) -> None:
+    from subtool.errors import MediaError
+    from subtool.media.mux import start_probe
+
+    info = start_probe(work / "clip.mp4")()
+    assert [s.codec for s in info.streams] == ["h264", "aac"]
+    missing = start_probe(work / "nope.mp4")
+    with pytest.raises(MediaError, match="not found"):
+        missing()
+    # the probe runs alongside, but a language problem is still reported first (exit 2, not 3)
+    _srt(work / "notes.srt", "x")
+    r = run_cli("mux", str(work / "nope.mp4"), str(work / "notes.srt"), "-o", str(work / "o.mkv"))
+    assert r.returncode == 2 and "notes.srt" in r.stderr and "--allow-und" in r.stderr
+    # and a bad subtitle file before a bad video
+    (work / "bad.fr.srt").write_bytes(b"")
+    r = run_cli("mux", str(work / "nope.mp4"), str(work / "bad.fr.srt"), "-o", str(work / "o.mkv"))
+    assert r.returncode == 3 and "bad.fr.srt" in r.stderr

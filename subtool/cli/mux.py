@@ -32,7 +32,9 @@ def command(video: Path, subs: tuple[str, ...], preset_name: str | None, default
     are, WebM stores WebVTT. Without -o the output is <stem>.subtitled.<ext> beside VIDEO, in the
     preset's container (MKV when there is no preset).
     """
-    from ..media.mux import default_output, mux, parse_track_arg
+    from ..media.mux import default_output, mux, parse_track_arg, start_probe
+
+    probed = start_probe(video)  # ffprobe runs while the arguments, languages and files are checked
     from ..presets import load_mux
 
     preset = load_mux(preset_name) if preset_name else None
@@ -41,7 +43,8 @@ def command(video: Path, subs: tuple[str, ...], preset_name: str | None, default
         output = default_output(video, preset.container if preset else "mkv")
     with ffmpeg_progress("muxing") as on_progress:
         result = mux(video, tracks, output, preset=preset, default=default, forced=split_csv(forced), replace=replace,
-                     allow_und=allow_und, reencode=reencode, force=force, on_progress=on_progress, on_warning=warn)
+                     allow_und=allow_und, reencode=reencode, force=force, on_progress=on_progress, on_warning=warn,
+                     probed=probed)
     if as_json:
         emit_json(result.to_dict())
     else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -125,6 +126,33 @@ def probe_input(video: Path) -> MediaInfo:
     if not info.video_streams and not info.audio_streams:
         raise MediaError("has no video or audio stream to put subtitles on", path=video, code="no_streams")
     return info
+
+
+def start_probe(video: Path) -> Callable[[], MediaInfo]:
+    """Run ``probe_input(video)`` in a background thread and return a function that waits for it.
+
+    ffprobe takes 0.1-0.2 s on a large file, time the main thread spends importing langcodes and
+    reading the subtitle files instead of waiting. The waiting function returns the MediaInfo or
+    raises what ``probe_input`` raised, so errors still surface where the caller asks."""
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["info"] = probe_input(video)
+        except Exception as exc:  # noqa: BLE001 - re-raised in the caller's thread by result()
+            box["error"] = exc
+
+    # daemon: a refusal that needs no probe (unknown language...) must not wait for ffprobe to exit
+    thread = threading.Thread(target=work, name="subtool-probe", daemon=True)
+    thread.start()
+
+    def result() -> MediaInfo:
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["info"]  # type: ignore[no-any-return]
+
+    return result
 
 
 def _match_language(want: str, candidates: list[str | None]) -> int | None:
@@ -265,12 +293,14 @@ def mux(
     force: bool = False,
     on_progress: ProgressCallback | None = None,
     on_warning: WarningCallback | None = None,
+    probed: Callable[[], MediaInfo] | None = None,
 ) -> MuxResult:
     """Add ``tracks`` to ``video`` as soft subtitle streams in ``output`` (one ffmpeg pass).
 
     ``default``: the language of the one default track ("none" for no default; otherwise the
     preset's rule, else a track's own ``default`` flag). ``forced``: languages flagged forced.
-    ``replace`` drops the input's own subtitle streams. Raises ``UsageError`` (bad options,
+    ``replace`` drops the input's own subtitle streams. ``probed``: a ``start_probe(video)`` the
+    caller began earlier (one is started here otherwise). Raises ``UsageError`` (bad options,
     impossible container, existing output), ``SubtitleReadError``/``MediaError`` (bad inputs).
     """
     video, output = Path(video), Path(output)
@@ -294,8 +324,10 @@ def mux(
     check_writable(output, force=force)
     if not tracks and not replace:
         raise UsageError("no subtitle files to add", hint="Pass one or more SUB[:LANG] arguments")
+    if probed is None:
+        probed = start_probe(video)
 
-    # Languages first: a typo should not cost a probe.
+    # Languages first: a typo is reported before anything about the video.
     langs: list[str | None] = []
     for t in tracks:
         if t.language:
@@ -305,11 +337,11 @@ def mux(
         else:
             raise LanguageError("has no known language (none after ':' and none in the file name)", path=t.path,
                                 hint="Add it as SUB:LANG (e.g. talk.srt:fr), name it like talk.fr.srt, or pass --allow-und")
-    info = probe_input(video)
-    codec_opts = _check_codecs(info, container, reencode)
-    existing = [] if replace else info.subtitle_streams
-
     with prepared([Path(t.path) for t in tracks]) as subs:
+        # The subtitle files are read while ffprobe runs; a bad one is reported first.
+        info = probed()
+        codec_opts = _check_codecs(info, container, reencode)
+        existing = [] if replace else info.subtitle_streams
         # What will be lost, said before the work starts.
         for sub in subs:
             if sub.styled and container in {"mp4", "mov", "webm"}:

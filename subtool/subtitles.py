@@ -10,9 +10,12 @@ next cue. Parsing and writing are pysubs2's; this module only cleans what pysubs
 
 from __future__ import annotations
 
+import gc
 import html
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,15 +152,31 @@ def _needed(lines: list[str], lim: _Limits) -> float:
 
 
 class _Tok:
-    __slots__ = ("end", "first", "sep", "speaker", "start", "text")
+    # Lengths, punctuation kind and the function-word flag are computed once per token: the
+    # gathering loop, the cue-edge choice and the line breaker all read them many times.
+    __slots__ = ("end", "first", "kind", "n", "sep", "speaker", "start", "text", "w", "weak")
 
-    def __init__(self, text: str, start: float, end: float, sep: str, speaker: int | None, first: bool) -> None:
+    def __init__(self, text: str, start: float, end: float, sep: str, speaker: int | None, first: bool, spaced: bool) -> None:
         self.text = text
         self.start = start
         self.end = end
         self.sep = sep  # what joins it to the token before on the same line
         self.speaker = speaker
         self.first = first  # first token of an utterance
+        n = len(text)
+        self.n = n
+        self.w = n + len(sep)  # its width after another token on the same line
+        self.kind = 0 if text[-1].isalnum() else _kind(text)  # 2 sentence end, 1 clause end
+        # A short lowercase word (article, preposition, conjunction...) in a spaced script.
+        self.weak = spaced and n <= 3 and text.isalpha() and text.islower()
+
+
+def _kind(text: str) -> int:
+    if _SENTENCE_END.search(text):
+        return 2
+    if _CLAUSE_END.search(text):
+        return 1
+    return 0
 
 
 def _units(text: str, spaced: bool) -> list[tuple[str, str]]:
@@ -168,85 +187,91 @@ def _units(text: str, spaced: bool) -> list[tuple[str, str]]:
         return [(w, " ") for w in text.split()]
     out: list[list[str]] = []  # [text, sep]
     space = False
+    prev_latin = False  # is the last character added not CJK?
+    cjk = _CJK_CHAR.match
     for ch in text:
         if ch.isspace():
             space = True
             continue
-        if out and (ch in _CLOSERS or (not _CJK_CHAR.match(ch) and not _CJK_CHAR.match(out[-1][0][-1]) and not space)):
+        latin = cjk(ch) is None
+        if out and (ch in _CLOSERS or (latin and prev_latin and not space)):
             out[-1][0] += ch
         else:
-            prev_latin = bool(out) and not _CJK_CHAR.match(out[-1][0][-1])
-            sep = " " if space and prev_latin and not _CJK_CHAR.match(ch) else ""
-            out.append([ch, sep])
+            out.append([ch, " " if space and prev_latin and latin else ""])
+        prev_latin = latin
         space = False
     return [(t, s) for t, s in out]
 
 
 def _tokens(utterances: list[Utterance], lim: _Limits) -> list[_Tok]:
     toks: list[_Tok] = []
+    spaced = lim.spaced
+    tok = _Tok
     for utt in utterances:
-        first = True
-        pieces: list[tuple[str, str, float, float]] = []
-        if utt.words:
+        speaker = utt.speaker
+        at = len(toks)
+        if not utt.words:
+            _spread(toks, _units(utt.text, spaced), utt.start, max(utt.end, utt.start), speaker, spaced)
+        elif spaced:
             for w in utt.words:
-                units = _units(w.text, lim.spaced)
-                if not units:
-                    continue
-                if len(units) == 1:
-                    pieces.append((units[0][0], units[0][1], w.start, max(w.end, w.start)))
-                else:
-                    pieces += _spread(units, w.start, max(w.end, w.start))
+                end = w.end if w.end > w.start else w.start
+                parts = w.text.split()
+                if len(parts) == 1:  # the common case: one word, one token
+                    toks.append(tok(parts[0], w.start, end, " ", speaker, False, True))
+                elif parts:
+                    _spread(toks, [(p, " ") for p in parts], w.start, end, speaker, True)
         else:
-            pieces = _spread(_units(utt.text, lim.spaced), utt.start, max(utt.end, utt.start))
-        for text, sep, start, end in pieces:
-            if toks and not lim.spaced and sep == "" and first:
+            for w in utt.words:
+                end = w.end if w.end > w.start else w.start
+                _spread(toks, _units(w.text, False), w.start, end, speaker, False)
+        if len(toks) > at:
+            head = toks[at]
+            head.first = True
+            if at and not spaced and head.sep == "":
                 # A new utterance in Latin text inside CJK keeps a space between Latin words.
-                last = toks[-1].text[-1]
-                sep = " " if not _CJK_CHAR.match(text[0]) and not _CJK_CHAR.match(last) else ""
-            toks.append(_Tok(text, start, end, sep, utt.speaker, first))
-            first = False
+                last = toks[at - 1].text[-1]
+                if not _CJK_CHAR.match(head.text[0]) and not _CJK_CHAR.match(last):
+                    head.sep = " "
+                    head.w += 1
     return toks
 
 
-def _spread(units: list[tuple[str, str]], start: float, end: float) -> list[tuple[str, str, float, float]]:
-    """Time units without word timings in proportion to their characters."""
-    total = sum(len(t) for t, _ in units) or 1
-    out = []
+def _spread(out: list[_Tok], units: list[tuple[str, str]], start: float, end: float, speaker: int | None, spaced: bool) -> None:
+    """Tokens for units without their own timings, timed in proportion to their characters."""
+    if len(units) == 1:
+        text, sep = units[0]
+        out.append(_Tok(text, start, end, sep, speaker, False, spaced))
+        return
+    total = sum([len(t) for t, _ in units]) or 1
+    scale = (end - start) / total
+    s = start
     pos = 0
-    span = end - start
+    tok = _Tok
+    append = out.append
     for text, sep in units:
-        s = start + span * pos / total
         pos += len(text)
-        out.append((text, sep, s, start + span * pos / total))
-    return out
-
-
-def _line_count(toks: list[_Tok], width: int, prefix: int) -> int:
-    """Lines a greedy fill needs (greedy is optimal for the count); an over-long word takes a line."""
-    lines = 1
-    cur = prefix + len(toks[0].text)
-    for t in toks[1:]:
-        add = len(t.sep) + len(t.text)
-        if cur + add <= width:
-            cur += add
-        else:
-            lines += 1
-            cur = len(t.text)
-    return lines
+        e = start + scale * pos
+        append(tok(text, s, e, sep, speaker, False, spaced))
+        s = e
 
 
 def _fill_state(toks: list[_Tok], width: int, prefix: int) -> tuple[int, int]:
-    """(lines, length of the last line) of a greedy fill of ``toks``."""
+    """(lines, length of the last line) of a greedy fill of ``toks`` (greedy is optimal for the
+    count); an over-long word takes a line of its own."""
     lines = 1
-    cur = prefix + len(toks[0].text)
+    cur = prefix + toks[0].n
     for t in toks[1:]:
-        add = len(t.sep) + len(t.text)
+        add = t.w
         if cur + add <= width:
             cur += add
         else:
             lines += 1
-            cur = len(t.text)
+            cur = t.n
     return lines, cur
+
+
+def _line_count(toks: list[_Tok], width: int, prefix: int) -> int:
+    return _fill_state(toks, width, prefix)[0]
 
 
 def _fits(toks: list[_Tok], total: int, lim: _Limits, prefix: int) -> bool:
@@ -256,19 +281,14 @@ def _fits(toks: list[_Tok], total: int, lim: _Limits, prefix: int) -> bool:
 
 
 def _length(toks: list[_Tok]) -> int:
-    return sum(len(t.text) + len(t.sep) for t in toks) - len(toks[0].sep) if toks else 0
+    return sum(t.w for t in toks) - len(toks[0].sep) if toks else 0
 
 
 def _boundary_score(toks: list[_Tok], k: int) -> int:
     """How good a cue edge is between toks[k-1] and toks[k]."""
     before, after = toks[k - 1], toks[k]
-    score = 0
-    if _SENTENCE_END.search(before.text):
-        score = 4
-    elif after.first:
-        score = 3
-    elif _CLAUSE_END.search(before.text):
-        score = 2
+    kind = before.kind
+    score = 4 if kind == 2 else 3 if after.first else 2 if kind == 1 else 0
     if after.start - before.end >= 0.3:
         score += 1
     return score
@@ -278,12 +298,12 @@ def _best_split(cand: list[_Tok], lim: _Limits) -> int:
     """Where to cut a run that no longer fits: the best phrase boundary in the second half of the
     fitting part, else as late as possible."""
     fit = len(cand) - 1  # cand[:-1] fitted
-    capacity = lim.chars * lim.lines
+    floor = lim.chars * lim.lines * 0.45
     best_k, best = fit, -1
-    length = 0
+    length = -len(cand[0].sep)
     for k in range(1, fit + 1):
-        length += len(cand[k - 1].text) + (len(cand[k - 1].sep) if k > 1 else 0)
-        if length < capacity * 0.45 and k < fit:
+        length += cand[k - 1].w
+        if length < floor and k < fit:
             continue
         score = _boundary_score(cand, k)
         if score >= best and score > 0:
@@ -300,20 +320,37 @@ def build_cues(
     speaker_labels: bool = False,
 ) -> list[Cue]:
     """Cues for one language under ``profile`` (see the module docstring for the method)."""
+    with _gc_paused():
+        return _build(utterances, profile, language, duration, speaker_labels)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector. Building and writing allocate hundreds of thousands
+    of small objects (tokens, cues, events) and make no reference cycles, but each burst of
+    allocations makes the collector rescan everything alive, the whole transcript included: that
+    was a third of the time on a 3-hour transcript. Reference counting still frees everything."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _build(utterances: list[Utterance], profile: Profile, language: str, duration: float | None, speaker_labels: bool) -> list[Cue]:
     sample = " ".join(u.text for u in utterances[:20])
     lim = _limits(profile, language, sample)
     toks = _tokens(utterances, lim)
     groups: list[list[_Tok]] = []
+    chars, max_lines, max_dur = lim.chars, lim.lines, lim.max_dur
 
     def prefix_for(group: list[_Tok]) -> int:
         if not speaker_labels or group[0].speaker is None:
             return 0
         prev = groups[-1][0].speaker if groups else None
         return 2 if prev is not None and prev != group[0].speaker else 0
-
-    def flush(group: list[_Tok]) -> None:
-        if group:
-            groups.append(group)
 
     # The run being gathered, its length on one line, and the state of a greedy line fill (lines
     # used, length of the last line): adding a token updates all three in constant time.
@@ -324,42 +361,42 @@ def build_cues(
         nonlocal cur, cur_len, n_lines, last
         cur = run
         cur_len = _length(run)
-        n_lines, last = _fill_state(run, lim.chars, prefix_for(run))
+        n_lines, last = _fill_state(run, chars, prefix_for(run))
 
     for tok in toks:
         if not cur:
             restart([tok])
             continue
         prev = cur[-1]
-        speaker_change = tok.speaker is not None and cur[0].speaker is not None and tok.speaker != cur[0].speaker
-        if speaker_change or tok.start - prev.end > _HARD_PAUSE:
-            flush(cur)
+        if (tok.speaker is not None and cur[0].speaker is not None and tok.speaker != cur[0].speaker) or tok.start - prev.end > _HARD_PAUSE:
+            groups.append(cur)
             restart([tok])
             continue
-        add = len(tok.sep) + len(tok.text)
-        if last + add <= lim.chars:
+        add = tok.w
+        if last + add <= chars:
             next_lines, next_last = n_lines, last + add
         else:
-            next_lines, next_last = n_lines + 1, len(tok.text)
-        if next_lines > lim.lines or tok.end - cur[0].start > lim.max_dur:
+            next_lines, next_last = n_lines + 1, tok.n
+        if next_lines > max_lines or tok.end - cur[0].start > max_dur:
             cand = [*cur, tok]
             k = _best_split(cand, lim)
-            flush(cand[:k])
+            groups.append(cand[:k])
             rest = cand[k:]
             # What is left may still break the profile (a very long word, a very long token).
-            while len(rest) > 1 and (rest[-1].end - rest[0].start > lim.max_dur or not _fits(rest, _length(rest), lim, prefix_for(rest))):
-                flush(rest[:-1])
+            while len(rest) > 1 and (rest[-1].end - rest[0].start > max_dur or not _fits(rest, _length(rest), lim, prefix_for(rest))):
+                groups.append(rest[:-1])
                 rest = rest[-1:]
             restart(rest)
             continue
-        if (_SENTENCE_END.search(prev.text) or tok.first) and _comfortable(cur, cur_len, tok, lim):
-            flush(cur)
+        if (prev.kind == 2 or tok.first) and _comfortable(cur, cur_len, tok, lim):
+            groups.append(cur)
             restart([tok])
             continue
         cur.append(tok)
         cur_len += add
         n_lines, last = next_lines, next_last
-    flush(cur)
+    if cur:
+        groups.append(cur)
 
     cues: list[Cue] = []
     prev_speaker: int | None = None
@@ -384,22 +421,45 @@ def _break_lines(toks: list[_Tok], lim: _Limits, prefix: int) -> list[str]:
     """Balanced lines at word boundaries: one line when it fits, else the fewest lines, chosen to
     balance lengths, prefer breaks after punctuation and avoid breaks after short function words."""
     n = len(toks)
+    width = lim.chars
     total = _length(toks)
-    if total + prefix <= lim.chars or n == 1:
+    if total + prefix <= width or n == 1:
         return [_join(toks)]
-    m = _line_count(toks, lim.chars, prefix)
+    m = _line_count(toks, width, prefix)
     if m > lim.lines:
         # Some word is longer than a line: a greedy fill is the best that can be done.
-        return _greedy_lines(toks, lim.chars, prefix)
+        return _greedy_lines(toks, width, prefix)
+    target = (total + prefix) / m
+    unit = lim.chars * 2
+    if m == 2:
+        # Two lines (most cues): one scan over the break points, latest first, which is the same
+        # choice the general programme below makes, without its tables.
+        best_cost, best_s = float("inf"), 0
+        first_len = prefix - len(toks[0].sep)
+        lens = [0] * (n + 1)
+        for i, t in enumerate(toks):
+            first_len += t.w
+            lens[i + 1] = first_len
+        for s in range(n - 1, 0, -1):
+            a = lens[s]
+            b = total + prefix - a - toks[s].w + toks[s].n  # the second line drops its separator
+            if b > width:
+                break
+            if a > width:
+                continue
+            cost = (a - target) ** 2 + (b - target) ** 2 + _break_penalty(toks[s - 1], unit)
+            if cost < best_cost:
+                best_cost, best_s = cost, s
+        if best_s:
+            return [_join(toks[:best_s]), _join(toks[best_s:])]
+        return _greedy_lines(toks, width, prefix)
     # Lengths of toks[i:j] on one line, via prefix sums; the penalty of a break after each token.
     pos = [0] * (n + 1)
     for i, t in enumerate(toks):
-        pos[i + 1] = pos[i] + len(t.sep) + len(t.text)
+        pos[i + 1] = pos[i] + t.w
     seps = [len(t.sep) for t in toks]
     seps[0] -= prefix
-    pen = [0.0] + [_break_penalty(t, lim) for t in toks]
-    target = (total + prefix) / m
-    width = lim.chars
+    pen = [0.0] + [_break_penalty(t, unit) for t in toks]
     inf = float("inf")
     # best[j][i]: cost of the first i tokens in j lines; back[j][i]: where line j starts. Lines
     # are scanned right to left and stop once too long, so this is linear in practice.
@@ -421,7 +481,7 @@ def _break_lines(toks: list[_Tok], lim: _Limits, prefix: int) -> list[str]:
                     cur[i] = cost
                     bk[i] = s
     if best[m][n] == inf:
-        return _greedy_lines(toks, lim.chars, prefix)
+        return _greedy_lines(toks, width, prefix)
     cuts = []
     i = n
     for j in range(m, 0, -1):
@@ -431,32 +491,30 @@ def _break_lines(toks: list[_Tok], lim: _Limits, prefix: int) -> list[str]:
     return [_join(toks[s:e]) for s, e in reversed(cuts)]
 
 
-def _break_penalty(last: _Tok, lim: _Limits) -> float:
-    text = last.text
-    if text[-1].isalnum():  # most words: only the function-word test applies
-        if lim.spaced and len(text) <= 3 and text.isalpha() and text.islower():
-            return 0.25 * lim.chars * 2
-        return 0.0
-    if _SENTENCE_END.search(text):
-        return -0.25 * lim.chars * 2
-    if _CLAUSE_END.search(text):
-        return -0.12 * lim.chars * 2
-    if lim.spaced and _WEAK_END.match(text) and text.islower():
-        return 0.25 * lim.chars * 2
+def _break_penalty(last: _Tok, unit: float) -> float:
+    """What a line break after ``last`` costs (negative: a good place); ``unit`` is twice the
+    line width, so the weights scale with the profile."""
+    kind = last.kind
+    if kind == 2:
+        return -0.25 * unit
+    if kind == 1:
+        return -0.12 * unit
+    if last.weak:
+        return 0.25 * unit
     return 0.0
 
 
 def _greedy_lines(toks: list[_Tok], width: int, prefix: int) -> list[str]:
     lines: list[list[_Tok]] = [[toks[0]]]
-    cur = prefix + len(toks[0].text)
+    cur = prefix + toks[0].n
     for t in toks[1:]:
-        add = len(t.sep) + len(t.text)
+        add = t.w
         if cur + add <= width:
             lines[-1].append(t)
             cur += add
         else:
             lines.append([t])
-            cur = len(t.text)
+            cur = t.n
     return [_join(line) for line in lines]
 
 
@@ -511,41 +569,73 @@ def _time(cues: list[Cue], lim: _Limits, duration: float | None) -> list[Cue]:
 # Writing
 
 
-def _escape(text: str, fmt: str) -> str:
-    # Braces would be read as override blocks by pysubs2 and libass; keep them visible as brackets.
-    text = text.replace("{", "(").replace("}", ")").replace("\\", "/")
-    if fmt == "vtt":
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text
+# Braces and backslashes would be read as override blocks by pysubs2 and libass: keep them
+# visible as brackets and slashes.
+_BRACES = str.maketrans({"{": "(", "}": ")", "\\": "/"})
+_VTT_SPECIAL = re.compile(r"[&<>]")
+
+
+def _vtt_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _ass_canvas(ssa: pysubs2.SSAFile) -> None:
+    # A 1080p canvas so the style reads the same in every player (libass defaults to 384x288).
+    ssa.info.update({"PlayResX": "1920", "PlayResY": "1080", "ScaledBorderAndShadow": "yes"})
+    ssa.styles["Default"] = pysubs2.SSAStyle(
+        fontname="Noto Sans", fontsize=54, outline=2.5, shadow=0, marginv=60, marginl=96, marginr=96
+    )
 
 
 def cues_to_ssafile(cues: list[Cue], *, fmt: str) -> pysubs2.SSAFile:
     ssa = pysubs2.SSAFile()
     if fmt == "ass":
-        # A 1080p canvas so the style reads the same in every player (libass defaults to 384x288).
-        ssa.info.update({"PlayResX": "1920", "PlayResY": "1080", "ScaledBorderAndShadow": "yes"})
-        ssa.styles["Default"] = pysubs2.SSAStyle(
-            fontname="Noto Sans", fontsize=54, outline=2.5, shadow=0, marginv=60, marginl=96, marginr=96
-        )
-    for cue in cues:
-        ssa.append(pysubs2.SSAEvent(
-            start=round(cue.start * 1000), end=round(cue.end * 1000),
-            text=r"\N".join(_escape(line, fmt) for line in cue.lines),
-        ))
+        _ass_canvas(ssa)
+    event = pysubs2.SSAEvent
+    ssa.events = [
+        event(start=round(cue.start * 1000), end=round(cue.end * 1000), text="\n".join(cue.lines).translate(_BRACES).replace("\n", r"\N"))
+        for cue in cues
+    ]
+    if fmt == "vtt":
+        for e in ssa.events:
+            if _VTT_SPECIAL.search(e.text):
+                e.text = _vtt_escape(e.text)
     return ssa
+
+
+def _save(ssa: pysubs2.SSAFile, path: Path, fmt: str, force: bool) -> None:
+    # Cue text holds no override tags (braces are escaped), so pysubs2 can skip parsing them.
+    with atomic_path(path, force=force) as tmp:
+        ssa.save(str(tmp), format_=fmt, encoding="utf-8", keep_ssa_tags=fmt in {"srt", "vtt"})
+
+
+def _write_formats(cues: list[Cue], paths: dict[str, Path], *, force: bool, title: str | None) -> None:
+    """Write the same cues in several formats from one pysubs2 file: the events are built once
+    (SRT and ASS text is the same; the ASS canvas and title are ignored by the SRT and VTT
+    writers) and only the few VTT lines with ``& < >`` are swapped for their escaped form."""
+    ssa = cues_to_ssafile(cues, fmt="ass" if "ass" in paths else "srt")
+    if title and "ass" in paths:
+        ssa.info["Title"] = title
+    for fmt, path in paths.items():
+        if fmt != "vtt":
+            _save(ssa, path, fmt, force)
+            continue
+        special = [(e, e.text) for e in ssa.events if _VTT_SPECIAL.search(e.text)]
+        for e, text in special:
+            e.text = _vtt_escape(text)
+        try:
+            _save(ssa, path, fmt, force)
+        finally:
+            for e, text in special:
+                e.text = text
 
 
 def write_track(cues: list[Cue], path: Path, *, fmt: str, force: bool = False, title: str | None = None) -> Path:
     """Write one subtitle file (UTF-8, atomically; an existing file is refused unless ``force``)."""
     if fmt not in FORMATS:
         raise LanguageError(f"unknown subtitle format '{fmt}'", hint=f"Use one of {', '.join(FORMATS)}")
-    ssa = cues_to_ssafile(cues, fmt=fmt)
-    if title and fmt == "ass":
-        ssa.info["Title"] = title
     path = Path(path)
-    # Cue text holds no override tags (braces are escaped), so pysubs2 can skip parsing them.
-    with atomic_path(path, force=force) as tmp:
-        ssa.save(str(tmp), format_=fmt, encoding="utf-8", keep_ssa_tags=fmt in {"srt", "vtt"})
+    _write_formats(cues, {fmt: path}, force=force, title=title)
     return path
 
 
@@ -567,8 +657,6 @@ def write_tracks(
 ) -> list[SubtitleTrack]:
     """Build and write every language (spoken first) in every format. Every target is checked
     before anything is written, so a refusal leaves nothing half done."""
-    from . import languages as langs
-
     wanted = languages or transcript.all_languages()
     for fmt in formats:
         if fmt not in FORMATS:
@@ -585,13 +673,18 @@ def write_tracks(
             for p in paths:
                 if p.exists():
                     raise OutputExistsError(p)
+    with _gc_paused():
+        return _write_plan(plan, formats, profile, transcript.duration, force, speaker_labels)
+
+
+def _write_plan(plan: list[tuple[str, list[Utterance], list[Path]]], formats: list[str], profile: Profile,
+                duration: float | None, force: bool, speaker_labels: bool) -> list[SubtitleTrack]:
     tracks: list[SubtitleTrack] = []
     for lang, utts, paths in plan:
-        cues = build_cues(utts, profile, language=lang, duration=transcript.duration, speaker_labels=speaker_labels)
-        title = langs.native_name(lang)
-        for fmt, path in zip(formats, paths, strict=True):
-            write_track(cues, path, fmt=fmt, force=force, title=title)
-            tracks.append(SubtitleTrack(path=str(path), language=langs.normalize(lang), title=title))
+        cues = build_cues(utts, profile, language=lang, duration=duration, speaker_labels=speaker_labels)
+        title = languages.native_name(lang)
+        _write_formats(cues, dict(zip(formats, paths, strict=True)), force=force, title=title)
+        tracks += [SubtitleTrack(path=str(path), language=languages.normalize(lang), title=title) for path in paths]
     return tracks
 
 

@@ -188,7 +188,8 @@ def _load(
         else:
             raise UsageError("is not a manifest (.csv or .toml)", path=path)
         base = path.resolve().parent
-        return [_item(where, row, base, {**file_defaults, **defaults}) for where, row in rows], base
+        given = {k: v for k, v in defaults.items() if v not in (None, "", [])}
+        return [_item(where, row, base, {**file_defaults, **given}) for where, row in rows], base
     base = Path.cwd()
     out = []
     for n, row in enumerate(items, 1):
@@ -328,7 +329,7 @@ class _Pacer:
 class ItemReport:
     input: str
     where: str
-    status: str  # done | failed | skipped (done by an earlier run) | interrupted
+    status: str  # done | failed | skipped (done by an earlier run) | interrupted (| pending while running)
     languages: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     output: str | None = None
@@ -717,7 +718,9 @@ def run_batch(
             rows = {}
         if resume and not existing and on_note:
             on_note(f"{state_file}: no earlier state, starting afresh")
-        eng = engine if not isinstance(engine, str) else tx.resolve_engine(engine, max_jobs=max_jobs, on_note=on_note)
+        eng = engine if not isinstance(engine, str) else tx.resolve_engine(
+            engine, max_jobs=max_jobs, model=shared.model, threads=shared.threads, on_note=on_note
+        )
         tx.check_options(dataclasses.replace(shared, languages=[], translate=[]), eng)
         if getattr(eng, "slots", None) is not None:
             eng.slots.limit = max(1, max_jobs)  # type: ignore[attr-defined]
@@ -754,13 +757,14 @@ def _run(
     seen: dict[str, str] = {}
     stems: dict[Path, str] = {}
     for position, item in enumerate(batch_items):
-        report = ItemReport(item.input, item.where, "failed")
+        report = ItemReport(item.input, item.where, "pending")
         reports.append(report)
         base_opts = _options_for(item, shared)
         key = _key(_settings(item, base_opts, profile))
         row = rows.get(key)
         if key in seen:
-            report.error, report.exit_code = f"{item.where}: the same input and settings as {seen[key]}", 2
+            report.status, report.exit_code = "failed", 2
+            report.error = f"{item.where}: the same input and settings as {seen[key]}"
             continue
         seen[key] = item.where
         state.add(key, position, item.input, json.dumps(_settings(item, base_opts, profile), ensure_ascii=False, default=str))
@@ -782,7 +786,7 @@ def _run(
                 raise UsageError(f"would write the same outputs ({stem}.*) as {stems[stem]}", hint="Give it another outdir")
             stems[stem] = item.where
         except SubtoolError as exc:
-            report.error, report.exit_code = _reason(item, exc), exc.exit_code
+            report.status, report.error, report.exit_code = "failed", _reason(item, exc), exc.exit_code
             state.set(key, stage="failed", error=report.error, exit_code=exc.exit_code, finished=time.time())
             continue
         # Jobs already at the service go first: they hold slots the others would wait for.
@@ -847,7 +851,7 @@ def _run(
                         report.status = "interrupted"
                         continue
                     err = problem if isinstance(problem, SubtoolError) else SubtoolError(f"internal error: {type(problem).__name__}: {problem}")
-                    report.error, report.exit_code = _reason(w.item, err), err.exit_code
+                    report.status, report.error, report.exit_code = "failed", _reason(w.item, err), err.exit_code
                     state.set(key, stage="failed", error=report.error, exit_code=err.exit_code, finished=time.time())
                     failed += 1
             event()
@@ -867,7 +871,7 @@ def _run(
         row = final_rows.get(w.key, {})
         report = reports[by_key[w.key][0]]
         report.job_id = row.get("job_id") or report.job_id
-        if report.status == "failed" and report.error is None:
+        if report.status == "pending":
             report.status = "interrupted"
     out = BatchReport(
         items=reports,

@@ -117,7 +117,7 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
     preset, burn:STYLE, or sidecars), burn_language, output, outdir; relative paths are relative
     to the manifest. Exit 1 when any item failed; 130 when interrupted (then --resume).
     """
-    from .. import batch, pipeline
+    from .. import batch
     from ..errors import UsageError
 
     shared = pop_options(kwargs)
@@ -125,16 +125,11 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
     if sum(bool(x) for x in (kwargs["mux_preset"], kwargs["burn_style"], kwargs["sidecars_only"])) > 1:
         raise UsageError("choose one of --mux, --burn and --sidecars-only")
     delivery = "sidecars" if kwargs["sidecars_only"] else f"burn:{kwargs['burn_style']}" if kwargs["burn_style"] else kwargs["mux_preset"]
-    if delivery is None:
-        delivery = pipeline.DEFAULT_MUX
     defaults = {"delivery": delivery, "burn_language": kwargs["burn_language"], "outdir": kwargs["outdir"]}
     manifest = len(inputs) == 1 and Path(inputs[0]).suffix.lower() in MANIFEST_SUFFIXES
     if not manifest and any(Path(i).suffix.lower() in MANIFEST_SUFFIXES for i in inputs):
         raise UsageError("a manifest is given alone", hint="Run one manifest per batch, or list media files only")
     items: Any = inputs[0] if manifest else _inputs(inputs)
-    from .. import transcription as tx
-
-    engine = tx.resolve_engine(shared["engine"], max_jobs=shared["max_jobs"], model=shared["model"], threads=shared["threads"], on_note=info)
 
     # SIGTERM stops a batch the way Ctrl-C does: state recorded, open jobs named, exit 130.
     def on_term(_sig: int, _frame: Any) -> None:
@@ -145,7 +140,7 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
         with _Bar() as bar:
             report = batch.run_batch(
                 items, state_path=kwargs["state_path"], max_jobs=shared["max_jobs"], resume=kwargs["resume"], restart=kwargs["restart"],
-                options=options, defaults=defaults, engine=engine, profile=shared["profile"], force=kwargs["force"],
+                options=options, defaults=defaults, engine=shared["engine"], profile=shared["profile"], force=kwargs["force"],
                 speaker_labels=shared["speaker_labels"], keep_raw=shared["keep_raw"], local_jobs=kwargs["local_jobs"],
                 report_path=kwargs["report_path"], on_event=bar.update, on_note=info, on_warning=warn,
             )

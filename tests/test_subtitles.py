@@ -84,7 +84,7 @@ def test_built_cues_meet_the_profile_when_the_words_allow(data: tuple[list[Utter
     def strip(text: str) -> str:
         return re.sub(r"\s+", "" if language == "zh" else " ", text).strip()
 
-    cue_text = " ".join(re.sub(r"^- ", "", c.text) for c in cues)
+    cue_text = " ".join(re.sub(r"(?m)^- ", "", c.text) for c in cues)  # a dialogue cue dashes both lines
     word_text = " ".join(w.text for w in words)
     if language == "zh":
         assert strip(cue_text) == strip(word_text)
@@ -195,6 +195,56 @@ def test_speaker_labels_dash_a_change_of_speaker() -> None:
     cues = build_cues([a, b], PROFILES["netflix"], language="en", speaker_labels=True)
     assert [c.lines[0][:2] for c in cues] == ["Ar", "- "]
     assert [c.speaker for c in cues] == [0, 1]
+
+
+def _turn(text: str, start: float, speaker: int, per_word: float = 0.25) -> Utterance:
+    u = _speech(text, start=start, per_word=per_word)
+    u.speaker = speaker
+    return u
+
+
+def test_two_quick_turns_share_one_dialogue_cue() -> None:
+    turns = [_turn("Are you coming?", 1.0, 0), _turn("In a minute.", 1.9, 1), _turn("Then I will wait outside.", 6.0, 0)]
+    cues = build_cues(turns, PROFILES["netflix"], language="en", speaker_labels=True)
+    assert cues[0].lines == ["- Are you coming?", "- In a minute."]
+    assert cues[0].start == pytest.approx(1.0)
+    # The next cue's speaker differs from the last one on screen: a single dash.
+    assert cues[1].lines == ["- Then I will wait outside."]
+    # Without labels the turns stay apart (no dashes anywhere).
+    plain = build_cues(turns, PROFILES["netflix"], language="en")
+    assert [c.lines for c in plain][:2] == [["Are you coming?"], ["In a minute."]]
+
+
+def test_no_dialogue_cue_when_a_turn_is_too_long_for_one_line_or_spans_cues() -> None:
+    long_turn = _turn("I have been waiting here for you since early this morning, you know.", 1.0, 0, per_word=0.2)
+    reply = _turn("Sorry.", long_turn.end + 0.1, 1)
+    cues = build_cues([long_turn, reply], PROFILES["netflix"], language="en", speaker_labels=True)
+    assert not any(len(c.lines) == 2 and all(line.startswith("- ") for line in c.lines) for c in cues)
+    assert cues[-1].lines == ["- Sorry."]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=transcripts(), profile_name=st.sampled_from(sorted(PROFILES)))
+def test_dialogue_cues_keep_every_word_and_the_limits(data: tuple[list[Utterance], str, float], profile_name: str) -> None:
+    utts, language, duration = data
+    for i, u in enumerate(utts):  # every utterance a new speaker turn: many chances to pair
+        u.speaker = i % 2
+    profile = PROFILES[profile_name]
+    cues = build_cues(utts, profile, language=language, duration=duration, speaker_labels=True)
+    words = [w.text for u in utts for w in u.words]
+    text = " ".join(re.sub(r"(?m)^- ", "", c.text) for c in cues)
+    if language == "zh":
+        assert re.sub(r"\s+", "", text) == "".join(words)
+    else:
+        assert text.split() == words
+    max_chars, _ = _limit(profile_name, language)
+    for i, c in enumerate(cues):
+        assert 0 <= c.start < c.end <= duration + 1e-9
+        if i:
+            assert c.start >= cues[i - 1].end
+        if len(c.lines) == 2 and all(line.startswith("- ") for line in c.lines):
+            assert all(len(line) <= max_chars for line in c.lines), c.lines
+            assert len(c.lines) <= profile.max_lines
 
 
 def test_vertical_profile_uses_three_short_lines() -> None:

@@ -87,6 +87,7 @@ class _Limits:
     close_gap: float
     per_word: float
     spaced: bool  # words separated by spaces (not Chinese / Japanese)
+    sync: float  # seconds a cue edge may leave the speech to meet the minimum duration
 
 
 def min_gap(profile: Profile) -> float:
@@ -120,6 +121,7 @@ def _limits(profile: Profile, language: str | None, sample_text: str = "") -> _L
         close_gap=profile.close_gap,
         per_word=profile.min_seconds_per_word if spaced else 0.0,
         spaced=spaced,
+        sync=profile.sync_frames / profile.fps if profile.fps else 0.0,
     )
 
 
@@ -569,14 +571,39 @@ def _time(cues: list[Cue], lim: _Limits, duration: float | None) -> list[Cue]:
     minimum gap, never overlap, stay inside [0, duration]; times rounded to the millisecond."""
     end_limit = duration if duration is not None and duration > 0 else float("inf")
     n = len(cues)
-    for i, cue in enumerate(cues):
-        cue.start = max(0.0, min(cue.start, end_limit))
+    speech = [cue.start for cue in cues]  # where each cue's speech starts, before any move
+
+    def fit_end(i: int, need: float) -> float:
+        cue = cues[i]
         nxt = cues[i + 1].start if i + 1 < n else end_limit
         room = nxt - lim.gap if i + 1 < n else end_limit
-        want = max(cue.end, cue.start + _needed(cue.lines, lim))
+        want = max(cue.end, cue.start + need)
         if i + 1 < n and nxt - want < lim.close_gap:
             want = max(want, room)  # close a small gap rather than leave a flicker
-        end = min(want, cue.start + max(lim.max_dur, cue.end - cue.start), room)
+        return min(want, cue.start + max(lim.max_dur, cue.end - cue.start), room)
+
+    prev_end = -math.inf
+    for i, cue in enumerate(cues):
+        cue.start = max(0.0, min(cue.start, end_limit))
+        need = _needed(cue.lines, lim)
+        end = fit_end(i, need)
+        # Below the minimum duration (not reading speed: fast speech is not moved off its words)
+        # because the next cue follows closely? Profiles let a cue edge leave the speech by a few
+        # frames (Netflix: within 3 frames of the audio): first start the next cue later, then
+        # start this one earlier into the silence before it.
+        shortest = max(lim.min_dur, lim.per_word * sum(len(line.split()) for line in cue.lines)) if lim.per_word else lim.min_dur
+        short = min(shortest, need) - (end - cue.start)
+        if short > 1e-6 and lim.sync > 0 and shortest <= lim.max_dur:
+            if i + 1 < n:
+                nxt = cues[i + 1]
+                push = min(short, speech[i + 1] + lim.sync - nxt.start, nxt.end - 0.001 - nxt.start)
+                if push > 1e-6:
+                    nxt.start += push
+                    short -= push
+            pull = min(short, cue.start - max(0.0, speech[i] - lim.sync, prev_end + lim.gap))
+            if pull > 1e-6:
+                cue.start -= pull
+            end = fit_end(i, need)
         if i + 1 < n and end - cue.start < 0.04:
             # The next cue starts (almost) with this one: the words leave no room for the profile;
             # give this one a glimpse and push the next by as little as possible.
@@ -584,6 +611,7 @@ def _time(cues: list[Cue], lim: _Limits, duration: float | None) -> list[Cue]:
             cues[i + 1].start = max(cues[i + 1].start, end)
             cues[i + 1].end = max(cues[i + 1].end, cues[i + 1].start)
         cue.end = min(end, end_limit)
+        prev_end = cue.end
     # Anything pushed past the end of the media is squeezed back, from the last cue down.
     for i in range(n - 1, -1, -1):
         cue = cues[i]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -245,6 +246,43 @@ def test_dialogue_cues_keep_every_word_and_the_limits(data: tuple[list[Utterance
         if len(c.lines) == 2 and all(line.startswith("- ") for line in c.lines):
             assert all(len(line) <= max_chars for line in c.lines), c.lines
             assert len(c.lines) <= profile.max_lines
+
+
+def test_a_lone_word_before_a_speaker_change_gets_the_minimum_duration() -> None:
+    # The case from the first report: the next speaker starts 0.89 s after the word, so keeping
+    # the 2-frame gap left 0.81 s on screen against Netflix's 5/6 s.
+    p = PROFILES["netflix"]
+    lone = _turn("Right.", 1.0, 0, per_word=0.3)
+    reply = _turn("Let us go now.", 1.89, 1)
+    cues = build_cues([lone, reply], p, language="en")
+    assert [c.lines for c in cues] == [["Right."], ["Let us go now."]]
+    assert cues[0].end - cues[0].start >= 5 / 6 - 1e-3
+    assert cues[1].start - cues[0].end >= min_gap(p) - 1e-3
+    assert cues[0].start == pytest.approx(1.0)  # the next cue moved, not this one
+    assert 1.89 < cues[1].start <= 1.89 + 3 / 25 + 1e-3  # within 3 frames of its speech
+    assert check_cues(cues, p, language="en") == []
+    # A profile that allows no move leaves it short, and check says so.
+    strict = dataclasses.replace(p, sync_frames=0.0)
+    cues = build_cues([lone, reply], strict, language="en")
+    assert cues[0].end - cues[0].start == pytest.approx(0.81, abs=1e-3)
+    assert [v.code for v in check_cues(cues, strict, language="en")] == ["too_short"]
+
+
+def test_a_short_cue_also_starts_earlier_into_silence_when_the_next_cannot_move_enough() -> None:
+    p = PROFILES["netflix"]
+    lone = _turn("Right.", 2.0, 0, per_word=0.3)
+    reply = _turn("Let us go now.", 2.68, 1)  # 0.6 s left: short by 0.233 s, more than 3 frames
+    cues = build_cues([lone, reply], p, language="en")
+    assert cues[1].start == pytest.approx(2.68 + 0.12, abs=1e-3)
+    assert cues[0].start == pytest.approx(2.0 - (5 / 6 - 0.6 - 0.12), abs=2e-3)
+    assert cues[0].end - cues[0].start >= 5 / 6 - 1e-3
+    assert check_cues(cues, p, language="en") == []
+    # Speech right before it (the previous cue and its gap) leaves no silence to start into.
+    before = _turn("Yes.", 1.0, 1, per_word=0.3)
+    before_end = 2.0 - min_gap(p)
+    cues = build_cues([before, lone, reply], p, language="en")
+    assert cues[1].start >= cues[0].end + min_gap(p) - 1e-3
+    assert cues[0].end <= before_end + 1e-3
 
 
 def test_vertical_profile_uses_three_short_lines() -> None:

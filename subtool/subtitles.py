@@ -491,7 +491,7 @@ def _break_lines(toks: list[_Tok], lim: _Limits, prefix: int) -> list[str]:
                 break
             if a > width:
                 continue
-            cost = (a - target) ** 2 + (b - target) ** 2 + _break_penalty(toks[s - 1], unit)
+            cost = (a - target) ** 2 + (b - target) ** 2 + _break_penalty(toks[s - 1], toks[s], unit)
             if cost < best_cost:
                 best_cost, best_s = cost, s
         if best_s:
@@ -503,7 +503,7 @@ def _break_lines(toks: list[_Tok], lim: _Limits, prefix: int) -> list[str]:
         pos[i + 1] = pos[i] + t.w
     seps = [len(t.sep) for t in toks]
     seps[0] -= prefix
-    pen = [0.0] + [_break_penalty(t, unit) for t in toks]
+    pen = [0.0] + [_break_penalty(t, toks[k + 1] if k + 1 < n else None, unit) for k, t in enumerate(toks)]
     inf = float("inf")
     # best[j][i]: cost of the first i tokens in j lines; back[j][i]: where line j starts. Lines
     # are scanned right to left and stop once too long, so this is linear in practice.
@@ -535,9 +535,15 @@ def _break_lines(toks: list[_Tok], lim: _Limits, prefix: int) -> list[str]:
     return [_join(toks[s:e]) for s, e in reversed(cuts)]
 
 
-def _break_penalty(last: _Tok, unit: float) -> float:
-    """What a line break after ``last`` costs (negative: a good place); ``unit`` is twice the
-    line width, so the weights scale with the profile."""
+def _break_penalty(last: _Tok, nxt: _Tok | None, unit: float) -> float:
+    """What a line break between ``last`` and ``nxt`` costs (negative: a good place); ``unit`` is
+    twice the line width, so the weights scale with the profile.
+
+    The rule follows Netflix's line treatment (General Requirements §5: break after punctuation,
+    before conjunctions and prepositions, never between an article and its noun) without a word
+    list per language: a short lowercase word (three letters or fewer: "the", "of", "and", "de",
+    "und", "la"...) is almost always such a function word, so a break after one costs, and a break
+    before one is mildly preferred."""
     kind = last.kind
     if kind == 2:
         return -0.25 * unit
@@ -545,6 +551,8 @@ def _break_penalty(last: _Tok, unit: float) -> float:
         return -0.12 * unit
     if last.weak:
         return 0.25 * unit
+    if nxt is not None and nxt.weak:  # a phrase starts here ("de | la" is not one: caught above)
+        return -0.08 * unit
     return 0.0
 
 

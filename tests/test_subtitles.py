@@ -147,6 +147,25 @@ def test_lines_are_balanced_and_break_after_punctuation() -> None:
     assert cues[0].lines == ["Every line should be easy to read,", "and every word should appear on time."]
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "lines"),
+    [
+        # Length alone put "the" at the end of the first line, away from its noun.
+        ("The committee finally approved the budget proposal for the next year", "en",
+         ["The committee finally approved", "the budget proposal for the next year"]),
+        # A conjunction opens the second line rather than closing the first.
+        ("He bought a brand new bicycle and rode it all the way to the coast", "en",
+         ["He bought a brand new bicycle", "and rode it all the way to the coast"]),
+        # The same rule without any French word list: "de la" stays together, before the break.
+        ("Nous avons marché le long de la rivière pendant des heures", "fr",
+         ["Nous avons marché le long", "de la rivière pendant des heures"]),
+    ],
+)
+def test_lines_break_before_short_function_words_not_after(text: str, language: str, lines: list[str]) -> None:
+    cues = build_cues([_speech(text)], PROFILES["netflix"], language=language)
+    assert [c.lines for c in cues] == [lines]
+
+
 def test_a_short_sentence_stays_on_one_line_and_is_stretched_for_reading() -> None:
     cues = build_cues([_speech("Hi there.", per_word=0.1)], PROFILES["netflix"], language="en", duration=20)
     assert cues[0].lines == ["Hi there."]

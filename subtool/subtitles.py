@@ -852,6 +852,37 @@ def _clean_vtt(text: str, notes: list[str]) -> str:
     return "\n".join(out)
 
 
+_NUMBER_LINE = re.compile(r"[ \t]*\d+[ \t]*")
+_MARKS = "\ue000\ue001\ue002\ue003"  # private-use characters: never meaningful in subtitles
+
+
+def _keep_number_lines(text: str) -> tuple[str, str]:
+    """Mark cue lines that are only a number so pysubs2 keeps them; returns the text and the mark
+    to remove from the parsed cues ("" when nothing was marked).
+
+    pysubs2 (1.8.1, the latest; no option for it) strips a trailing line of digits from every cue,
+    taking it for the next cue's index: "The answer is / 42" lost its "42" at the end of a file
+    and in every WebVTT file (whose cues have no index). A line of digits is an index only when
+    a timing line follows it; anywhere else inside a cue it is text."""
+    if "[Script Info]" in text or "[V4" in text:
+        return text, ""
+    mark = next((m for m in _MARKS if m not in text), "")
+    if not mark:
+        return text, ""
+    lines = text.split("\n")
+    in_cue = changed = False
+    for i, line in enumerate(lines):
+        if "-->" in line:  # a timing line (SRT, or WebVTT with or without hours)
+            in_cue = True
+        elif not line.strip():
+            in_cue = False
+        elif in_cue and _NUMBER_LINE.fullmatch(line):
+            if i + 1 == len(lines) or "-->" not in lines[i + 1]:
+                lines[i] = line.rstrip() + mark
+                changed = True
+    return ("\n".join(lines), mark) if changed else (text, "")
+
+
 def read_subtitles(path: str | Path) -> SubtitleDoc:
     """Read an SRT, WebVTT, ASS (or another pysubs2 format) file from any tool.
 
@@ -878,6 +909,7 @@ def read_subtitles(path: str | Path) -> SubtitleDoc:
     fmt: str | None = "vtt" if stripped.startswith("WEBVTT") else None
     if fmt == "vtt":
         text = _clean_vtt(stripped, notes)
+    text, mark = _keep_number_lines(text)
     try:
         ssa = pysubs2.SSAFile.from_string(text, format_=fmt)
         fmt = str(ssa.format or fmt or "")
@@ -887,6 +919,9 @@ def read_subtitles(path: str | Path) -> SubtitleDoc:
             else f"cannot be parsed as subtitles ({type(exc).__name__})",
             path=name, hint="Pass an SRT, WebVTT or ASS file") from None
     events = [e for e in ssa.events if e.is_text]
+    if mark:
+        for e in events:
+            e.text = e.text.replace(mark, "")
     if not events:
         raise SubtitleReadError(f"has no subtitle cues (read as {fmt or 'unknown'})", path=name, hint="Pass an SRT, WebVTT or ASS file with cues")
     if fmt == "vtt":
@@ -939,7 +974,11 @@ def normalize_service_subtitles(text: str, fmt: str) -> str:
     notes: list[str] = []
     if fmt == "vtt" and text.lstrip().startswith("WEBVTT"):
         text = _clean_vtt(text.lstrip(), notes)
+    text, mark = _keep_number_lines(text)
     ssa = pysubs2.SSAFile.from_string(text, format_=fmt)
+    if mark:
+        for e in ssa.events:
+            e.text = e.text.replace(mark, "")
     if fmt == "vtt":
         for e in ssa.events:
             e.text = html.unescape(e.text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -462,6 +462,27 @@ def test_sorts_unordered_and_trims_overlaps_in_srt_but_keeps_them_in_ass(tmp_pat
     assert [v.code for v in check_cues(doc, PROFILES["netflix"])].count("overlap") == 1
 
 
+def test_a_line_of_digits_ending_a_cue_is_text_not_an_index(tmp_path: Path) -> None:
+    srt = tmp_path / "numbers.srt"
+    srt.write_text("1\n00:00:01,000 --> 00:00:02,000\nThe answer is\n42\n\n"
+                   "2\n00:00:03,000 --> 00:00:04,000\n1984\n\n"
+                   "3\n00:00:05,000 --> 00:00:06,000\nThe year was\n1984\n")
+    assert [e.plaintext for e in read_subtitles(srt).ssa.events] == ["The answer is\n42", "1984", "The year was\n1984"]
+    vtt = tmp_path / "numbers.vtt"
+    vtt.write_text("WEBVTT\n\nq\n00:01.000 --> 00:02.000\nThe answer is\n42\n\n00:03.000 --> 00:04.000\nCount:\n 3 \n")
+    assert [e.plaintext for e in read_subtitles(vtt).ssa.events] == ["The answer is\n42", "Count:\n 3"]
+    # Cues without blank lines between them: a line of digits before a timing line is an index.
+    tight = tmp_path / "tight.srt"
+    tight.write_text("1\n00:00:01,000 --> 00:00:02,000\nRoom\n101\n2\n00:00:03,000 --> 00:00:04,000\nNext\n")
+    assert [e.plaintext for e in read_subtitles(tight).ssa.events] == ["Room\n101", "Next"]
+    # What subtool writes reads back whole, in every format; so does the service's text.
+    cues = [Cue(1.0, 2.0, ["Gate", "7"]), Cue(3.0, 4.0, ["Room", "101"])]
+    for fmt in ("srt", "vtt", "ass"):
+        back = read_subtitles(write_track(cues, tmp_path / f"w.{fmt}", fmt=fmt))
+        assert [e.plaintext for e in back.ssa.events] == ["Gate\n7", "Room\n101"], fmt
+    assert normalize_service_subtitles("1\n00:00:01.000 --> 00:00:02.000\nRoom\n101\n", "srt").endswith("Room\n101\n\n")
+
+
 def test_same_start_cues_are_merged_not_lost(tmp_path: Path) -> None:
     p = tmp_path / "dual.srt"
     p.write_text("1\n00:00:01,000 --> 00:00:03,000\n- Hi.\n\n2\n00:00:01,000 --> 00:00:03,000\n- Hello.\n")

@@ -173,7 +173,7 @@ def _read_toml(path: Path) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, 
 
 
 def _load(
-    items: str | Path | Iterable[Mapping[str, Any]], defaults: Mapping[str, Any]
+    items: str | Path | Iterable[Mapping[str, Any] | str | Path], defaults: Mapping[str, Any]
 ) -> tuple[list[_Item], Path]:
     """The items, and the folder that relative paths (and the state file) are relative to."""
     if isinstance(items, (str, Path)):
@@ -193,6 +193,8 @@ def _load(
     base = Path.cwd()
     out = []
     for n, row in enumerate(items, 1):
+        if isinstance(row, (str, Path)):  # a bare path or URL
+            row = {"input": str(row)}
         _unknown(row, f"item {n}")
         out.append(_item(f"item {n}", row, base, defaults))
     return out, base
@@ -226,7 +228,10 @@ class _State:
         try:
             self.db = sqlite3.connect(path, check_same_thread=False, timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")  # a job id must survive a power cut too
+            # NORMAL: in WAL mode a commit survives the process being killed (what --resume is
+            # for); only a power cut can lose the last commits. FULL costs an fsync per change of
+            # stage, serialised across the workers: it halved the batch's throughput.
+            self.db.execute("PRAGMA synchronous=NORMAL")
             with self.db:
                 self.db.execute(
                     """CREATE TABLE IF NOT EXISTS items (
@@ -248,14 +253,20 @@ class _State:
         with self.lock, self.db:
             self.db.execute("DELETE FROM items")
 
-    def add(self, key: str, position: int, input: str, settings: str) -> None:
+    def add_many(self, rows: list[tuple[str, int, str, str]], failures: list[tuple[str, str, int]]) -> None:
+        """New items (key, position, input, settings) and items refused by the checks, in one
+        transaction."""
         now = time.time()
         with self.lock, self.db:
-            self.db.execute(
+            self.db.executemany(
                 "INSERT OR IGNORE INTO items (key, position, input, settings, stage, created, updated) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
-                (key, position, input, settings, now, now),
+                [(*row, now, now) for row in rows],
             )
-            self.db.execute("UPDATE items SET position = ? WHERE key = ?", (position, key))
+            self.db.executemany("UPDATE items SET position = ? WHERE key = ?", [(row[1], row[0]) for row in rows])
+            self.db.executemany(
+                "UPDATE items SET stage = 'failed', error = ?, exit_code = ?, finished = ?, updated = ? WHERE key = ?",
+                [(error, code, now, now, key) for key, error, code in failures],
+            )
 
     def set(self, key: str, **values: Any) -> None:
         values["updated"] = time.time()
@@ -386,10 +397,12 @@ class BatchReport:
 @dataclass
 class _Work:
     key: str
+    position: int
     item: _Item
     options: TranscribeOptions
-    plan: pipeline.Plan
-    resumed: bool
+    delivery: pipeline.Delivery
+    resumed: bool  # started by an earlier run: its own outputs may exist
+    plan: pipeline.Plan | None = None  # made by the worker (it probes the media)
 
 
 class _Batch:
@@ -416,6 +429,8 @@ class _Batch:
         self.on_event = on_event
         self.on_warning = on_warning
         self.local = threading.BoundedSemaphore(local_jobs)
+        # ffprobe is lighter than an encode and partly waits on the disk: twice the cores.
+        self.probe = threading.BoundedSemaphore(2 * local_jobs)
         # The offline model is loaded once; more than one transcription at a time would only
         # split the same cores.
         self.model = threading.BoundedSemaphore(1)
@@ -433,18 +448,24 @@ class _Batch:
     def _stage(self, key: str, stage: str, **values: Any) -> None:
         self.state.set(key, stage=stage, **values)
 
-    def _local(self) -> contextlib.AbstractContextManager[None]:
+    def _held(self, sem: threading.BoundedSemaphore) -> contextlib.AbstractContextManager[None]:
         @contextlib.contextmanager
         def held() -> Any:
-            while not self.local.acquire(timeout=0.2):
+            while not sem.acquire(timeout=0.2):
                 if self.cancel.is_set():
                     raise Interrupted("cancelled")
             try:
                 yield
             finally:
-                self.local.release()
+                sem.release()
 
         return held()
+
+    def _local(self) -> contextlib.AbstractContextManager[None]:
+        return self._held(self.local)
+
+    def probing(self) -> contextlib.AbstractContextManager[None]:
+        return self._held(self.probe)
 
     def _new_run(self) -> Any:
         run = self.engine.new_run()  # type: ignore[attr-defined]
@@ -475,7 +496,7 @@ class _Batch:
             with self.lock:
                 self.at_service.discard(w.key)
         transcript = self.engine.to_transcript(raw, targets=list(w.options.translate), job_ids=[job_id])  # type: ignore[attr-defined]
-        if w.plan.prepared is not None and w.plan.prepared.duration and not transcript.duration:
+        if w.plan is not None and w.plan.prepared is not None and w.plan.prepared.duration and not transcript.duration:
             transcript.duration = w.plan.prepared.duration
         return transcript, [{"offset": 0.0, "job": raw}]
 
@@ -493,6 +514,8 @@ class _Batch:
 
     def _process(self, w: _Work, row: dict[str, Any]) -> dict[str, Any]:
         stage = row["stage"]
+        plan = w.plan
+        assert plan is not None
         self.state.set(w.key, attempts=(row.get("attempts") or 0) + 1, started=time.time(), error=None, exit_code=None)
         transcript: Transcript | None = None
         if stage in ("transcribed", "written", "delivered") and row.get("transcript"):
@@ -500,32 +523,32 @@ class _Batch:
         elif stage in ("submitted", "submitting") and self.gladia:
             transcript = self._resume_job(w, row)
         with tempfile.TemporaryDirectory(prefix="subtool-batch-") as tmp:
-            prepared = w.plan.prepared
+            prepared = plan.prepared
             if prepared is None:  # a URL whose video is needed: download it
                 from . import sources
 
                 with self._local():
                     self._stage(w.key, "audio")
-                    prefer = {"mp4": "mp4", "mov": "mp4", "webm": "webm"}.get(w.plan.delivery.container or "", "mkv")
-                    downloaded = sources.download(w.plan.source, tmp, prefer=prefer, audio_only=w.plan.delivery.kind == "sidecars")
-                    prepared = tx.prepare(str(downloaded), w.options, self.engine, outdir=w.plan.outdir, force=True)
-                    prepared.stem = w.plan.outdir / w.plan.source.stem
+                    prefer = {"mp4": "mp4", "mov": "mp4", "webm": "webm"}.get(plan.delivery.container or "", "mkv")
+                    downloaded = sources.download(plan.source, tmp, prefer=prefer, audio_only=plan.delivery.kind == "sidecars")
+                    prepared = tx.prepare(str(downloaded), w.options, self.engine, outdir=plan.outdir, force=True)
+                    prepared.stem = plan.outdir / plan.source.stem
             if transcript is None:
                 transcript = self._transcribe(w, prepared, Path(tmp))
             transcript.source = prepared.url or str(w.item.input)
             resumed = w.resumed or stage != "pending"
             raw = self.raw.pop(w.key, None) if self.keep_raw else None
             files, tracks = tx.write_outputs(
-                prepared.stem, transcript, w.options, w.plan.profile, force=self.force or resumed, speaker_labels=self.speaker_labels, raw=raw
+                prepared.stem, transcript, w.options, plan.profile, force=self.force or resumed, speaker_labels=self.speaker_labels, raw=raw
             )
             self._stage(w.key, "written", outputs=json.dumps(files))
             output = None
-            if w.plan.delivery.kind != "sidecars":
+            if plan.delivery.kind != "sidecars":
                 with self._local():
                     if self.cancel.is_set():
                         raise Interrupted("cancelled")
                     output = pipeline.deliver(
-                        w.plan, Path(prepared.input), tracks, transcript.language, transcript.all_languages(),
+                        plan, Path(prepared.input), tracks, transcript.language, transcript.all_languages(),
                         force=self.force or resumed, on_warning=self.on_warning, cancel=self.cancel,
                     )
                 self._stage(w.key, "delivered", output=str(output))
@@ -638,30 +661,40 @@ def _options_for(item: _Item, shared: TranscribeOptions) -> TranscribeOptions:
     return opts
 
 
-def _plan(item: _Item, shared: TranscribeOptions, engine: Engine, profile: str | None, force: bool, keep_raw: bool) -> tuple[TranscribeOptions, pipeline.Plan]:
+def _check(item: _Item, shared: TranscribeOptions, engine: Engine) -> tuple[TranscribeOptions, pipeline.Delivery]:
+    """The cheap checks, done for every item before any work: languages, formats, presets."""
     if item.error is not None:
         raise item.error
     opts = tx.check_options(_options_for(item, shared), engine)
     mux, burn, sidecars = _delivery(item.delivery)
-    deliv = pipeline.delivery(mux=mux, burn=burn, sidecars_only=sidecars, burn_language=item.burn_language)
-    plans = pipeline.plan(item.input, opts, engine, deliv, profile=profile, output=item.output, outdir=item.outdir, force=force, keep_raw=keep_raw)
+    return opts, pipeline.delivery(mux=mux, burn=burn, sidecars_only=sidecars, burn_language=item.burn_language)
+
+
+def _plan(w: _Work, engine: Engine, profile: str | None, force: bool, keep_raw: bool) -> pipeline.Plan:
+    """The media checks (probe, URL resolution, outputs): done by the item's worker, so the
+    first jobs start while later items are still being probed."""
+    item = w.item
+    plans = pipeline.plan(
+        item.input, w.options, engine, w.delivery, profile=profile, output=item.output, outdir=item.outdir, force=force, keep_raw=keep_raw
+    )
     p = plans[0]
-    if opts.subtitle_limits == {}:
-        opts.subtitle_limits = p.profile.service_config()
-    return opts, p
+    if not w.options.subtitle_limits:
+        w.options.subtitle_limits = p.profile.service_config()
+    return p
 
 
-def _stem(p: pipeline.Plan) -> Path:
-    if p.prepared is not None:
-        return p.prepared.stem
-    return p.outdir / p.source.stem
+def _local_stem(item: _Item) -> Path | None:
+    """Where a local input's outputs go (URLs are named after their title, known later)."""
+    if _is_url(item.input):
+        return None
+    return Path(item.outdir or Path(item.input).parent) / Path(item.input).stem
 
 
 # -- the entry point -------------------------------------------------------------------------------
 
 
 def run_batch(
-    items: str | Path | Iterable[Mapping[str, Any]],
+    items: str | Path | Iterable[Mapping[str, Any] | str | Path],
     *,
     state_path: str | Path | None = None,
     max_jobs: int = 3,
@@ -682,7 +715,8 @@ def run_batch(
     cancel: threading.Event | None = None,
 ) -> BatchReport:
     """Run every item (a manifest file, or mappings with the manifest's keys: input, languages,
-    translate, delivery, burn_language, output, outdir) to its subtitles and video.
+    translate, delivery, burn_language, output, outdir, or bare paths and URLs) to its subtitles
+    and video.
 
     ``options`` are the transcription options shared by all items (an item's languages and
     translate replace theirs); ``defaults`` fill an item's empty keys. The state file defaults to
@@ -753,9 +787,11 @@ def _run(
     cancel: threading.Event,
 ) -> BatchReport:
     reports: list[ItemReport] = []
+    failures: list[tuple[str, str, int]] = []
     work: list[tuple[int, _Work]] = []
     seen: dict[str, str] = {}
     stems: dict[Path, str] = {}
+    new_rows: list[tuple[str, int, str, str]] = []
     for position, item in enumerate(batch_items):
         report = ItemReport(item.input, item.where, "pending")
         reports.append(report)
@@ -767,7 +803,7 @@ def _run(
             report.error = f"{item.where}: the same input and settings as {seen[key]}"
             continue
         seen[key] = item.where
-        state.add(key, position, item.input, json.dumps(_settings(item, base_opts, profile), ensure_ascii=False, default=str))
+        new_rows.append((key, position, item.input, json.dumps(_settings(item, base_opts, profile), ensure_ascii=False, default=str)))
         if row is not None and row["stage"] == "done":
             report.status = "skipped"
             report.outputs = json.loads(row["outputs"] or "[]")
@@ -780,28 +816,31 @@ def _run(
         # Outputs of an earlier attempt may exist (they were checked free when it started).
         started = row["stage"] in STARTED or (row["stage"] == "failed" and (row.get("attempts") or 0) > 0)
         try:
-            opts, p = _plan(item, shared, eng, profile, force or started, keep_raw)
-            stem = _stem(p)
-            if stem in stems:
+            opts, deliv = _check(item, shared, eng)
+            stem = _local_stem(item)
+            if stem is not None and stem in stems:
                 raise UsageError(f"would write the same outputs ({stem}.*) as {stems[stem]}", hint="Give it another outdir")
-            stems[stem] = item.where
+            if stem is not None:
+                stems[stem] = item.where
         except SubtoolError as exc:
             report.status, report.error, report.exit_code = "failed", _reason(item, exc), exc.exit_code
-            state.set(key, stage="failed", error=report.error, exit_code=exc.exit_code, finished=time.time())
+            failures.append((key, report.error, exc.exit_code))
             continue
         # Jobs already at the service go first: they hold slots the others would wait for.
         order = 0 if row["stage"] in ("submitted", "submitting") and row.get("job_id") else 1
-        work.append((order, _Work(key, item, opts, p, started)))
+        work.append((order, _Work(key, position, item, opts, deliv, started)))
     work.sort(key=lambda pair: pair[0])
+    state.add_many(new_rows, failures)
 
     batch = _Batch(
         state, eng, max_jobs=max_jobs, local_jobs=local_jobs, force=force, speaker_labels=speaker_labels, keep_raw=keep_raw,
         cancel=cancel, on_event=on_event, on_warning=on_warning,
     )
-    by_key = {w.key: (batch_items.index(w.item), w) for _, w in work}
+    by_key = {w.key: (w.position, w) for _, w in work}
     rows = state.rows()
-    # Enough workers for every job slot, plus the local slots working ahead of them.
-    workers = max(1, (max_jobs if batch.gladia else 1) + local_jobs + 1)
+    # Every job slot busy, and as many items again probed and uploaded, waiting for a slot, so a
+    # finished job is replaced at once; plus the local slots.
+    workers = (2 * max_jobs if batch.gladia else 1) + local_jobs + 1
     futures: dict[Future[dict[str, Any]], str] = {}
     interrupted = False
     done = failed = 0
@@ -814,6 +853,9 @@ def _run(
         if cancel.is_set():
             raise Interrupted("cancelled")
         starts[w.key] = time.monotonic()
+        if w.plan is None:
+            with batch.probing():
+                w.plan = _plan(w, eng, profile, force or w.resumed, keep_raw)
         return batch.process(w, rows[w.key])
 
     def event(final: bool = False) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import resource
 import shutil
 import signal
 import sqlite3
@@ -82,6 +83,12 @@ def batch_args(paths: list[str], out: Path) -> list[str]:
     return [SUBTOOL, "-q", "batch", *paths, "--sidecars-only", "--max-jobs", str(SLOTS), "--no-cache", "-d", str(out), "--json"]
 
 
+def cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stages(state: Path) -> dict[str, int]:
     try:
         with sqlite3.connect(f"file:{state}?mode=ro", uri=True, timeout=5) as db:
@@ -108,10 +115,16 @@ def main() -> None:
             emu.fault(latency=latency)
             out = work / f"out-{latency:g}"
             shutil.rmtree(out, ignore_errors=True)
+            emu_cpu0 = cpu_of(emu.proc.pid)  # type: ignore[union-attr]
             with Sampler(emu) as sampler:
                 t0 = time.monotonic()
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 proc = subprocess.run(batch_args(paths, out), capture_output=True, text=True, env=env)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
                 wall = time.monotonic() - t0
+            # subtool and its ffprobe/ffmpeg children (the sampler's own requests are not in it)
+            cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / ITEMS
+            emu_cpu = (cpu_of(emu.proc.pid) - emu_cpu0) / ITEMS  # type: ignore[union-attr]
             assert proc.returncode == 0, proc.stderr
             report = json.loads(proc.stdout)
             stats = emu.stats()
@@ -120,16 +133,23 @@ def main() -> None:
             rate = ITEMS / (end - start) if end > start else float("nan")
             rows.append(
                 f"| {latency:g} s | {wall:.1f} s | {ideal:.1f} s | {wall / ideal:.2f} | {start:.1f} s | {busy * 100:.0f}% ({start:.1f}-{end:.1f} s) "
-                f"| {rate:.1f}/s | {stats['jobs_created']} / {stats['max_concurrent_jobs']} | {report['pacing']['rate_limited']} | {report['counts']['done']} |"
+                f"| {rate:.1f}/s | {cpu * 1000:.0f} ms + {emu_cpu * 1000:.0f} ms | {stats['jobs_created']} / {stats['max_concurrent_jobs']} | {report['pacing']['rate_limited']} | {report['counts']['done']} |"
             )
         lines += [
             f"**{ITEMS} items, {SLOTS} slots** (`subtool batch ... --sidecars-only --max-jobs {SLOTS} --no-cache`, console script; "
             "the emulator runs on the same 2 cores, which other work shared at load average 6-11 during these runs). "
             "Occupancy: the emulator's running jobs sampled every 0.1 s, from the first job until the last one was created.",
             "",
-            "| job latency | wall | ideal (items / slots x latency) | wall / ideal | first job after | slots busy while items waited | jobs created per s | jobs created / peak running | 429s | done |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+            "| job latency | wall | ideal (items / slots x latency) | wall / ideal | first job after | slots busy while items waited | jobs created per s | CPU per item: subtool (+ffprobe) + emulator | jobs created / peak running | 429s | done |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
             *rows,
+            "",
+            "Reading: the scheduler keeps every slot it can feed busy (peak 25 of 25 at 8 s latency, no 429), but the goal of "
+            ">= 90% at 2 s latency is **not met on this machine**: each item costs about 0.3-0.45 s of CPU here (about half "
+            "of it the two ffprobe/ffmpeg runs that validate the media, the rest the SDK upload, polling, SQLite and the "
+            "sidecars), so 2 shared cores create at most ~3.5 jobs/s while 25 slots x 2 s need 12.5/s. With longer jobs "
+            "(8 s, still short for real videos) local work keeps up better; real jobs take minutes, where the same rate "
+            "fills 25 slots.",
             "",
         ]
 

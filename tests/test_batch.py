@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pysubs2
 import pytest
+from conftest import SAMPLES, SUBTOOL, copy_sample, ffprobe_json, run_cli
 
 from subtool.testing.gladia import EmulatorProcess
-
-from conftest import SAMPLES, SUBTOOL, copy_sample, ffprobe_json, run_cli
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -58,7 +58,9 @@ def transcript(seed: int = 7) -> Transcript:
     return tr
 
 
-def main() -> None:
+def main(runs: int = 3) -> None:
+    """``runs`` whole measurements (each the median of 3 timings); the figures are their median,
+    since the 2 cores are shared with other work and one run can be slowed by it."""
     profile = load_profile("netflix")
     tr = transcript()
     n_words = sum(len(u.words) for u in tr.utterances)
@@ -72,28 +74,40 @@ def main() -> None:
         shutil.rmtree(out, ignore_errors=True)
         write_tracks(tr, out / "long", formats=["srt", "vtt"], profile=profile, force=True)
 
+    load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
     cues = sum(len(build_cues(tr.utterances_for(lang), profile, language=lang, duration=tr.duration)) for lang in LANGS)
     first = time.perf_counter() - t0
-    build = timed(build_only, repeat=3, warmup=0)
-    full = timed(build_and_write, repeat=3, warmup=0)
+    builds, fulls, loads = [], [], []
+    for _ in range(runs):
+        builds.append(median(timed(build_only, repeat=3, warmup=0)))
+        fulls.append(median(timed(build_and_write, repeat=3, warmup=0)))
+        loads.append(os.getloadavg()[0])
+        print(f"run: build {builds[-1]:.2f} s, build + write {fulls[-1]:.2f} s, load {loads[-1]:.1f}", file=sys.stderr)
     size = sum(p.stat().st_size for p in out.iterdir())
     shutil.rmtree(out, ignore_errors=True)
-    goal = "met" if median(full) < 2.0 else "NOT met"
-    load = os.getloadavg()[0]
+    goal = "met" if median(fulls) < 2.0 else "NOT met"
     body = f"""
 Synthetic {HOURS:g}-hour transcript: {n_words} words at about 2.5 words/s with word timings (English),
 plus 9 utterance-timed translations (fr, es, de, it, pt-BR, nl, pl, ja, zh); netflix profile.
-{cues} cues in all; 20 files (SRT + VTT), {size / 1e6:.1f} MB. `benchmarks/bench_subtitles.py`.
+{cues} cues in all; 20 files (SRT + VTT, one pysubs2 file per language written twice), {size / 1e6:.1f} MB.
+`benchmarks/bench_subtitles.py`: {runs} runs, each the median of 3 timings; the table gives the median run.
 
-| step (10 languages) | median of 3 |
-| --- | --- |
-| build cues only | {median(build):.2f} s |
-| build + write SRT and VTT (`write_tracks`) | {median(full):.2f} s |
-| first build (cold caches) | {first:.2f} s |
+| step (10 languages) | median | fastest run | runs |
+| --- | --- | --- | --- |
+| build cues only | {median(builds):.2f} s | {min(builds):.2f} s | {", ".join(f"{x:.2f}" for x in builds)} |
+| build + write SRT and VTT (`write_tracks`) | {median(fulls):.2f} s | {min(fulls):.2f} s | {", ".join(f"{x:.2f}" for x in fulls)} |
+| first build (cold caches) | {first:.2f} s | | |
 
-Goal: under 2 s for build + write of all ten languages: **{goal}** (1-minute load average
-{load:.1f} on 2 cores while measuring: other work was running, so figures are upper bounds).
+Goal: under 2 s for build + write of all ten languages: **{goal}** on the median run
+({"met" if min(fulls) < 2.0 else "not met"} by the least disturbed run). The 2 cores were shared with
+other agents' work: 1-minute load average {load_before:.1f} before, {", ".join(f"{x:.1f}" for x in loads)}
+after each run, so these are upper bounds. Before this round (same benchmark, loaded machine):
+2.44 s build + write, 1.38 s build. What made it faster: token lengths, punctuation kind and the
+function-word flag computed once per token; a one-pass scan for two-line breaks; one pysubs2 file
+per language written as SRT and VTT; the cyclic garbage collector paused while building (it
+rescanned the whole transcript on each burst of allocations: about a third of the build time).
+pysubs2 still writes every file (about a third of the total).
 """
     record("Subtitle building", body)
 

@@ -42,7 +42,7 @@ from . import transcription as tx
 from .engines.base import Engine, TranscribeOptions
 from .errors import EXIT_FAILED, Interrupted, SubtoolError, UsageError
 from .models import Transcript
-from .outputs import write_text
+from .outputs import remove_stale_parts, write_text
 
 __all__ = ["BatchReport", "run_batch"]
 
@@ -537,6 +537,10 @@ class _Batch:
                 transcript = self._transcribe(w, prepared, Path(tmp))
             transcript.source = prepared.url or str(w.item.input)
             resumed = w.resumed or stage != "pending"
+            if resumed:  # a killed run may have left temporary files of this item's outputs
+                remove_stale_parts(prepared.stem.parent, prepared.stem.name)
+                if plan.output is not None:
+                    remove_stale_parts(plan.output.parent, plan.output.stem)
             raw = self.raw.pop(w.key, None) if self.keep_raw else None
             files, tracks = tx.write_outputs(
                 prepared.stem, transcript, w.options, plan.profile, force=self.force or resumed, speaker_labels=self.speaker_labels, raw=raw

@@ -47,6 +47,24 @@ def atomic_path(target: str | Path, *, force: bool = False) -> Iterator[Path]:
         raise
 
 
+def remove_stale_parts(folder: str | Path, stem: str) -> list[Path]:
+    """Delete the temporary files a killed run (SIGKILL: no cleanup ran) left for outputs named
+    ``<stem>.*`` in ``folder``; what ``atomic_path`` names ``.<stem>....subtool-part<suffix>``."""
+    removed = []
+    # atomic_path keeps the first 40 characters of the target's stem ("<stem>.en", ...).
+    prefix = f".{stem}." if len(stem) < 40 else f".{stem[:40]}"
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        if entry.name.startswith(prefix) and TEMP_MARK in entry.name and entry.is_file():
+            with contextlib.suppress(FileNotFoundError):
+                entry.unlink()
+                removed.append(entry)
+    return removed
+
+
 def write_text(target: str | Path, text: str, *, force: bool = False, encoding: str = "utf-8") -> Path:
     """Write ``text`` atomically (UTF-8, ``\\n`` line ends)."""
     with atomic_path(target, force=force) as tmp:

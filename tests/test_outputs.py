@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from subtool.errors import Interrupted, JobError, MediaError, OutputExistsError
-from subtool.outputs import atomic_path, safe_filename, write_text
+from subtool.outputs import atomic_path, remove_stale_parts, safe_filename, write_text
 
 
 def test_atomic_write_leaves_nothing_on_failure(tmp_path: Path) -> None:
@@ -66,3 +66,13 @@ def test_errors_are_one_line_and_pickle() -> None:
     assert "1234" in job.line() and "500" in job.line() and job.exit_code == 4
     intr = Interrupted(job_ids=["abc"])
     assert "abc" in intr.line() and intr.exit_code == 130
+
+
+def test_stale_parts_of_a_killed_run_are_removed(tmp_path: Path) -> None:
+    keep = [tmp_path / "memo.en.srt", tmp_path / ".other.en.x.subtool-part.srt", tmp_path / ".memo-notes.txt", tmp_path / ".memo10.en.z9.subtool-part.srt"]
+    stale = [tmp_path / ".memo.en.abc123.subtool-part.srt", tmp_path / ".memo.transcript.q1.subtool-part.json"]
+    for p in keep + stale:
+        p.write_text("x")
+    removed = remove_stale_parts(tmp_path, "memo")
+    assert sorted(removed) == sorted(stale)
+    assert all(p.exists() for p in keep) and not any(p.exists() for p in stale)

@@ -316,6 +316,9 @@ def burn(
                 *video_encoder_args(container, style.video_codec, style.crf, style.speed),
                 *_audio_args(info.audio_streams, container, output, on_warning or (lambda _: None)), "-sn", "-dn"]
         with atomic_path(output, force=force) as tmp_out:
+            # ffmpeg creates the file itself: writing into the truncated placeholder makes ext4
+            # (auto_da_alloc) flush the whole output when ffmpeg closes it, ~1 s per 2 GB.
+            tmp_out.unlink()
             try:
                 run_ffmpeg([*args, "-f", muxer, file_arg(tmp_out)], duration=info.duration, on_progress=on_progress,
                            what="ffmpeg (burn)", cancel=cancel)

@@ -425,6 +425,9 @@ def mux(
         result.reencoded = bool(codec_opts["v"] or codec_opts["a"])
 
         with atomic_path(output, force=force) as tmp:
+            # ffmpeg creates the file itself: writing into the truncated placeholder makes ext4
+            # (auto_da_alloc) flush the whole output when ffmpeg closes it, ~1 s per 2 GB.
+            tmp.unlink()
             try:
                 run_ffmpeg([*args, "-f", muxer, file_arg(tmp)], duration=info.duration, on_progress=on_progress, what="ffmpeg (mux)")
             except FFmpegError as exc:

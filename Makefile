@@ -29,6 +29,8 @@ demo: venv
 	$(PY) -m subtool.demo
 
 test: venv
+	$(VENV)/bin/ruff check subtool tests benchmarks
+	$(VENV)/bin/mypy subtool
 	$(PY) -m pytest -q
 
 lint: venv

@@ -50,7 +50,7 @@ def atomic_path(target: str | Path, *, force: bool = False) -> Iterator[Path]:
 def remove_stale_parts(folder: str | Path, stem: str) -> list[Path]:
     """Delete the temporary files a killed run (SIGKILL: no cleanup ran) left for outputs named
     ``<stem>.*`` in ``folder``; what ``atomic_path`` names ``.<stem>....subtool-part<suffix>``."""
-    removed = []
+    removed: list[Path] = []
     # atomic_path keeps the first 40 characters of the target's stem ("<stem>.en", ...).
     prefix = f".{stem}." if len(stem) < 40 else f".{stem[:40]}"
     try:

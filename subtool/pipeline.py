@@ -265,6 +265,7 @@ def deliver(
         return burn(
             video, Path(track.path), p.output, style=p.delivery.burn, language=lang, force=force,
             on_progress=(lambda done, total: on_progress("burn", done, total)) if on_progress else None, cancel=cancel,
+            on_warning=on_warning,
         )
     return None
 

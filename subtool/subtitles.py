@@ -777,6 +777,9 @@ _DOUBLE_BYTE = {"big5", "big5hkscs", "gb2312", "gbk", "gb18030", "hz", "shift_ji
                 "cp932", "euc_jp", "euc_jis_2004", "euc_jisx0213", "euc_kr", "cp949", "johab", "cp950", "iso2022_jp", "iso2022_kr"}
 
 
+CP1252_MARGIN = 0.08  # how much more "chaos" (charset-normalizer's mess score) cp1252 may show and still win
+
+
 def _decode(data: bytes, path: str) -> tuple[str, str, list[str]]:
     notes: list[str] = []
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
@@ -797,31 +800,33 @@ def _decode(data: bytes, path: str) -> tuple[str, str, list[str]]:
         pass
     from charset_normalizer import from_bytes
 
-    results = from_bytes(data)
+    # A short subtitle file is little text to judge by: charset-normalizer's default 0.2 chaos
+    # ceiling refused a plain Polish cp1250 file outright, so the ceiling is raised.
+    results = from_bytes(data, threshold=0.5)
     best = results.best()
     if best is None or best.encoding is None:
         raise SubtitleReadError("is not text in any known encoding", path=path, hint="Pass an SRT, WebVTT or ASS file")
-    # Short Latin texts fit several code pages equally well; Windows-1252 is what legacy
-    # subtitle tools wrote by far the most, so it wins a tie. A double-byte guess (Big5, GBK,
-    # Shift-JIS...) for text whose high bytes stand alone between ASCII ones is a short Western
-    # text misread: those encodings always put high bytes in pairs.
+    # Short Latin texts fit several code pages almost equally well (a French cp1252 file scored
+    # best as Baltic cp1257, turning "à" into "ą"); Windows-1252 is what legacy subtitle tools
+    # wrote by far the most, so it wins when it is nearly as good, or reads the same. A
+    # double-byte guess (Big5, GBK, Shift-JIS...) for text whose high bytes stand alone between
+    # ASCII ones is a short Western text misread: those encodings always put high bytes in pairs.
     high = [i for i, b in enumerate(data) if b >= 0x80]
     alone = sum(1 for i in high if (i == 0 or data[i - 1] < 0x80) and (i + 1 == len(data) or data[i + 1] < 0x80))
     single_byte = bool(high) and alone > len(high) / 2
     for match in results:
-        tie = match.chaos <= best.chaos and match.coherence >= best.coherence
-        if match.encoding == "cp1252" and (tie or (single_byte and best.encoding in _DOUBLE_BYTE)):
+        near = match.chaos <= best.chaos + CP1252_MARGIN
+        if match.encoding == "cp1252" and (near or (single_byte and best.encoding in _DOUBLE_BYTE)):
             best = match
             break
     else:
-        if single_byte and best.encoding in _DOUBLE_BYTE:
-            try:
-                text = data.decode("cp1252")
-            except UnicodeDecodeError:
-                pass
-            else:
-                notes.append("not UTF-8: read as cp1252 (assumed; convert the file to UTF-8 if letters look wrong)")
-                return text, "cp1252", notes
+        try:
+            as_1252 = data.decode("cp1252")
+        except UnicodeDecodeError:
+            as_1252 = None
+        if as_1252 is not None and (as_1252 == str(best) or (single_byte and best.encoding in _DOUBLE_BYTE)):
+            notes.append("not UTF-8: read as cp1252 (assumed; convert the file to UTF-8 if letters look wrong)")
+            return as_1252, "cp1252", notes
     enc = str(best.encoding)
     notes.append(f"not UTF-8: read as {enc} (detected; convert the file to UTF-8 if letters look wrong)")
     return str(best), enc, notes

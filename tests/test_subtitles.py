@@ -584,3 +584,25 @@ def test_legacy_chinese_encoding_is_not_mistaken_for_cp1252(tmp_path: Path) -> N
     doc = read_subtitles(p)
     assert doc.encoding != "cp1252"
     assert doc.ssa.events[0].plaintext == text
+
+
+@pytest.mark.parametrize(
+    ("encoding", "text"),
+    [
+        ("cp1252", "À bientôt, très chère amie. Voilà où ça commence. C’est déjà l’été à Noël ?"),
+        ("cp1252", "Schöne Grüße aus München, wir sehen uns übermorgen."),
+        ("cp1252", "¿Dónde está la estación? Mañana vamos al café."),
+        ("cp1250", "Zażółć gęślą jaźń. Łódź jest pięknym miastem, a Kraków też."),
+        ("cp1251", "Привет, как дела? Это субтитры для фильма, и они должны читаться легко."),
+        ("cp1253", "Καλημέρα σε όλους, αυτοί είναι οι υπότιτλοι της ταινίας."),
+    ],
+)
+def test_short_legacy_files_in_their_own_code_page(encoding: str, text: str, tmp_path: Path) -> None:
+    # Short files are little to judge by: a French cp1252 file once read as Baltic cp1257, a
+    # Polish cp1250 one was refused; each must come back letter for letter.
+    path = tmp_path / f"short.{encoding}.srt"
+    body = f"1\r\n00:00:01,000 --> 00:00:02,000\r\n{text}\r\n\r\n2\r\n00:00:03,000 --> 00:00:04,000\r\n{text}\r\n"
+    path.write_bytes(body.encode(encoding))
+    doc = read_subtitles(path)
+    assert [e.plaintext for e in doc.ssa] == [text, text]
+    assert any("not UTF-8" in n for n in doc.notes)

@@ -137,7 +137,7 @@ def main() -> None:
             )
         lines += [
             f"**{ITEMS} items, {SLOTS} slots** (`subtool batch ... --sidecars-only --max-jobs {SLOTS} --no-cache`, console script; "
-            "the emulator runs on the same 2 cores, which other work shared at load average 6-11 during these runs). "
+            f"the emulator runs on the same 2 cores; 1-minute load average {os.getloadavg()[0]:.1f} when the table was written). "
             "Occupancy: the emulator's running jobs sampled every 0.1 s, from the first job until the last one was created.",
             "",
             "| job latency | wall | ideal (items / slots x latency) | wall / ideal | first job after | slots busy while items waited | jobs created per s | CPU per item: subtool (+ffprobe) + emulator | jobs created / peak running | 429s | done |",
@@ -145,9 +145,10 @@ def main() -> None:
             *rows,
             "",
             "Reading: the scheduler keeps every slot it can feed busy (peak 25 of 25 at 8 s latency, no 429), but the goal of "
-            ">= 90% at 2 s latency is **not met on this machine**: each item costs about 0.3-0.45 s of CPU here (about half "
-            "of it the two ffprobe/ffmpeg runs that validate the media, the rest the SDK upload, polling, SQLite and the "
-            "sidecars), so 2 shared cores create at most ~3.5 jobs/s while 25 slots x 2 s need 12.5/s. With longer jobs "
+            ">= 90% at 2 s latency is **not met on this machine**: each item costs about 0.35-0.45 s of CPU here (about half "
+            "of it the two ffprobe/ffmpeg runs that validate the media, the rest the SDK upload, response parsing, polling, "
+            "SQLite and the sidecars), so 2 cores, shared with the emulator, create about 4-6 jobs/s while 25 slots x 2 s "
+            "need 12.5/s. With longer jobs "
             "(8 s, still short for real videos) local work keeps up better; real jobs take minutes, where the same rate "
             "fills 25 slots.",
             "",

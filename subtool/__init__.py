@@ -9,7 +9,7 @@ from __future__ import annotations
 from .errors import *  # noqa: F403
 from .errors import __all__ as _errors_all
 
-__version__ = "0.1.0"
+__version__ = "0.1.1"
 
 _LAZY = {
     "probe": ("subtool.media.probe", "probe"),

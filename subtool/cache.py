@@ -43,7 +43,11 @@ def make_key(source: str | Path, options: dict[str, Any], engine: str) -> str:
     ``engine`` with ``options`` (only what changes the result; no secrets)."""
     text = str(source)
     content = f"url:{text}" if text.startswith(("http://", "https://")) else f"sha256:{file_digest(source)}"
-    doc = json.dumps({"audio": content, "options": options, "engine": engine}, sort_keys=True, separators=(",", ":"))
+    # subtool's version too: a newer release may turn the same audio into a different transcript
+    # (word timing, decoding settings), and must not be served an older one.
+    from . import __version__
+
+    doc = json.dumps({"audio": content, "options": options, "engine": engine, "subtool": __version__}, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(doc.encode()).hexdigest()
 
 

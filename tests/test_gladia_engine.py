@@ -278,3 +278,16 @@ def test_polling_notices_the_end_soon_and_long_jobs_rarely() -> None:
     n, late = polls(3600.0)
     assert late <= 30.0 and n < 160  # a 1-hour job: well under 200 requests, never busy
     assert poll_interval(0.0, 30.0) == 0.5 and poll_interval(10_000.0, 30.0) == 30.0
+
+
+def test_cache_key_changes_with_the_options_and_subtool_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    import subtool
+    from subtool.cache import make_key
+
+    audio = str(SAMPLES / "memo.mp3")
+    key = make_key(audio, {"translate": ["fr"]}, "gladia:")
+    assert key == make_key(audio, {"translate": ["fr"]}, "gladia:")
+    assert key != make_key(audio, {"translate": ["es"]}, "gladia:")
+    assert key != make_key(audio, {"translate": ["fr"]}, "local:base")
+    monkeypatch.setattr(subtool, "__version__", "99.0")  # a new release never reuses an old transcript
+    assert key != make_key(audio, {"translate": ["fr"]}, "gladia:")

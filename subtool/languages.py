@@ -35,8 +35,48 @@ def is_known(code: str) -> bool:
 
 
 def _has_name(lang) -> bool:  # type: ignore[no-untyped-def]
-    name = lang.display_name()
-    return not name.lower().startswith("unknown language")
+    return not _names(str(lang))[0].lower().startswith("unknown language")
+
+
+_NAME_CACHE: dict[str, list[str]] | None = None
+
+
+def _name_cache_path() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("subtool")) / "language-names.json"
+
+
+@functools.lru_cache(maxsize=512)
+def _names(tag: str) -> tuple[str, str]:
+    """(English name, the language's own name) of a valid tag.
+
+    Loading langcodes' name tables takes about 0.1 s, more than a whole mux's own work; the few
+    names a user's languages need are kept in the cache folder, so only the first run pays.
+    """
+    global _NAME_CACHE
+    import json
+
+    if _NAME_CACHE is None:
+        try:
+            _NAME_CACHE = json.loads(_name_cache_path().read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            _NAME_CACHE = {}
+    found = _NAME_CACHE.get(tag)
+    if isinstance(found, list) and len(found) == 2:
+        return found[0], found[1]
+    import langcodes
+
+    lang = langcodes.Language.get(tag)
+    names = [str(lang.display_name()), str(lang.autonym())]
+    _NAME_CACHE[tag] = names
+    try:
+        from .outputs import write_text
+
+        write_text(_name_cache_path(), json.dumps(_NAME_CACHE, ensure_ascii=False, sort_keys=True), force=True)
+    except OSError:
+        pass  # a read-only cache folder only costs the next run the same 0.1 s
+    return names[0], names[1]
 
 
 def normalize(code: str, *, what: str = "language") -> str:
@@ -80,13 +120,13 @@ def native_name(code: str) -> str:
     lang = _language(code)
     if lang is None:
         return code
-    name = str(lang.autonym())
+    name = _names(str(lang))[1]
     return name[:1].upper() + name[1:]
 
 
 def english_name(code: str) -> str:
     lang = _language(code)
-    return str(lang.display_name()) if lang is not None else code
+    return _names(str(lang))[0] if lang is not None else code
 
 
 def from_sidecar(path: str | Path) -> tuple[str | None, bool]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from subtool import languages
@@ -50,3 +52,22 @@ def test_script_properties() -> None:
     assert not languages.is_cjk("en")
     assert languages.is_rtl("ar") and languages.is_rtl("he") and languages.is_rtl("fa")
     assert not languages.is_rtl("fr")
+
+
+def test_language_names_are_kept_for_the_next_run(tmp_path: Path) -> None:
+    # A fresh process with an empty cache folder: the names come from langcodes and are stored;
+    # a second process reads them back without loading langcodes' name tables.
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    code = (
+        "import sys; from subtool import languages as L; "
+        "print(L.native_name('fr'), L.english_name('de'), L.is_known('qaa'), 'language_data.name_data' in sys.modules)"
+    )
+    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.split()
+    assert first == ["Français", "German", "False", "True"]
+    assert (tmp_path / "subtool" / "language-names.json").is_file()
+    second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.split()
+    assert second == ["Français", "German", "False", "False"]

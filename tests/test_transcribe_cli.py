@@ -11,6 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from conftest import SAMPLES, SUBTOOL, copy_sample, run_cli
 
@@ -72,6 +73,9 @@ def test_video_with_two_translations_writes_every_sidecar(emu, env, tmp_path: Pa
     assert doc["utterances"][0]["start"] >= 0.9  # speech starts at 1.0 s in the sample
     raw = json.loads((tmp_path / "talk.raw.json").read_text())
     assert raw[0]["job"]["id"] == doc["job_ids"][0]
+    # --keep-raw keeps the service's own JSON (fields the SDK's types drop included)
+    served = httpx.get(f"{emu.url}/v2/pre-recorded/{doc['job_ids'][0]}", headers={"x-gladia-key": KEY}).json()
+    assert raw[0]["job"] == served and "error_code" in served and "custom_metadata" in served
     stats = emu.stats()
     assert stats["uploads"] == 1 and stats["jobs_created"] == 1
     assert stats["upload_bytes"] < video.stat().st_size / 4  # audio only, not the video

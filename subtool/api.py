@@ -22,10 +22,12 @@ def transcribe(
     profile: str = "netflix",
     engine: str = "auto",
     diarize: bool = False,
+    speakers: int | None = None,
     code_switching: bool = False,
     translation_model: str = "base",
     vocabulary: Sequence[str] = (),
     model: str | None = None,
+    threads: int | None = None,
     audio_stream: int | None = None,
     max_jobs: int = 3,
     outdir: str | Path | None = None,
@@ -42,10 +44,10 @@ def transcribe(
 
     options = TranscribeOptions(
         languages=list(languages), code_switching=code_switching, translate=list(translate), translation_model=translation_model,
-        formats=list(formats), diarize=diarize, vocabulary=list(vocabulary), model=model, audio_stream=audio_stream,
-        use_cache=use_cache, keep_raw=keep_raw,
+        formats=list(formats), diarize=diarize, speakers=speakers, vocabulary=list(vocabulary), model=model, threads=threads,
+        audio_stream=audio_stream, use_cache=use_cache, keep_raw=keep_raw,
     )
-    eng = tx.resolve_engine(engine, max_jobs=max_jobs, model=model)
+    eng = tx.resolve_engine(engine, max_jobs=max_jobs, model=model, threads=threads)
     tx.check_options(options, eng)
     prof = load_profile(profile)
     prepared = tx.prepare(str(input), options, eng, outdir=outdir, force=force, keep_raw=keep_raw)

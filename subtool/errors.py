@@ -149,7 +149,7 @@ class Interrupted(SubtoolError):
         self.job_ids = list(job_ids or [])
         hint = None
         if self.job_ids:
-            hint = "Jobs still at the service: " + ", ".join(self.job_ids) + " (resume with --resume or delete them)"
+            hint = "Jobs still at the service: " + ", ".join(self.job_ids) + " (a batch takes its own up again with --resume; others can be deleted at the service by id)"
         super().__init__(message, hint=hint)
 
 

@@ -14,18 +14,43 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import OutputExistsError
+from .errors import OutputExistsError, UsageError
 
 TEMP_MARK = ".subtool-part"
 
 
 def check_writable(target: str | Path, *, force: bool) -> Path:
-    """Refuse an existing output unless ``force``; make sure its folder exists."""
+    """Refuse an existing output unless ``force``, and a target whose folder cannot be made or
+    written. Nothing is created: a check that refuses a later input leaves no empty folder."""
     target = Path(target)
+    if target.is_dir():
+        raise UsageError("is a folder, not a file", path=target, hint="Name the output file")
     if target.exists() and not force:
         raise OutputExistsError(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    folder = existing_ancestor(target.parent)
+    if not folder.is_dir():
+        raise UsageError(f"cannot be written: {folder} is a file, not a folder", path=target, hint="Choose another output path")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot be written: no permission to write in {folder}", path=target, hint="Choose another output path")
     return target
+
+
+def existing_ancestor(folder: Path) -> Path:
+    """``folder`` or its nearest parent that exists."""
+    folder = folder.absolute()
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def make_folder(folder: str | Path) -> Path:
+    """Create an output folder (and its parents); an OS refusal as one clear line."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the folder ({exc.strerror or exc})", path=folder, hint="Choose another output path") from None
+    return folder
 
 
 @contextlib.contextmanager
@@ -33,6 +58,7 @@ def atomic_path(target: str | Path, *, force: bool = False) -> Iterator[Path]:
     """Yield a temporary path beside ``target`` (same suffix, so tools pick the right format);
     on success rename it over ``target``, on any failure or interrupt delete it."""
     target = check_writable(target, force=force)
+    make_folder(target.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem[:40]}.", suffix=f"{TEMP_MARK}{target.suffix}", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)

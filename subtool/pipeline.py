@@ -22,7 +22,7 @@ from . import transcription as tx
 from .engines.base import Engine, StatusCallback, TranscribeOptions
 from .errors import SubtoolError, UsageError
 from .models import SubtitleTrack
-from .outputs import check_writable
+from .outputs import check_writable, existing_ancestor
 from .presets import BurnStyle, MuxPreset, Profile, load_burn, load_mux, load_profile
 
 ProgressCallback = Callable[[str, float, float | None], None]
@@ -125,18 +125,37 @@ def _output_for(stem: str, outdir: Path, deliv: Delivery, output: str | Path | N
         return Path(output)
     ext = {"matroska": "mkv"}.get(deliv.container or "mkv", deliv.container or "mkv")
     if deliv.kind == "burn":
-        return outdir / f"{stem}.{language or 'subs'}.burned.{ext}"
+        return outdir / (f"{stem}.{language}.burned.{ext}" if language else f"{stem}.burned.{ext}")
     return outdir / f"{stem}.subtitled.{ext}"
 
 
 def _check_disk(folder: Path, needed: int, what: str) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    free = shutil.disk_usage(folder).free
+    free = shutil.disk_usage(existing_ancestor(folder)).free
     if needed > free:
         raise UsageError(
             f"not enough free disk for {what}: about {needed / 1e6:.0f} MB needed, {free / 1e6:.0f} MB free",
             path=folder,
             hint="Free some space or choose another folder with -d",
+        )
+
+
+def _check_languages(deliv: Delivery, options: TranscribeOptions) -> None:
+    """The languages the delivery names must be ones the run writes: a typo in --default or
+    --burn-language would otherwise be found only after the job was paid for."""
+    if deliv.kind == "burn" and deliv.burn_language is None and len(options.translate) > 1 and len(options.languages) != 1:
+        raise UsageError("--burn needs to know which language to burn", hint="Give --burn-language LANG (the spoken one or a -t target)")
+    named = [("--burn-language", deliv.burn_language), ("--default", deliv.default_language), *(("--forced", f) for f in deliv.forced)]
+    for option, lang in named:
+        if not lang or lang in options.translate or lang in options.languages:
+            continue
+        if options.languages:
+            raise UsageError(
+                f"{option} {lang} is neither a spoken language (-l {','.join(options.languages)}) nor a translation target",
+                hint=f"Add -t {lang}, or pick one of: {', '.join(dict.fromkeys([*options.languages, *options.translate]))}",
+            )
+        raise UsageError(
+            f"{option} {lang} is not a translation target, and the spoken language is left to detection",
+            hint=f"Give -l {lang} if {lang} is spoken, or -t {lang} to translate into it",
         )
 
 
@@ -159,23 +178,30 @@ def plan(
     from . import sources
 
     prof = load_profile(profile or (deliv.mux.profile if deliv.mux else deliv.burn.profile if deliv.burn else "netflix"))
-    if deliv.kind == "burn" and deliv.burn_language is None and len(options.languages) != 1 and len(options.translate) != 1:
-        raise UsageError("--burn needs to know which language to burn", hint="Give --burn-language LANG (the spoken one or a -t target)")
-    if deliv.burn_language and deliv.burn_language not in [*options.languages, *options.translate] and options.languages:
-        raise UsageError(f"--burn-language {deliv.burn_language} is neither the spoken language nor a translation target")
+    _check_languages(deliv, options)
     out_dir = Path(outdir) if outdir is not None else None
 
     if sources.is_url(input):
-        if deliv.kind == "sidecars" and engine.fetches_urls:
-            prepared = tx.prepare(input, options, engine, outdir=out_dir, force=force, keep_raw=keep_raw)
-            return [Plan(input, True, deliv, prof, prepared.stem.parent, None, prepared=prepared)]
-        # The video itself is needed (or the engine cannot fetch URLs): the limit is the one for
-        # files we send ourselves, long ones being cut into chunks.
+        # Durations are checked per entry below: the service's limit for a URL it fetches, else
+        # none (files we send ourselves are cut into chunks).
         infos = sources.resolve(input, limit_s=float("inf"), allow_playlist=allow_playlist, cookies=cookies)
+        if output is not None and len(infos) > 1:
+            raise UsageError(f"-o names one output, but the playlist has {len(infos)} videos", path=input, hint="Use -d OUTDIR instead")
+        # The service fetches the URL itself when only sidecars are wanted and it can reach the
+        # media (a platform it knows, or the media file's own URL); not with --cookies, which it
+        # cannot use. Otherwise the audio is downloaded here.
+        hand_over = deliv.kind == "sidecars" and engine.fetches_urls and cookies is None
         plans = []
         for info in infos:
+            if hand_over and sources.service_url(info):
+                _output_for(info.stem, out_dir or Path.cwd(), deliv, output, None)  # refuses -o
+                prepared = tx.prepare_source(info, options, engine, outdir=out_dir, force=force, keep_raw=keep_raw)
+                if len(infos) == 1:
+                    prepared.input = input
+                plans.append(Plan(prepared.input, True, deliv, prof, prepared.stem.parent, None, prepared=prepared))
+                continue
             folder = out_dir or Path.cwd()
-            target = _output_for(info.stem, folder, deliv, output if len(infos) == 1 else None, deliv.burn_language)
+            target = _output_for(info.stem, folder, deliv, output, deliv.burn_language)
             if target is not None:
                 check_writable(target, force=force)
             for path in tx.planned_outputs(folder / info.stem, options, keep_raw=keep_raw):
@@ -363,34 +389,58 @@ def run(
     output: str | Path | None = None,
     outdir: str | Path | None = None,
     force: bool = False,
+    forced: list[str] | None = None,
     diarize: bool = False,
+    speakers: int | None = None,
     speaker_labels: bool = False,
+    code_switching: bool = False,
+    translation_model: str = "base",
+    vocabulary: list[str] | None = None,
+    audio_stream: int | None = None,
     max_jobs: int = 3,
     model: str | None = None,
+    threads: int | None = None,
     use_cache: bool = True,
+    keep_raw: bool = False,
     cookies: str | Path | None = None,
     allow_playlist: bool = False,
     on_status: StatusCallback | None = None,
     on_progress: ProgressCallback | None = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> list[RunResult]:
     """The whole job for one input (a path or a URL; a playlist with ``allow_playlist`` gives one
-    result per entry). Raises the errors of ``subtool.errors``."""
+    result per entry), with the options of ``subtool run``. Raises the errors of
+    ``subtool.errors``."""
     options = TranscribeOptions(
         languages=list(languages or []),
+        code_switching=code_switching,
         translate=list(translate or []),
+        translation_model=translation_model,
         formats=list(formats or ["srt"]),
         diarize=diarize,
+        speakers=speakers,
+        vocabulary=list(vocabulary or []),
         model=model,
+        threads=threads,
+        audio_stream=audio_stream,
         use_cache=use_cache,
+        keep_raw=keep_raw,
     )
-    eng = engine if not isinstance(engine, str) else tx.resolve_engine(engine, max_jobs=max_jobs, model=model, on_note=on_status)
+    eng = engine if not isinstance(engine, str) else tx.resolve_engine(engine, max_jobs=max_jobs, model=model, threads=threads, on_note=on_status)
     tx.check_options(options, eng)
-    deliv = delivery(mux=mux, burn=burn, sidecars_only=sidecars_only, burn_language=burn_language, default_language=default_language)
-    plans = plan(
-        str(input), options, eng, deliv, profile=profile, output=output, outdir=outdir, force=force, cookies=cookies, allow_playlist=allow_playlist
+    deliv = delivery(
+        mux=mux, burn=burn, sidecars_only=sidecars_only, burn_language=burn_language, default_language=default_language, forced=forced
     )
+    plans = plan(
+        str(input), options, eng, deliv, profile=profile, output=output, outdir=outdir, force=force, keep_raw=keep_raw,
+        cookies=cookies, allow_playlist=allow_playlist,
+    )
+    tx.check_distinct([p.outdir / p.source.stem if p.source else p.prepared.stem for p in plans])  # type: ignore[union-attr]
     return [
-        execute(p, options, eng, force=force, speaker_labels=speaker_labels, cookies=cookies, on_status=on_status, on_progress=on_progress)
+        execute(
+            p, options, eng, force=force, speaker_labels=speaker_labels, keep_raw=keep_raw, cookies=cookies,
+            on_status=on_status, on_progress=on_progress, on_warning=on_warning,
+        )
         for p in plans
     ]
 

@@ -330,6 +330,24 @@ def _cookie_lines(cookiefile: str | None, url: str) -> str:
 # -- checks -----------------------------------------------------------------------------------
 
 
+# Platforms whose page URLs the service fetches itself (Gladia's documented online sources).
+SERVICE_PLATFORMS = frozenset({"youtube", "tiktok", "instagram", "facebook", "vimeo", "dailymotion", "linkedin", "sharechat", "likee", "twitter"})
+
+
+def service_url(info: SourceInfo) -> str | None:
+    """The URL the transcription service can fetch for ``info`` by itself: the page of a platform
+    it knows, or the media file's own URL (a direct link, a ``<video>`` on a page). None when only
+    yt-dlp can get at the media: it is then downloaded here."""
+    if info.platform in SERVICE_PLATFORMS:
+        return info.webpage_url or info.url
+    if info.direct_media_url:
+        return info.direct_media_url
+    media = (info.raw or {}).get("url")
+    if info.extractor == "HTML5MediaEmbed" and isinstance(media, str) and is_url(media):
+        return media
+    return None
+
+
 def duration_limit(info: SourceInfo, *, service_fetches_url: bool) -> float:
     """The longest media the service takes: 120 min for a YouTube URL it fetches, else 135."""
     if service_fetches_url and info.platform == "youtube":

@@ -23,7 +23,7 @@ from . import languages as langs
 from .engines.base import Engine, StatusCallback, TranscribeOptions
 from .errors import UsageError
 from .models import MediaInfo, SubtitleTrack, Transcript
-from .outputs import check_writable, write_text
+from .outputs import check_writable, make_folder, write_text
 from .presets import Profile, load_profile
 
 SUBTITLE_FORMATS = ("srt", "vtt", "ass")
@@ -67,6 +67,7 @@ class Prepared:
     info: MediaInfo | None = None
     duration: float | None = None
     url: str | None = None
+    service_url: str | None = None  # what the engine may fetch itself (None: download it here)
 
 
 def resolve_engine(
@@ -90,6 +91,8 @@ def resolve_engine(
 
 def check_options(options: TranscribeOptions, engine: Engine) -> TranscribeOptions:
     """Normalise language codes and formats; refuse what the engine cannot do."""
+    if options.speakers is not None and not options.diarize:
+        raise UsageError("--speakers needs --diarize")
     options.languages = [langs.normalize(c) for c in options.languages]
     options.translate = [c for c in dict.fromkeys(langs.normalize(c, what="translation target") for c in options.translate)]
     bad = [f for f in options.formats if f not in SUBTITLE_FORMATS]
@@ -147,10 +150,9 @@ def prepare(
 
     out = Path(outdir) if outdir is not None else None
     if sources.is_url(input):
-        info = sources.resolve(input, limit_s=float("inf"))[0]
-        limit = sources.duration_limit(info, service_fetches_url=engine.fetches_urls)
-        sources.check_duration(info, limit_s=limit)
-        prepared = Prepared(input, (out or Path.cwd()) / info.stem, True, None, info.duration, info.webpage_url or input)
+        prepared = prepare_source(sources.resolve(input, limit_s=float("inf"))[0], options, engine, outdir=out, force=force, keep_raw=keep_raw)
+        prepared.input = input
+        return prepared
     else:
         media = probe(input)
         for problem in media.problems:
@@ -163,6 +165,29 @@ def prepare(
 
             pick_audio_stream(media, options.audio_stream)
         prepared = Prepared(input, _stem_for(input, out), False, media, media.duration)
+    if not force:
+        for path in planned_outputs(prepared.stem, options, keep_raw=keep_raw):
+            check_writable(path, force=False)
+    return prepared
+
+
+def prepare_source(
+    info: Any,
+    options: TranscribeOptions,
+    engine: Engine,
+    *,
+    outdir: str | Path | None = None,
+    force: bool = False,
+    keep_raw: bool = False,
+) -> Prepared:
+    """``prepare`` for a URL already resolved (a ``sources.SourceInfo``, a playlist entry) that
+    the engine is handed as it is: the service's own duration limit for URLs it fetches."""
+    from . import sources
+
+    sources.check_duration(info, limit_s=sources.duration_limit(info, service_fetches_url=engine.fetches_urls))
+    url = info.webpage_url or info.url
+    stem = (Path(outdir) if outdir is not None else Path.cwd()) / info.stem
+    prepared = Prepared(url, stem, True, None, info.duration, url, sources.service_url(info))
     if not force:
         for path in planned_outputs(prepared.stem, options, keep_raw=keep_raw):
             check_writable(path, force=False)
@@ -254,8 +279,8 @@ def audio_for(
     status = on_status or (lambda _line: None)
     if prepared.is_url:
         assert prepared.url is not None
-        if engine.fetches_urls:
-            return prepared.url
+        if engine.fetches_urls and prepared.service_url:
+            return prepared.service_url
         from . import sources
 
         status("downloading the audio")
@@ -288,7 +313,7 @@ def write_outputs(
             for fmt in options.formats:
                 check_writable(sidecar_path(stem, lang, fmt), force=False)
         check_writable(stem.with_name(f"{stem.name}.transcript.json"), force=False)
-    stem.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(stem.parent)
     tracks = write_tracks(transcript, stem, formats=list(options.formats), profile=profile, force=force, speaker_labels=speaker_labels)
     files = [t.path for t in tracks]
     doc = json.dumps(transcript.to_dict(), ensure_ascii=False, indent=1)

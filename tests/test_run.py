@@ -7,6 +7,7 @@ import functools
 import hashlib
 import http.server
 import json
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,6 +95,10 @@ def test_audio_only_sidecars_and_no_video_refused_before_upload(tmp_path: Path, 
         (["--mux", "no-such-preset"], "no mux preset called 'no-such-preset'"),
         (["--mux", "mkv-multi", "--burn", "clean"], "choose one of"),
         (["--profile", "nope"], "no profile preset called 'nope'"),
+        (["-t", "fr", "--default", "de"], "--default de is not a translation target"),
+        (["-l", "en", "-t", "fr", "--default", "de"], "--default de is neither a spoken language (-l en) nor a translation target"),
+        (["--burn", "clean", "--burn-language", "de"], "--burn-language de is not a translation target"),
+        (["--burn", "clean", "-t", "fr,es"], "--burn needs to know which language to burn"),
     ],
 )
 def test_typos_cost_nothing(args: list[str], needle: str, tmp_path: Path, gladia_env: dict[str, str], emulator: EmulatorProcess) -> None:
@@ -140,8 +145,25 @@ def test_local_engine_mp4_burn(tmp_path: Path) -> None:
     assert abs(float(ffprobe_json(out)["format"]["duration"]) - float(original["duration"])) < 0.5
 
 
+def test_burn_against_the_service_spoken_language_by_default(tmp_path: Path, gladia_env: dict[str, str]) -> None:
+    video = copy_sample("bonjour.mkv", tmp_path)
+    res = run_cli("run", str(video), "-t", "en", "--burn", "boxed", "--burn-language", "en", "-o", str(tmp_path / "en.mp4"), "--json")
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)["results"][0]
+    assert doc["language"] == "fr" and doc["languages"] == ["fr", "en"] and "burn" in doc["timings"]
+    streams = ffprobe_json(tmp_path / "en.mp4")["streams"]
+    assert [(s["codec_type"], s["codec_name"]) for s in streams] == [("video", "h264"), ("audio", "opus")]  # audio copied
+    # no -t and no --burn-language: the spoken (detected) language is burned
+    res = run_cli("run", str(video), "--burn", "clean", "-d", str(tmp_path / "fr"), "--json")
+    assert res.returncode == 0, res.stderr
+    out = Path(json.loads(res.stdout)["results"][0]["output"])
+    assert out == tmp_path / "fr" / "bonjour.burned.mp4" and [s["codec_type"] for s in ffprobe_json(out)["streams"]] == ["video", "audio"]
+
+
 def test_local_engine_mkv_mux_and_audio_sidecars(tmp_path: Path) -> None:
-    video = copy_sample("talk.mp4", tmp_path, "clip.mkv")
+    video = tmp_path / "clip.mkv"  # a real Matroska file: the sample's streams copied
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(SAMPLES / "talk.mp4"), "-c", "copy", str(video)], check=True)
+    assert ffprobe_json(video)["format"]["format_name"].startswith("matroska")
     res = run_cli("run", str(video), "--engine", "local", "-l", "en", "--mux", "mkv-multi")
     assert res.returncode == 0, res.stderr
     assert [s["tags"]["language"] for s in _subs(tmp_path / "clip.subtitled.mkv")] == ["eng"]
@@ -168,6 +190,8 @@ def site(tmp_path: Path) -> Iterator[str]:
     (root / "watch.html").write_text(
         "<html><head><title>Editors: a talk / part 1?</title></head><body><video src=\"talk.mp4\"></video></body></html>"
     )
+    copy_sample("talk.mp4", root, "copy.mp4")
+    (root / "two.html").write_text('<html><head><title>Two talks</title></head><body><video src="talk.mp4"></video><video src="copy.mp4"></video></body></html>')
     (root / "text.html").write_text("<html><head><title>Nothing here</title></head><body><p>No video.</p></body></html>")
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Handler, directory=str(root)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -201,6 +225,37 @@ def test_sidecars_only_url_is_fetched_by_the_service(tmp_path: Path, site: str, 
     assert res.returncode == 0, res.stderr
     assert emulator.stats()["uploads"] == before  # nothing downloaded or uploaded by us
     assert (tmp_path / "subs" / "talk.en.srt").exists()
+    # a page with a <video>: the service is handed the media file's URL, not the page
+    res = run_cli("run", f"{site}/watch.html", "--sidecars-only", "-d", str(tmp_path / "page"), "--json")
+    assert res.returncode == 0, res.stderr
+    assert emulator.stats()["uploads"] == before
+    assert len(list((tmp_path / "page").glob("Editors_ a talk _ part 1*.en.srt"))) == 1
+
+
+def test_playlist_sidecars_handed_to_the_service(tmp_path: Path, site: str, gladia_env: dict[str, str], emulator: EmulatorProcess) -> None:
+    before = emulator.stats()
+    res = run_cli("run", f"{site}/two.html", "--sidecars-only", "-d", str(tmp_path / "subs"))
+    assert res.returncode == 2 and "--playlist" in res.stderr
+    res = run_cli("run", f"{site}/two.html", "--playlist", "--sidecars-only", "-o", str(tmp_path / "x.mkv"))
+    assert res.returncode == 2 and "-o names one output, but the playlist has 2 videos" in res.stderr
+    res = run_cli("run", f"{site}/two.html", "--playlist", "--sidecars-only", "-d", str(tmp_path / "subs"), "--json")
+    assert res.returncode == 0, res.stderr
+    after = emulator.stats()
+    assert after["uploads"] == before["uploads"] and after["jobs_created"] == before["jobs_created"] + 2  # URLs handed over
+    assert len(list((tmp_path / "subs").glob("*.en.srt"))) == 2
+
+
+def test_cookies_mean_the_audio_is_fetched_here(tmp_path: Path, site: str, gladia_env: dict[str, str], emulator: EmulatorProcess) -> None:
+    cookies = tmp_path / "cookies.txt"
+    cookies.write_text("# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0\tsession\tabc\n")
+    before = emulator.stats()["uploads"]
+    res = run_cli("run", f"{site}/talk.mp4", "--sidecars-only", "--cookies", str(cookies), "-d", str(tmp_path / "subs"))
+    assert res.returncode == 0, res.stderr
+    assert emulator.stats()["uploads"] == before + 1  # the service cannot use our cookies
+    bad = tmp_path / "cookies.json"
+    bad.write_text('{"session": "abc"}')
+    res = run_cli("run", f"{site}/talk.mp4", "--sidecars-only", "--cookies", str(bad), "-d", str(tmp_path / "subs2"))
+    assert res.returncode == 3 and str(bad) in res.stderr and "Traceback" not in res.stderr
 
 
 @pytest.mark.parametrize("path", ["closed-port", "text.html"])
@@ -231,3 +286,13 @@ def test_library_run(tmp_path: Path, gladia_env: dict[str, str]) -> None:
         subtool.run(video, mux="mkv-multi", outdir=tmp_path / "lib")  # outputs exist
     info = subtool.probe(SAMPLES / "talk.mp4")
     assert info.ok
+    # the command's other options, as keyword arguments
+    [side] = subtool.run(
+        video, sidecars_only=True, keep_raw=True, vocabulary=["subtitle"], translate=["fr"], translation_model="enhanced",
+        audio_stream=0, diarize=True, speakers=1, outdir=tmp_path / "lib3", use_cache=False,
+    )
+    assert side.output is None and (tmp_path / "lib3" / "talk.raw.json").exists() and side.languages == ["en", "fr"]
+    with pytest.raises(UsageError, match="--speakers needs --diarize"):
+        subtool.run(video, speakers=2, outdir=tmp_path / "lib4")
+    with pytest.raises(UsageError, match="--audio-stream 3 does not exist"):
+        subtool.run(video, audio_stream=3, outdir=tmp_path / "lib4")

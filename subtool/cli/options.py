@@ -51,10 +51,7 @@ def pop_options(kwargs: dict[str, Any]) -> dict[str, Any]:
 def build_options(o: dict[str, Any]) -> Any:
     """The shared options as ``TranscribeOptions``."""
     from ..engines.base import TranscribeOptions
-    from ..errors import UsageError
 
-    if o["speakers"] is not None and not o["diarize"]:
-        raise UsageError("--speakers needs --diarize")
     return TranscribeOptions(
         languages=split_csv(o["languages"]),
         code_switching=o["code_switching"],

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from subtool.errors import Interrupted, JobError, MediaError, OutputExistsError
-from subtool.outputs import atomic_path, remove_stale_parts, safe_filename, write_text
+from subtool.errors import Interrupted, JobError, MediaError, OutputExistsError, UsageError
+from subtool.outputs import atomic_path, check_writable, remove_stale_parts, safe_filename, write_text
 
 
 def test_atomic_write_leaves_nothing_on_failure(tmp_path: Path) -> None:
@@ -76,3 +76,18 @@ def test_stale_parts_of_a_killed_run_are_removed(tmp_path: Path) -> None:
     removed = remove_stale_parts(tmp_path, "memo")
     assert sorted(removed) == sorted(stale)
     assert all(p.exists() for p in keep) and not any(p.exists() for p in stale)
+
+
+def test_checking_creates_nothing_and_names_what_is_in_the_way(tmp_path: Path) -> None:
+    nested = tmp_path / "new" / "deeper" / "out.mkv"
+    assert check_writable(nested, force=False) == nested
+    assert list(tmp_path.iterdir()) == []  # a check that a later input fails leaves no empty folder
+    blocker = tmp_path / "talk.en.srt"
+    blocker.write_text("1\n")
+    with pytest.raises(UsageError) as exc:
+        check_writable(blocker / "x.mkv", force=False)
+    assert exc.value.exit_code == 2 and f"{blocker} is a file, not a folder" in exc.value.line()
+    with pytest.raises(UsageError, match="is a folder, not a file"):
+        check_writable(tmp_path, force=True)
+    write_text(nested, "made on write\n")
+    assert nested.read_text() == "made on write\n"

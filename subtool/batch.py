@@ -585,7 +585,7 @@ class _Batch:
         self._stage(w.key, "transcribed", transcript=json.dumps(transcript.to_dict(), ensure_ascii=False))
 
     def _transcribe(self, w: _Work, prepared: tx.Prepared, tmp: Path) -> Transcript:
-        opts = w.options
+        opts = tx.engine_options(prepared, w.options, self.engine)
         with self._local():
             self._stage(w.key, "audio")
             audio = tx.audio_for(prepared, opts, self.engine, tmp, cancel=self.cancel)

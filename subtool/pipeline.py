@@ -349,6 +349,7 @@ def execute(
             keep_raw=keep_raw,
             on_status=on_status,
             on_progress=stage_progress("audio"),
+            on_engine_progress=stage_progress("transcribe"),
         )
         timings.update(result.timings)
         t1 = time.monotonic()

@@ -9,6 +9,7 @@ input to the audio actually sent, asks the cache, runs the engine, and writes
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tempfile
 import threading
@@ -20,7 +21,7 @@ from typing import Any
 
 from . import cache as result_cache
 from . import languages as langs
-from .engines.base import Engine, StatusCallback, TranscribeOptions
+from .engines.base import NOTE, Engine, StatusCallback, TranscribeOptions
 from .errors import UsageError
 from .models import MediaInfo, SubtitleTrack, Transcript
 from .outputs import check_writable, make_folder, write_text
@@ -100,10 +101,12 @@ def check_options(options: TranscribeOptions, engine: Engine) -> TranscribeOptio
         raise UsageError(f"unknown subtitle format '{bad[0]}'", hint="Use srt, vtt or ass")
     if not options.formats:
         raise UsageError("no subtitle format given", hint="Use --format srt,vtt")
-    if engine.name == "gladia":
-        from .engines.gladia import validate
-
-        validate(options)
+    if options.code_switching and len(options.languages) < 2:
+        # Gladia's advice: with no candidates the detector tries 100+ languages and misdetects.
+        raise UsageError("--code-switching needs the languages that may be spoken", hint="Give 2-5 of them with -l, e.g. -l en,fr,es")
+    check = getattr(engine, "check", None)
+    if check is not None:
+        check(options)
     return options
 
 
@@ -207,7 +210,20 @@ def cache_options(options: TranscribeOptions) -> dict[str, Any]:
         "speakers": [options.speakers, options.min_speakers, options.max_speakers] if options.diarize else None,
         "vocabulary": options.vocabulary,
         "model": options.model,
+        "audio_stream": options.audio_stream,
     }
+
+
+def engine_options(prepared: Prepared, options: TranscribeOptions, engine: Engine) -> TranscribeOptions:
+    """``options`` as the engine gets them for ``prepared``: an engine that decodes the input
+    itself is told which audio stream subtool picked (``--audio-stream``, else the default one),
+    so that it and the cache key agree with ``probe`` rather than with ffmpeg's own choice."""
+    if not getattr(engine, "takes_media", False) or prepared.info is None:
+        return options
+    from .media.audio import pick_audio_stream
+
+    index, _ = pick_audio_stream(prepared.info, options.audio_stream)
+    return dataclasses.replace(options, audio_stream=index)
 
 
 def transcribe(
@@ -221,8 +237,10 @@ def transcribe(
     keep_raw: bool = False,
     on_status: StatusCallback | None = None,
     on_progress: ProgressCallback | None = None,
+    on_engine_progress: ProgressCallback | None = None,
 ) -> TranscribeResult:
-    """Transcribe one prepared input and write its files."""
+    """Transcribe one prepared input and write its files. ``on_progress`` follows the audio's
+    extraction, ``on_engine_progress`` an engine that reports transcribed time (the local one)."""
     timings: dict[str, float] = {}
     status = on_status or (lambda _line: None)
     if isinstance(profile, str):
@@ -234,17 +252,20 @@ def transcribe(
         audio = audio_for(prepared, options, engine, Path(tmp), on_status=on_status, on_progress=on_progress)
         timings["audio"] = time.monotonic() - t0
         audio_bytes = 0 if isinstance(audio, str) else Path(audio).stat().st_size
-        key = cache_key(audio, options, engine)
+        sent = engine_options(prepared, options, engine)
+        key = cache_key(audio, sent, engine)
         hit = result_cache.load(key) if options.use_cache else None
         t1 = time.monotonic()
         if hit is not None:
             transcript, raw = hit
-            status("using the cached transcript (--no-cache to transcribe again)")
+            status(f"{NOTE}using the cached transcript (--no-cache to transcribe again)")
         else:
             if engine.name == "gladia":
-                transcript = engine.transcribe(audio, options, duration=prepared.duration, on_status=on_status, raw_sink=raw)  # type: ignore[call-arg]
+                transcript = engine.transcribe(audio, sent, duration=prepared.duration, on_status=on_status, raw_sink=raw)  # type: ignore[call-arg]
+            elif engine.name == "local":
+                transcript = engine.transcribe(audio, sent, duration=prepared.duration, on_status=on_status, on_progress=on_engine_progress)  # type: ignore[call-arg]
             else:
-                transcript = engine.transcribe(audio, options, duration=prepared.duration, on_status=on_status)
+                transcript = engine.transcribe(audio, sent, duration=prepared.duration, on_status=on_status)
             result_cache.store(key, transcript, raw)
         timings["transcribe"] = time.monotonic() - t1
     transcript.source = prepared.url or str(prepared.input)
@@ -273,10 +294,12 @@ def audio_for(
     cancel: threading.Event | None = None,
 ) -> Path | str:
     """What is sent to the engine for ``prepared``: the URL itself when the service fetches it,
-    else one small audio file made in ``tmp`` (or the input, when it already is one)."""
+    the input itself (or its downloaded audio) for an engine that decodes media, else one small
+    audio file made in ``tmp`` (or the input, when it already is one)."""
     from .media.audio import extract_audio
 
     status = on_status or (lambda _line: None)
+    takes_media = getattr(engine, "takes_media", False)
     if prepared.is_url:
         assert prepared.url is not None
         if engine.fetches_urls and prepared.service_url:
@@ -285,14 +308,19 @@ def audio_for(
 
         status("downloading the audio")
         downloaded = sources.download(prepared.url, tmp, audio_only=True)
+        if takes_media:
+            return downloaded
         return extract_audio(downloaded, tmp / "audio.ogg", stream=options.audio_stream, cancel=cancel)
+    if takes_media:
+        return Path(prepared.input)
     status("extracting the audio")
     return extract_audio(prepared.input, tmp / "audio.ogg", stream=options.audio_stream, info=prepared.info, on_progress=on_progress, cancel=cancel)
 
 
 def cache_key(audio: Path | str, options: TranscribeOptions, engine: Engine) -> str:
     """The result cache's key for ``audio`` sent to ``engine`` with ``options``."""
-    return result_cache.make_key(audio, cache_options(options), f"{engine.name}:{options.model or ''}")
+    tag = getattr(engine, "cache_tag", None)
+    return result_cache.make_key(audio, cache_options(options), f"{engine.name}:{tag(options) if tag else options.model or ''}")
 
 
 def write_outputs(

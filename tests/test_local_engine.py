@@ -152,7 +152,7 @@ def test_base_detects_french(engine: LocalEngine) -> None:
     statuses: list[str] = []
     tr = engine.transcribe(SAMPLES / "bonjour.mkv", TranscribeOptions(), on_status=statuses.append)
     assert tr.model == "base" and tr.language == "fr" and tr.languages == ["fr"]
-    assert "language detected: fr" in statuses
+    assert "note: language detected: fr" in statuses
     assert all(u.language == "fr" for u in tr.utterances)
 
 
@@ -279,6 +279,28 @@ def test_audio_stream_choice(engine: LocalEngine, tmp_path: Path) -> None:
     assert wer(spoken("talk"), chosen.text) < 0.15, chosen.text
     default = engine.transcribe(media, TranscribeOptions(languages=["en"]))
     assert wer(spoken("memo"), default.text) < 0.15, default.text
+
+
+def test_console_script_decodes_the_input_itself(tmp_path: Path) -> None:
+    """Through ``subtool transcribe``: the engine reads the input (not a lossy upload copy), the
+    chosen stream of a two-stream file, and refuses what it cannot do before any ffmpeg work."""
+    from conftest import run_cli
+
+    media = _two_audio_streams(tmp_path)
+    r = run_cli("transcribe", str(media), "--engine", "local", "-l", "en", "--audio-stream", "1", "-d", str(tmp_path / "a"), "--json")
+    assert r.returncode == 0, r.stderr
+    srt = (tmp_path / "a" / "two audio.en.srt").read_text()
+    assert wer(spoken("talk"), " ".join(ln for ln in srt.splitlines() if ln and "-->" not in ln and not ln.isdigit())) < 0.15, srt
+    assert json.loads(r.stdout)["results"][0]["audio_bytes"] == media.stat().st_size  # the input itself
+    r = run_cli("transcribe", str(SAMPLES / "memo.mp3"), "--engine", "local", "-l", "en", "-d", str(tmp_path / "b"))
+    assert r.returncode == 0, r.stderr
+    memo = json.loads((tmp_path / "b" / "memo.transcript.json").read_text())
+    assert wer(spoken("memo"), " ".join(u["text"] for u in memo["utterances"])) < 0.15
+    for args, needle in [(["-t", "de"], "translates only into English"), (["-l", "fr", "--model", "tiny.en"], "only transcribes English"),
+                         (["--code-switching", "-l", "en,fr"], "--code-switching needs the Gladia engine")]:
+        r = run_cli("-v", "transcribe", str(media), "--engine", "local", *args, "-d", str(tmp_path / "c"))
+        assert r.returncode == 2 and needle in r.stderr, r.stderr
+        assert "extracting the audio" not in r.stderr and not (tmp_path / "c").exists()
 
 
 def test_bad_inputs_get_one_clear_error(engine: LocalEngine, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any
 
+from ..engines.base import NOTE
 from .app import STATE, err, progress_enabled
 
 
@@ -34,9 +35,11 @@ class StageProgress:
             self._bar.__exit__(et, ev, tb)
 
     def status(self, line: str) -> None:
+        """A status line: above the bar on a terminal; otherwise only with -v, except notes
+        (a language assumed, a retry), which are shown unless -q."""
         if self._bar is not None:
             self._bar.console.print(f"{self.label}: {line}", highlight=False)
-        elif not STATE.quiet and STATE.verbose:
+        elif not STATE.quiet and (STATE.verbose or line.startswith(NOTE)):
             err(f"{self.label}: {line}")
 
     def update(self, stage: str, done: float, total: float | None) -> None:

@@ -42,6 +42,7 @@ def command(inputs: tuple[str, ...], outdir: str | None, force: bool, as_json: b
             result = tx.transcribe(
                 item, options, eng, profile=subtitle_profile, force=force, speaker_labels=shared["speaker_labels"], keep_raw=keep_raw,
                 on_status=progress.status, on_progress=lambda done, total: progress.update("audio", done, total),
+                on_engine_progress=lambda done, total: progress.update("transcribe", done, total),
             )
         results.append(result)
         if not as_json:

@@ -10,7 +10,11 @@ from typing import Protocol
 from ..models import Transcript
 
 StatusCallback = Callable[[str], None]
-"""Receives short human status lines ("uploading 1.2 MB", "job 3f2a… processing")."""
+"""Receives short human status lines ("uploading 1.2 MB", "job 3f2a… processing"). Lines that
+start with ``NOTE`` tell the user something about the result or the wait (a language assumed, a
+retry) and are shown even without a progress display."""
+
+NOTE = "note: "
 
 
 @dataclass
@@ -59,4 +63,18 @@ class Engine(Protocol):
     @property
     def fetches_urls(self) -> bool:
         """True when the engine can be given an online-platform URL instead of audio."""
+        ...
+
+    @property
+    def takes_media(self) -> bool:
+        """True when the engine decodes any local media file itself (no audio is extracted for it:
+        it gets the input as it is, and ``options.audio_stream`` picks the stream)."""
+        ...
+
+    def check(self, options: TranscribeOptions) -> None:
+        """Refuse what the engine cannot do with ``options``, before any work on the input."""
+        ...
+
+    def cache_tag(self, options: TranscribeOptions) -> str:
+        """What besides the options makes this engine's result (its model): part of the cache key."""
         ...

@@ -46,7 +46,7 @@ from ..errors import (
     SubtoolError,
 )
 from ..models import Transcript, Utterance, Word
-from .base import StatusCallback, TranscribeOptions
+from .base import NOTE, StatusCallback, TranscribeOptions
 
 T = TypeVar("T")
 
@@ -255,6 +255,7 @@ def poll_interval(waited: float, maximum: float) -> float:
 class GladiaEngine:
     name = "gladia"
     fetches_urls = True
+    takes_media = False  # sent one small audio stream, extracted here
 
     def __init__(
         self,
@@ -294,6 +295,12 @@ class GladiaEngine:
                 client = GladiaClient(api_key=self._key, api_url=self.api_url, http_retry=HttpRetryOptions(max_attempts=1))
                 self._client_obj = client.prerecorded()
             return self._client_obj
+
+    def check(self, options: TranscribeOptions) -> None:
+        validate(options)
+
+    def cache_tag(self, options: TranscribeOptions) -> str:
+        return ""
 
     def new_run(self, on_status: StatusCallback | None = None, deadline: float | None = None) -> Run:
         span = self.deadline if deadline is None else deadline
@@ -356,7 +363,7 @@ class GladiaEngine:
                     delay = max(delay, min(retry_after, 60.0))
                 if time.monotonic() + delay > run.until:
                     raise error from None
-                run.status(f"retrying in {delay:.1f} s: {error.message}")
+                run.status(f"{NOTE}retrying in {delay:.1f} s: {error.message}")
                 run.sleep(delay)
 
     # -- the steps ---------------------------------------------------------------------------
@@ -494,7 +501,7 @@ class GladiaEngine:
     ) -> Transcript:
         from ..media.audio import extract_audio, find_silences, plan_chunks
 
-        run.status(f"{duration / 60:.0f} min is over the {limit / 60:.0f}-minute limit: cutting at silences")
+        run.status(f"{NOTE}{duration / 60:.0f} min is over the {limit / 60:.0f}-minute limit: cutting at silences")
         silences = find_silences(audio, duration=duration)
         plan = plan_chunks(duration, silences, target=self.chunk_target, limit=limit)
         results: list[tuple[float, dict[str, Any], str] | None] = [None] * len(plan)

@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import EngineError, FFmpegError, InputError, Interrupted, LanguageError, MediaError, UsageError
 from ..media.ffmpeg import binary, file_arg
 from ..models import Transcript, Utterance, Word
-from .base import StatusCallback, TranscribeOptions
+from .base import NOTE, StatusCallback, TranscribeOptions
 
 if TYPE_CHECKING:
     import numpy as np
@@ -423,6 +423,7 @@ class LocalEngine:
 
     name = "local"
     fetches_urls = False
+    takes_media = True  # ffmpeg decodes the input itself: no lossy upload copy in between
 
     def __init__(self, model: str | None = None, threads: int | None = None, *, chunk_seconds: float = CHUNK_SECONDS) -> None:
         if model is not None and model not in MODELS:
@@ -430,6 +431,21 @@ class LocalEngine:
         self.model = model
         self.threads = threads
         self.chunk_seconds = chunk_seconds
+
+    def check(self, options: TranscribeOptions) -> None:
+        """Refuse what this engine cannot do, before any work on the input."""
+        if options.code_switching:
+            raise UsageError(
+                "the local engine finds one language per file; --code-switching needs the Gladia engine", hint="Use --engine gladia"
+            )
+        model_name, _note = choose_model(options, self.model)
+        _check_languages(options, model_name)
+        _check_translation(options)
+
+    def cache_tag(self, options: TranscribeOptions) -> str:
+        """The model the options lead to (chosen automatically when not asked for): installing the
+        multilingual model later must not serve a transcript that assumed English."""
+        return choose_model(options, self.model)[0]
 
     def transcribe(
         self,
@@ -444,11 +460,10 @@ class LocalEngine:
         status = on_status or (lambda _line: None)
         if not Path(audio).is_file():
             raise InputError("no such file", path=audio, hint="Check the path")
+        self.check(options)
         model_name, note = choose_model(options, self.model)
-        _check_languages(options, model_name)
-        _check_translation(options)
         if note:
-            status(note)
+            status(NOTE + note)
         threads = options.threads or self.threads
         status(f"loading the {model_name} model")
         model = load_model(model_name, threads)
@@ -482,7 +497,7 @@ class LocalEngine:
                 total = end
                 if language is None:
                     language = self._detect(model, samples, options.languages)
-                    status(f"language detected: {language}")
+                    status(f"{NOTE}language detected: {language}")
                 segments, _info = model.transcribe(samples, language=language, task="transcribe", beam_size=BEAM_SIZE, word_timestamps=True)
                 loudness = _Loudness(samples)
                 for utt in _to_utterances(segments, offset, end, language, loudness):

@@ -187,13 +187,12 @@ def plan(
         infos = sources.resolve(input, limit_s=float("inf"), allow_playlist=allow_playlist, cookies=cookies)
         if output is not None and len(infos) > 1:
             raise UsageError(f"-o names one output, but the playlist has {len(infos)} videos", path=input, hint="Use -d OUTDIR instead")
-        # The service fetches the URL itself when only sidecars are wanted and it can reach the
-        # media (a platform it knows, or the media file's own URL); not with --cookies, which it
-        # cannot use. Otherwise the audio is downloaded here.
-        hand_over = deliv.kind == "sidecars" and engine.fetches_urls and cookies is None
+        # The service fetches the URL itself when only sidecars are wanted and it can (see
+        # handed_url); not with --cookies, which it cannot use. Otherwise the audio is downloaded.
+        hand_over = deliv.kind == "sidecars" and cookies is None
         plans = []
         for info in infos:
-            if hand_over and sources.service_url(info):
+            if hand_over and tx.handed_url(info, engine):
                 _output_for(info.stem, out_dir or Path.cwd(), deliv, output, None)  # refuses -o
                 prepared = tx.prepare_source(info, options, engine, outdir=out_dir, force=force, keep_raw=keep_raw)
                 if len(infos) == 1:

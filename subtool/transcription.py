@@ -183,18 +183,28 @@ def prepare_source(
     force: bool = False,
     keep_raw: bool = False,
 ) -> Prepared:
-    """``prepare`` for a URL already resolved (a ``sources.SourceInfo``, a playlist entry) that
-    the engine is handed as it is: the service's own duration limit for URLs it fetches."""
-    from . import sources
-
-    sources.check_duration(info, limit_s=sources.duration_limit(info, service_fetches_url=engine.fetches_urls))
+    """``prepare`` for a URL already resolved (a ``sources.SourceInfo``, a playlist entry)."""
     url = info.webpage_url or info.url
     stem = (Path(outdir) if outdir is not None else Path.cwd()) / info.stem
-    prepared = Prepared(url, stem, True, None, info.duration, url, sources.service_url(info))
+    prepared = Prepared(url, stem, True, None, info.duration, url, handed_url(info, engine))
     if not force:
         for path in planned_outputs(prepared.stem, options, keep_raw=keep_raw):
             check_writable(path, force=False)
     return prepared
+
+
+def handed_url(info: Any, engine: Engine) -> str | None:
+    """The URL ``engine`` can be handed for ``info`` to fetch itself, or None when the audio must
+    be downloaded here: the engine cannot fetch, only yt-dlp reaches the media, or the video is
+    longer than the service takes from a URL (its audio is then sent in chunks)."""
+    from . import sources
+
+    if not engine.fetches_urls:
+        return None
+    limit = sources.duration_limit(info, service_fetches_url=True)
+    if info.duration is not None and info.duration > min(limit, getattr(engine, "max_duration", limit)):
+        return None
+    return sources.service_url(info)
 
 
 def cache_options(options: TranscribeOptions) -> dict[str, Any]:

@@ -245,6 +245,20 @@ def test_playlist_sidecars_handed_to_the_service(tmp_path: Path, site: str, glad
     assert len(list((tmp_path / "subs").glob("*.en.srt"))) == 2
 
 
+def test_url_longer_than_the_service_takes_is_downloaded_and_chunked(
+    tmp_path: Path, site: str, gladia_env: dict[str, str], emulator: EmulatorProcess
+) -> None:
+    before = emulator.stats()
+    knobs = {"SUBTOOL_GLADIA_MAX_DURATION": "10", "SUBTOOL_GLADIA_CHUNK_TARGET": "6"}  # the 16 s sample is "too long"
+    res = run_cli("run", f"{site}/talk.mp4", "--sidecars-only", "-d", str(tmp_path / "subs"), "--json", env=knobs)
+    assert res.returncode == 0, res.stderr
+    after = emulator.stats()
+    assert after["uploads"] - before["uploads"] == after["jobs_created"] - before["jobs_created"] >= 2  # audio chunks sent
+    assert len(json.loads(res.stdout)["results"][0]["job_ids"]) >= 2
+    cues = pysubs2.load(str(tmp_path / "subs" / "talk.en.srt"))  # chunks are not the sample: placeholder words
+    assert cues[0].start >= 900 and cues[-1].end > 12_000  # the later chunk's words shifted by its offset
+
+
 def test_cookies_mean_the_audio_is_fetched_here(tmp_path: Path, site: str, gladia_env: dict[str, str], emulator: EmulatorProcess) -> None:
     cookies = tmp_path / "cookies.txt"
     cookies.write_text("# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0\tsession\tabc\n")

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -144,6 +145,7 @@ def test_refused_and_missing_key(emu, env, tmp_path: Path) -> None:
     missing = run_cli("transcribe", str(video), "--engine", "gladia", env={"GLADIA_API_URL": env["GLADIA_API_URL"]})
     assert missing.returncode == 4 and "GLADIA_API_KEY" in missing.stderr
     assert not list(tmp_path.glob("talk.*.srt"))
+    assert_no_key(bad.stdout, bad.stderr, missing.stdout, missing.stderr, folders=(tmp_path, cache_root()))
 
 
 @pytest.mark.parametrize("fault", [
@@ -173,6 +175,24 @@ def test_job_error_reports_the_service_code(emu, env, tmp_path: Path) -> None:
     line = r.stderr.strip().splitlines()[-1]
     assert "error code 422" in line and UUID.search(line)
     assert not list(tmp_path.glob("talk.*.*[!4]"))  # nothing written but the input
+    assert_no_key(r.stdout, r.stderr, folders=(tmp_path, cache_root()))
+
+
+def test_unreachable_service_gives_up_within_its_window_and_says_so(tmp_path: Path) -> None:
+    """No deadline set: one request is retried within a window (not the 4-hour run deadline), and
+    the retries are said on stderr even without a terminal."""
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now
+    started = time.monotonic()
+    r = run_cli("transcribe", str(copy_sample("talk.mp4", tmp_path)),
+                env={"GLADIA_API_KEY": KEY, "GLADIA_API_URL": f"http://127.0.0.1:{port}", "SUBTOOL_GLADIA_RETRY_WINDOW": "4"})
+    assert r.returncode == 4, r.stderr
+    assert time.monotonic() - started < 30
+    assert "note: retrying in" in r.stderr
+    assert f"could not reach the service at http://127.0.0.1:{port} while uploading" in r.stderr.strip().splitlines()[-1]
+    assert_no_key(r.stdout, r.stderr, folders=(tmp_path,))
 
 
 def test_deadline_timeout_says_what_was_waited_for(emu, env, tmp_path: Path) -> None:
@@ -180,6 +200,7 @@ def test_deadline_timeout_says_what_was_waited_for(emu, env, tmp_path: Path) -> 
     r = run_cli("transcribe", str(copy_sample("talk.mp4", tmp_path)), env={**env, "SUBTOOL_GLADIA_DEADLINE": "2"})
     assert r.returncode == 4
     assert re.search(r"job \S+ did not finish within the 2 s deadline \(last status: (queued|processing)\)", r.stderr), r.stderr
+    assert_no_key(r.stdout, r.stderr, folders=(tmp_path, cache_root()))
 
 
 def test_ctrl_c_names_the_running_job(emu, env, tmp_path: Path) -> None:

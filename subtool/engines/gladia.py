@@ -52,6 +52,10 @@ T = TypeVar("T")
 
 DEFAULT_API_URL = "https://api.gladia.io"
 DEFAULT_DEADLINE_S = 4 * 3600.0
+# How long one request is retried: an outage of minutes is waited out, not one of hours; a service
+# never reached in this process (a wrong GLADIA_API_URL, no network) is given up on sooner.
+RETRY_WINDOW_S = 600.0
+UNREACHED_WINDOW_S = 30.0
 MAX_DURATION_S = 135 * 60.0
 MAX_DURATION_URL_S = 120 * 60.0
 CHUNK_TARGET_S = 3600.0
@@ -276,6 +280,8 @@ class GladiaEngine:
         self.max_duration = _env_float("SUBTOOL_GLADIA_MAX_DURATION") or MAX_DURATION_S
         self.chunk_target = _env_float("SUBTOOL_GLADIA_CHUNK_TARGET") or min(CHUNK_TARGET_S, self.max_duration / 2)
         self.slots = job_slots(self.api_url, self.max_jobs)
+        self.retry_window = _env_float("SUBTOOL_GLADIA_RETRY_WINDOW") or RETRY_WINDOW_S
+        self._reached = False  # any answer from the service yet (an HTTP error counts)
         self._client_obj: Any = None
         self._client_lock = threading.Lock()
         _prefetch_sdk()
@@ -315,8 +321,13 @@ class GladiaEngine:
             status = exc.status
             body = exc.response_body if isinstance(exc.response_body, dict) else {}
             message = self._scrub(str(body.get("message") or str(exc).split(" | ")[0]))
-            if status in (401, 403):
-                return AuthError(f"the key was refused (HTTP {status}) while {what}", hint="Check GLADIA_API_KEY"), False, None
+            if status == 401:
+                return AuthError(f"the key was refused (HTTP 401) while {what}", hint="Check GLADIA_API_KEY"), False, None
+            if status == 403:
+                return AuthError(
+                    f"the service refused access (HTTP 403: {message}) while {what}",
+                    hint="Check GLADIA_API_KEY, and that your plan includes what was asked for",
+                ), False, None
             retry_after = None
             with contextlib.suppress(TypeError, ValueError):
                 retry_after = float(exc.response_headers.get("retry-after", ""))
@@ -334,23 +345,33 @@ class GladiaEngine:
         if text.startswith("HTTP request failed") or isinstance(exc.__cause__, Exception):
             cause = exc.__cause__.args[-1] if exc.__cause__ is not None and exc.__cause__.args else exc
             return ServiceUnavailableError(
-                f"could not reach the service at {self.api_url} while {what} ({type(cause).__name__})", hint="Check the network and GLADIA_API_URL"
+                f"could not reach the service at {self.api_url} while {what} ({type(cause).__name__})",
+                hint="Check the network and GLADIA_API_URL",
+                code="unreachable",
             ), True, None
         return ServiceError(f"unexpected answer from the service while {what}: {type(exc).__name__}: {text}"), False, None
 
     def _call(self, run: Run, what: str, fn: Callable[[], T], before_retry: Callable[[], T | None] | None = None) -> T:
         attempt = 0
+        first_failure: float | None = None
         while True:
             if run.cancel.is_set():
                 raise Interrupted("cancelled")
             try:
-                return fn()
+                result = fn()
+                self._reached = True
+                return result
             except SubtoolError:
                 raise
             except Exception as exc:  # noqa: BLE001 - every SDK failure is classified below
                 error, retry, retry_after = self._classify(exc, what)
+                if error.code != "unreachable":
+                    self._reached = True
                 if not retry:
                     raise error from None
+                now = time.monotonic()
+                first_failure = now if first_failure is None else first_failure
+                window = self.retry_window if self._reached else min(self.retry_window, UNREACHED_WINDOW_S)
                 if run.on_retry is not None:
                     run.on_retry(error)
                 if before_retry is not None:
@@ -361,7 +382,7 @@ class GladiaEngine:
                 delay = random.uniform(0.5, 1.0) * min(30.0, 0.5 * 2 ** (attempt - 1))
                 if retry_after is not None:
                     delay = max(delay, min(retry_after, 60.0))
-                if time.monotonic() + delay > run.until:
+                if now + delay > run.until or now + delay - first_failure > window:
                     raise error from None
                 run.status(f"{NOTE}retrying in {delay:.1f} s: {error.message}")
                 run.sleep(delay)

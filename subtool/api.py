@@ -23,6 +23,8 @@ def transcribe(
     engine: str = "auto",
     diarize: bool = False,
     speakers: int | None = None,
+    min_speakers: int | None = None,
+    max_speakers: int | None = None,
     code_switching: bool = False,
     translation_model: str = "base",
     vocabulary: Sequence[str] = (),
@@ -44,7 +46,7 @@ def transcribe(
 
     options = TranscribeOptions(
         languages=list(languages), code_switching=code_switching, translate=list(translate), translation_model=translation_model,
-        formats=list(formats), diarize=diarize, speakers=speakers, vocabulary=list(vocabulary), model=model, threads=threads,
+        formats=list(formats), diarize=diarize, speakers=speakers, min_speakers=min_speakers, max_speakers=max_speakers, vocabulary=list(vocabulary), model=model, threads=threads,
         audio_stream=audio_stream, use_cache=use_cache, keep_raw=keep_raw,
     )
     eng = tx.resolve_engine(engine, max_jobs=max_jobs, model=model, threads=threads)

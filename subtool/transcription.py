@@ -92,8 +92,12 @@ def resolve_engine(
 
 def check_options(options: TranscribeOptions, engine: Engine) -> TranscribeOptions:
     """Normalise language codes and formats; refuse what the engine cannot do."""
-    if options.speakers is not None and not options.diarize:
-        raise UsageError("--speakers needs --diarize")
+    hints = {"--speakers": options.speakers, "--min-speakers": options.min_speakers, "--max-speakers": options.max_speakers}
+    given = [name for name, value in hints.items() if value is not None]
+    if given and not options.diarize:
+        raise UsageError(f"{given[0]} needs --diarize")
+    if options.min_speakers is not None and options.max_speakers is not None and options.min_speakers > options.max_speakers:
+        raise UsageError(f"--min-speakers {options.min_speakers} is more than --max-speakers {options.max_speakers}")
     options.languages = [langs.normalize(c) for c in options.languages]
     options.translate = [c for c in dict.fromkeys(langs.normalize(c, what="translation target") for c in options.translate)]
     bad = [f for f in options.formats if f not in SUBTITLE_FORMATS]

@@ -269,7 +269,7 @@ def test_tiny_model_files_are_verified(tmp_path: Path) -> None:
         verify_tiny(copy)
     assert "vocabulary.txt has sha256" in info.value.line() and "refusing the English model" in info.value.line()
     (copy / "model.bin").unlink()
-    with pytest.raises(EngineError, match="model.bin has sha256 missing"):
+    with pytest.raises(EngineError, match=r"model\.bin has sha256 missing"):
         verify_tiny(copy)
 
 

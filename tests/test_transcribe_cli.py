@@ -134,7 +134,16 @@ def test_bad_inputs(emu, env, tmp_path: Path) -> None:
     assert r.returncode == 2 and "--audio-stream 3 does not exist" in r.stderr
     r = run_cli("transcribe", str(tmp_path / "missing.mp4"), env=env)
     assert r.returncode == 3 and "missing.mp4" in r.stderr
+    video = copy_sample("talk.mp4", tmp_path)
+    r = run_cli("transcribe", str(video), "--max-speakers", "3", env=env)
+    assert r.returncode == 2 and "--max-speakers needs --diarize" in r.stderr
+    r = run_cli("transcribe", str(video), "--diarize", "--min-speakers", "4", "--max-speakers", "2", env=env)
+    assert r.returncode == 2 and "--min-speakers 4 is more than --max-speakers 2" in r.stderr
+    r = run_cli("transcribe", str(video), "--code-switching", env=env)
+    assert r.returncode == 2 and "--code-switching needs the languages" in r.stderr
     assert emu.stats()["uploads"] == 0
+    r = run_cli("transcribe", str(video), "--diarize", "--min-speakers", "1", "--max-speakers", "3", "--json", env=env)
+    assert r.returncode == 0, r.stderr
 
 
 def test_refused_and_missing_key(emu, env, tmp_path: Path) -> None:

@@ -20,6 +20,8 @@ _OPTIONS = [
     click.option("--profile", default=None, help="Subtitle profile (reading rules; default netflix or the preset's)."),
     click.option("--diarize", is_flag=True, help="Tell speakers apart."),
     click.option("--speakers", type=click.IntRange(min=1), help="How many speakers (a hint, with --diarize)."),
+    click.option("--min-speakers", type=click.IntRange(min=1), help="At least this many speakers (with --diarize)."),
+    click.option("--max-speakers", type=click.IntRange(min=1), help="At most this many speakers (with --diarize)."),
     click.option("--vocabulary", multiple=True, help="A word or name the transcription should know (repeatable)."),
     click.option("--engine", type=click.Choice(["auto", "gladia", "local"]), default="auto", show_default=True),
     click.option("--model", help="Local engine model (tiny.en, base)."),
@@ -32,7 +34,7 @@ _OPTIONS = [
 ]
 
 NAMES = (
-    "languages", "code_switching", "translate", "translation_model", "formats", "profile", "diarize", "speakers", "vocabulary",
+    "languages", "code_switching", "translate", "translation_model", "formats", "profile", "diarize", "speakers", "min_speakers", "max_speakers", "vocabulary",
     "engine", "model", "threads", "audio_stream", "max_jobs", "no_cache", "keep_raw", "speaker_labels",
 )
 
@@ -60,6 +62,8 @@ def build_options(o: dict[str, Any]) -> Any:
         formats=split_csv(o["formats"]) or ["srt"],
         diarize=o["diarize"],
         speakers=o["speakers"],
+        min_speakers=o["min_speakers"],
+        max_speakers=o["max_speakers"],
         vocabulary=[v for v in o["vocabulary"] if v.strip()],
         model=o["model"],
         threads=o["threads"],

@@ -258,14 +258,31 @@ def test_existing_tracks_kept_with_explicit_dispositions_or_replaced(work: Path)
     assert r.returncode == 0, r.stderr
     subs = _subs(second)
     assert [s["codec_name"] for s in subs] == ["mov_text"] * 3  # the MKV's SRT tracks converted for MP4
-    assert [s["tags"]["language"] for s in subs] == ["fre", "spa", "deu"]
+    # kept tracks re-tagged in the codes this container takes, titled like new ones
+    assert [s["tags"]["language"] for s in subs] == ["fra", "spa", "deu"]
+    assert [s["tags"]["handler_name"] for s in subs] == ["Français", "Español", "Deutsch"]
     assert [s["disposition"]["default"] for s in subs] == [0, 0, 1]  # exactly one default
+    mov = work / "second.mov"  # MOV drops codes outside its QuickTime table ('fre' came out untagged)
+    r = run_cli("mux", str(first), str(work / "clip.de.srt"), "-o", str(mov), "--json")
+    assert r.returncode == 0, r.stderr
+    assert [s["tags"].get("language") for s in _subs(mov)] == [t["language"] for t in json.loads(r.stdout)["tracks"]] == ["fra", "spa", "ger"]
     third = work / "third.mkv"
     r = run_cli("mux", str(first), str(work / "clip.de.srt"), "-o", str(third), "--replace")
     assert r.returncode == 0, r.stderr
     subs = _subs(third)
     assert [s["tags"]["language"] for s in subs] == ["ger"]
     assert [s["disposition"]["default"] for s in subs] == [0]
+
+
+def test_mp4_cannot_say_no_default_and_says_so(work: Path) -> None:
+    out = work / "none.mp4"
+    r = run_cli("mux", str(work / "clip.mp4"), str(work / "clip.fr.srt"), str(work / "clip.es.srt"), "--default", "none", "-o", str(out), "--json")
+    assert r.returncode == 0, r.stderr
+    reported = [t["default"] for t in json.loads(r.stdout)["tracks"]]
+    assert reported == [s["disposition"]["default"] == 1 for s in _subs(out)] == [True, False]  # what the file holds
+    assert "no way to mark no subtitle track as default" in r.stderr
+    r = run_cli("mux", str(work / "clip.mp4"), str(work / "clip.fr.srt"), "--default", "none", "-o", str(work / "none.mkv"), "--json")
+    assert [s["disposition"]["default"] for s in _subs(work / "none.mkv")] == [0] and "no way" not in r.stderr
 
 
 def test_default_language_must_exist(work: Path) -> None:

@@ -167,6 +167,11 @@ def _match_language(want: str, candidates: list[str | None]) -> int | None:
     return None
 
 
+# What muxers write as a subtitle stream's handler when it has no title: not a title to keep.
+GENERIC_HANDLERS = frozenset({"SubtitleHandler", "Subtitle", "text", "Core Media Text", "Apple Text Media Handler"})
+STYLED_CODECS = frozenset({"ass", "ssa"})
+
+
 def _existing_language(stream: Stream) -> str | None:
     code = stream.language
     if not code or code.lower() == "und" or not languages.is_known(code):
@@ -404,25 +409,37 @@ def mux(
             if j < n_exist:
                 stream = existing[j]
                 codec = _sub_codec_for_existing(stream, container, video)
-                title = stream.title
+                # Kept tracks are tagged like new ones: the input's codes may be ones this
+                # container drops (MOV has no 'fre') or writes in another form (MKV 'fre' in MP4).
+                title = stream.title if stream.title and stream.title not in GENERIC_HANDLERS else (
+                    languages.native_name(lang) if lang else None
+                )
                 source = f"input stream #{stream.index}"
+                if codec != "copy" and stream.codec in STYLED_CODECS and container != "mkv":
+                    warn(f"{source} ({stream.codec}) becomes {codec} in {DISPLAY[container]}, which drops its styling and positioning")
             else:
                 sub = subs[j - n_exist]
                 track = tracks[j - n_exist]
                 codec = _sub_codec_for_new(sub, container)
                 title = track.title or (languages.native_name(lang) if lang else None)
                 source = str(sub.source)
-                args += [f"-metadata:s:s:{j}", f"language={code}"]
-                if title:
-                    if container in {"mp4", "mov"}:
-                        args += [f"-metadata:s:s:{j}", f"handler_name={title}"]
-                    args += [f"-metadata:s:s:{j}", f"title={title}"]
+            args += [f"-metadata:s:s:{j}", f"language={code}"]
+            if title:
+                if container in {"mp4", "mov"}:
+                    args += [f"-metadata:s:s:{j}", f"handler_name={title}"]
+                args += [f"-metadata:s:s:{j}", f"title={title}"]
             args += [f"-c:s:{j}", codec]
             disp = "+".join(name for name, on in (("default", flags_default[j]), ("forced", flags_forced[j])) if on) or "0"
             args += [f"-disposition:s:{j}", disp]
             written = codec if codec != "copy" else (_SOURCE_CODEC.get(subs[j - n_exist].format, "copy") if j >= n_exist else existing[j].codec or "copy")
             result.tracks.append(MuxedTrack(j, code, title, {"srt": "subrip"}.get(written, written), flags_default[j], flags_forced[j], source))
         result.reencoded = bool(codec_opts["v"] or codec_opts["a"])
+        if container in {"mp4", "mov"} and result.tracks and not any(t.default for t in result.tracks):
+            # ffmpeg's MP4/MOV muxer enables the first track of each kind when none is default:
+            # the format cannot say "no default". Report what the file will hold.
+            result.tracks[0].default = True
+            warn(f"{DISPLAY[container]} has no way to mark no subtitle track as default: the first one "
+                 f"({result.tracks[0].language}) will be enabled; use .mkv for none")
 
         with atomic_path(output, force=force) as tmp:
             # ffmpeg creates the file itself: writing into the truncated placeholder makes ext4

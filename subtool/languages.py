@@ -139,10 +139,24 @@ def from_sidecar(path: str | Path) -> tuple[str | None, bool]:
         if low in SIDECAR_FLAGS:
             forced = forced or low == "forced"
             continue
-        if re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*", part) and is_known(part):
+        if _sidecar_language(part):
             return normalize(part), forced
         break
     return None, forced
+
+
+def _sidecar_language(part: str) -> bool:
+    """Whether a dotted part of a file name is a language tag as players and yt-dlp write them:
+    an ISO 639-1 code (``fr``, ``pt-BR``), or the ISO 639-2 form of one (``fre``, ``fra``). Other
+    three-letter codes (ISO 639-3) are refused: they are mostly words (``new`` is Newari, ``one``
+    Oneida, ``end``, ``old``), and a wrong language is worse than asking for ``:LANG``."""
+    if not re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*", part) or not is_known(part):
+        return False
+    primary = re.split(r"[-_]", part)[0].lower()
+    if len(primary) == 2:
+        return True
+    lang = _language(part)
+    return len(str(lang.language)) == 2 and primary in {str(lang.to_alpha3(variant="T")), str(lang.to_alpha3(variant="B"))}
 
 
 def is_cjk(code: str) -> bool:

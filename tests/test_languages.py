@@ -41,7 +41,10 @@ def test_names_for_titles() -> None:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [("talk.pt-BR.srt", ("pt-BR", False)), ("talk.fr.forced.srt", ("fr", True)), ("talk.srt", (None, False)),
-     ("my.talk.en.sdh.vtt", ("en", False)), ("talk.final.srt", (None, False)), ("talk.fre.ass", ("fr", False))],
+     ("my.talk.en.sdh.vtt", ("en", False)), ("talk.final.srt", (None, False)), ("talk.fre.ass", ("fr", False)),
+     ("talk.deu.srt", ("de", False)), ("talk.zh-Hant.srt", ("zh-Hant", False)),
+     # ISO 639-3 codes that are words: not languages in a file name
+     ("clip.new.srt", (None, False)), ("season.one.srt", (None, False)), ("the.end.srt", (None, False)), ("talk.old.srt", (None, False))],
 )
 def test_language_from_sidecar_name(name: str, expected: tuple[str | None, bool]) -> None:
     assert languages.from_sidecar(name) == expected

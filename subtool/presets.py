@@ -8,7 +8,9 @@ unknown keys and wrong types are refused naming the file and the key.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import functools
 import os
 import tomllib
 import types
@@ -44,6 +46,19 @@ class Profile:
     service_style: str = "default"  # sent as subtitles_config.style
     source: str = ""
 
+    def check(self, path: Path | None = None) -> None:
+        positive = ("max_chars_per_line", "max_lines", "max_cps", "max_duration", "fps", "cjk_max_chars_per_line", "cjk_max_cps")
+        for key in positive:
+            if getattr(self, key) <= 0:
+                raise PresetError(f"key '{key}' must be more than 0, not {getattr(self, key)}", path=path)
+        for key in ("min_duration", "min_gap", "gap_frames", "close_gap", "min_seconds_per_word", "sync_frames"):
+            if getattr(self, key) < 0:
+                raise PresetError(f"key '{key}' must not be negative, not {getattr(self, key)}", path=path)
+        if self.min_duration > self.max_duration:
+            raise PresetError(f"key 'min_duration' ({self.min_duration}) is more than 'max_duration' ({self.max_duration})", path=path)
+        if self.service_style not in ("default", "compliance"):
+            raise PresetError(f"key 'service_style' must be 'default' or 'compliance', not '{self.service_style}'", path=path)
+
     def service_config(self) -> dict[str, object]:
         """The same limits, as the Gladia subtitles_config fields (within the API's ranges)."""
         return {
@@ -76,6 +91,15 @@ class MuxPreset:
 
             if not is_known(self.default):
                 raise PresetError(f"key 'default' must be 'first', 'none' or a language code, not '{self.default}'", path=path)
+        from .languages import is_known
+
+        bad = [code for code in self.forced if not is_known(code)]
+        if bad:
+            raise PresetError(f"key 'forced' holds '{bad[0]}', which is not a language code", path=path)
+        wrong = [f for f in self.formats if f not in ("srt", "vtt", "ass")]
+        if wrong or not self.formats:
+            raise PresetError(f"key 'formats' must list srt, vtt or ass, not {self.formats}", path=path)
+        _check_profile_key(self.profile, path)
 
 
 @dataclass
@@ -116,6 +140,29 @@ class BurnStyle:
             raise PresetError("keys 'font_size', 'margin_v', 'margin_h' are fractions of the picture (e.g. 0.05)", path=path)
         if self.container not in ("mp4", "mkv", "mov", "webm"):
             raise PresetError(f"key 'container' must be mp4, mkv, mov or webm, not '{self.container}'", path=path)
+        if self.video_codec not in VIDEO_CODECS:
+            raise PresetError(f"key 'video_codec' must be one of {', '.join(VIDEO_CODECS)}, not '{self.video_codec}'", path=path)
+        top = 63 if self.video_codec.startswith("libvpx") or self.video_codec == "libaom-av1" else 51
+        if not 0 <= self.crf <= top:
+            raise PresetError(f"key 'crf' must be 0-{top} for {self.video_codec}, not {self.crf}", path=path)
+        if self.speed not in SPEEDS:
+            raise PresetError(f"key 'speed' must be one of {', '.join(SPEEDS)}, not '{self.speed}'", path=path)
+        for key in ("outline", "shadow"):
+            if not 0 <= getattr(self, key) <= 50:
+                raise PresetError(f"key '{key}' must be 0-50 (pixels at 1080 lines), not {getattr(self, key)}", path=path)
+        _check_profile_key(self.profile, path)
+
+
+# Encoders burn-in can drive (containers.video_encoder_args), and x264's speed presets (also
+# mapped to VP9's deadline/cpu-used).
+VIDEO_CODECS = ("libx264", "libx265", "libvpx-vp9", "libaom-av1")
+SPEEDS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo")
+
+
+def _check_profile_key(name: str, path: Path | None) -> None:
+    """A preset's ``profile`` key must name a profile that exists."""
+    if not any(p.kind == "profile" and p.name == name for p in discover()) and not (name.endswith(".toml") and Path(name).is_file()):
+        raise PresetError(f"key 'profile' names no profile preset: '{name}'", path=path, hint="See 'subtool presets list'")
 
 
 KIND_CLASSES: dict[str, type[Any]] = {"profile": Profile, "mux": MuxPreset, "burn": BurnStyle}
@@ -124,10 +171,11 @@ KIND_CLASSES: dict[str, type[Any]] = {"profile": Profile, "mux": MuxPreset, "bur
 @dataclass
 class PresetFile:
     name: str
-    kind: str
+    kind: str  # "" when the file is malformed
     path: Path
     origin: str  # "builtin" | "user"
     overrides: Path | None = None  # the shipped file a user preset hides
+    error: PresetError | None = None  # why the file cannot be used (then kind is "")
 
 
 def builtin_dir() -> Path:
@@ -146,6 +194,16 @@ def user_dir() -> Path:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
+        stat = path.stat()
+    except OSError as exc:
+        raise PresetError(f"cannot be read ({exc.strerror})", path=path) from None
+    # Parsed once per version of the file: a batch loads its presets for every item.
+    return copy.deepcopy(_parse(path, stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=256)
+def _parse(path: Path, _mtime_ns: int, _size: int) -> dict[str, Any]:
+    try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
@@ -155,15 +213,20 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def discover() -> list[PresetFile]:
-    """Every preset, user ones hiding shipped ones of the same kind and name."""
+    """Every preset, user ones hiding shipped ones of the same kind and name. A malformed file is
+    listed with its ``error`` rather than raised: it breaks only a command that asks for it."""
     found: dict[tuple[str, str], PresetFile] = {}
     for origin, folder in (("builtin", builtin_dir()), ("user", user_dir())):
         if not folder.is_dir():
             continue
         for path in sorted(folder.glob("*.toml")):
-            kind = str(_read(path).get("kind", ""))
-            if kind not in KIND_CLASSES:
-                raise PresetError(f"key 'kind' must be one of {', '.join(KIND_CLASSES)}", path=path)
+            try:
+                kind = str(_read(path).get("kind", ""))
+                if kind not in KIND_CLASSES:
+                    raise PresetError(f"key 'kind' must be one of {', '.join(KIND_CLASSES)}", path=path)
+            except PresetError as exc:
+                found[("", path.stem)] = PresetFile(path.stem, "", path, origin, error=exc)
+                continue
             key = (kind, path.stem)
             previous = found.get(key)
             found[key] = PresetFile(path.stem, kind, path, origin, previous.path if previous else None)
@@ -216,10 +279,14 @@ def load(kind: Kind, name: str) -> Any:
         if data.get("kind", kind) != kind:
             raise PresetError(f"is a {data.get('kind')} preset, not a {kind} preset", path=path)
         return build(kind, path.stem, data, path)
-    for preset in discover():
-        if preset.kind == kind and preset.name == name:
+    presets = discover()
+    for preset in presets:
+        if preset.error is None and preset.kind == kind and preset.name == name:
             return build(kind, name, _read(preset.path), preset.path)
-    names = ", ".join(p.name for p in discover() if p.kind == kind) or "none"
+    for preset in presets:
+        if preset.error is not None and preset.name == name:
+            raise preset.error  # the file meant by that name is malformed: say how
+    names = ", ".join(p.name for p in presets if p.kind == kind) or "none"
     raise PresetError(f"no {kind} preset called '{name}'", hint=f"Available: {names}")
 
 

@@ -67,6 +67,14 @@ def test_show_prints_resolved_values_toml_like() -> None:
     ('kind = "mux"\ndefault = "klingon-ish"\n', "default"),
     ('kind = "subtitles"\n', "kind"),
     ('kind = "burn"\nfont_size = \n', None),  # not TOML at all
+    ('kind = "burn"\ncrf = 99\n', "crf"),
+    ('kind = "burn"\nspeed = "warp"\n', "speed"),
+    ('kind = "burn"\nvideo_codec = "nonexist"\n', "video_codec"),
+    ('kind = "burn"\noutline = -3.0\n', "outline"),
+    ('kind = "burn"\nprofile = "nope"\n', "profile"),
+    ('kind = "mux"\nforced = ["zz"]\n', "forced"),
+    ('kind = "mux"\nformats = ["txt"]\n', "formats"),
+    ('kind = "mux"\nprofile = "nope"\n', "profile"),
 ])
 def test_malformed_preset_refused_naming_file_and_key(tmp_path: Path, content: str, key: str | None) -> None:
     bad = tmp_path / "broken.toml"
@@ -82,6 +90,32 @@ def test_malformed_preset_refused_naming_file_and_key(tmp_path: Path, content: s
     cmd = ["burn", "v.mp4", "s.srt", "--style", "broken"] if kind == "burn" else ["mux", "v.mp4", "s.fr.srt", "--preset", "broken"]
     r = run_cli(*cmd, env=_env(tmp_path))
     assert r.returncode == 2 and str(bad) in r.stderr
+
+
+@pytest.mark.parametrize("content,key", [
+    ('kind = "profile"\nmax_lines = 0\n', "max_lines"),
+    ('kind = "profile"\nmax_cps = -1.0\n', "max_cps"),
+    ('kind = "profile"\nmin_duration = 9.0\n', "min_duration"),
+    ('kind = "profile"\nservice_style = "fancy"\n', "service_style"),
+])
+def test_malformed_profile_refused_by_check(tmp_path: Path, content: str, key: str) -> None:
+    (tmp_path / "strict.toml").write_text(content, encoding="utf-8")
+    sub = tmp_path / "a.srt"
+    sub.write_text("1\n00:00:01,000 --> 00:00:02,000\nHello\n", encoding="utf-8")
+    r = run_cli("check", str(sub), "--profile", "strict", env=_env(tmp_path))
+    assert r.returncode == 2 and f"'{key}'" in r.stderr and "strict.toml" in r.stderr
+
+
+def test_a_broken_preset_only_breaks_what_asks_for_it(tmp_path: Path) -> None:
+    bad = tmp_path / "mystyle.toml"
+    bad.write_text('kind = "burn"\nfont_size = \n', encoding="utf-8")
+    sub = tmp_path / "a.srt"
+    sub.write_text("1\n00:00:01,000 --> 00:00:02,000\nHello\n", encoding="utf-8")
+    r = run_cli("check", str(sub), "--profile", "netflix", env=_env(tmp_path))
+    assert r.returncode == 0, r.stderr
+    r = run_cli("presets", "list", env=_env(tmp_path))
+    assert r.returncode == 2 and "netflix" in r.stdout and "mystyle" in r.stdout and "malformed" in r.stdout
+    assert str(bad) in r.stderr and "not valid TOML" in r.stderr
 
 
 def test_loader_raises_preset_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

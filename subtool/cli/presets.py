@@ -33,7 +33,7 @@ def command(action: str, name: str | None, kind: str | None, as_json: bool) -> i
     """
     from ..presets import discover, load, user_dir
 
-    found = [p for p in discover() if kind is None or p.kind == kind]
+    found = [p for p in discover() if kind is None or p.kind == kind or p.error is not None]
     if action == "list":
         if name:
             raise click.UsageError("'presets list' takes no NAME; use 'presets show NAME'")
@@ -45,7 +45,7 @@ def command(action: str, name: str | None, kind: str | None, as_json: bool) -> i
             except PresetError as exc:
                 bad.append(exc)
                 description = "(malformed, see below)"
-            rows.append({"kind": p.kind, "name": p.name, "origin": p.origin, "overrides_builtin": p.overrides is not None,
+            rows.append({"kind": p.kind or "?", "name": p.name, "origin": p.origin, "overrides_builtin": p.overrides is not None,
                          "path": str(p.path), "description": description})
         if as_json:
             emit_json({"user_dir": str(user_dir()), "presets": rows})

@@ -56,7 +56,7 @@ class Violation:
     index: int  # 1-based cue number, as players and editors count
     start: float
     end: float
-    code: str  # line_too_long | too_many_lines | too_fast | too_short | too_long | overlap | gap_too_small
+    code: str  # line_too_long | too_many_lines | too_fast | too_short | too_long | overlap | gap_too_small | bad_timing
     message: str
 
 
@@ -891,8 +891,8 @@ def _keep_number_lines(text: str) -> tuple[str, str]:
 def read_subtitles(path: str | Path) -> SubtitleDoc:
     """Read an SRT, WebVTT, ASS (or another pysubs2 format) file from any tool.
 
-    Cues come sorted by start; overlaps are trimmed except in ASS/SSA (where they are layout),
-    and every fix is listed in ``notes``. Anything that is not subtitles raises SubtitleReadError.
+    Cues come sorted by start; overlaps are trimmed except in WebVTT and ASS/SSA, which allow
+    them, and every fix is listed in ``notes``. Anything that is not subtitles raises SubtitleReadError.
     """
     name = str(path)
     try:
@@ -942,8 +942,10 @@ def read_subtitles(path: str | Path) -> SubtitleDoc:
         events.sort(key=lambda e: (e.start, e.end))
         notes.append("cues were out of order: sorted by start time")
     overlaps = [i for i in range(len(events) - 1) if events[i].end > events[i + 1].start]
-    if overlaps and fmt not in {"ass", "ssa"}:
-        events, overlaps, merged = _trim_overlaps(events)
+    if overlaps and fmt in OVERLAP_FORMATS:
+        notes.append(f"{len(overlaps)} overlapping cue(s) kept ({fmt.upper()} shows them together)")
+    elif overlaps:
+        events, overlaps, merged = trim_overlaps(events)
         text_note = f"{len(overlaps)} overlapping cue(s) trimmed to end where the next one starts"
         if merged:
             text_note += f"; {merged} starting at the same time as another merged into it"
@@ -952,7 +954,12 @@ def read_subtitles(path: str | Path) -> SubtitleDoc:
     return SubtitleDoc(path=name, format=fmt, encoding=encoding, ssa=ssa, notes=notes, overlaps=overlaps)
 
 
-def _trim_overlaps(events: list[pysubs2.SSAEvent]) -> tuple[list[pysubs2.SSAEvent], list[int], int]:
+# Formats whose cues may overlap (shown together): WebVTT (its spec allows it) and ASS/SSA
+# (where it is layout). SRT has no such rule and players disagree, so overlaps are trimmed.
+OVERLAP_FORMATS = frozenset({"vtt", "ass", "ssa"})
+
+
+def trim_overlaps(events: list[pysubs2.SSAEvent]) -> tuple[list[pysubs2.SSAEvent], list[int], int]:
     """Trim each cue to end where the next starts; returns the cues, which were trimmed, how many
     were merged (a cue starting with the one before: two lines meant to show together)."""
     out: list[pysubs2.SSAEvent] = []
@@ -1026,6 +1033,9 @@ def check_cues(doc_or_cues: SubtitleDoc | list[Cue], profile: Profile, *, langua
         if len(lines) > lim.lines:
             add(i, "too_many_lines", f"{len(lines)} lines (max {lim.lines})")
         dur = cue.end - cue.start
+        if dur <= 0:
+            add(i, "bad_timing", "ends before it starts" if dur < 0 else "ends the moment it starts (0 s on screen)")
+            continue
         chars = _reading_chars(lines)
         if dur > 0 and lim.cps > 0 and chars / dur > lim.cps * (1 + 1e-6) and chars / (dur + tol) > lim.cps:
             add(i, "too_fast", f"{chars / dur:.1f} characters per second (max {lim.cps:g})")

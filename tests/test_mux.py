@@ -285,6 +285,19 @@ def test_mp4_cannot_say_no_default_and_says_so(work: Path) -> None:
     assert [s["disposition"]["default"] for s in _subs(work / "none.mkv")] == [0] and "no way" not in r.stderr
 
 
+def test_overlapping_webvtt_trimmed_only_for_mov_text(work: Path) -> None:
+    vtt = work / "clip.en.vtt"
+    vtt.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nFirst\n\n00:00:02.000 --> 00:00:03.000\nSecond\n", encoding="utf-8")
+    r = run_cli("mux", str(work / "clip.mp4"), str(vtt), "-o", str(work / "ov.mp4"))
+    assert r.returncode == 0, r.stderr
+    assert "1 overlapping cue(s) trimmed" in r.stderr
+    packets = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "s", "-show_entries", "packet=pts_time,duration_time",
+                              "-of", "csv=p=0", str(work / "ov.mp4")], capture_output=True, text=True, check=True).stdout.split()
+    assert "1.000000,1.000000" in packets  # First ends where Second starts
+    r = run_cli("mux", str(work / "clip.mp4"), str(vtt), "-o", str(work / "ov.mkv"))
+    assert r.returncode == 0 and "trimmed" not in r.stderr  # Matroska keeps the WebVTT as it is
+
+
 def test_default_language_must_exist(work: Path) -> None:
     r = run_cli("mux", str(work / "clip.mp4"), str(work / "clip.fr.srt"), "-o", str(work / "o.mkv"), "--default", "it")
     assert r.returncode == 2 and "--default it" in r.stderr

@@ -462,6 +462,22 @@ def test_sorts_unordered_and_trims_overlaps_in_srt_but_keeps_them_in_ass(tmp_pat
     assert [v.code for v in check_cues(doc, PROFILES["netflix"])].count("overlap") == 1
 
 
+def test_webvtt_overlaps_are_kept_and_checked(tmp_path: Path) -> None:
+    p = tmp_path / "together.vtt"
+    p.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nFirst\n\n00:00:02.000 --> 00:00:03.000\nSecond, shown with it\n")
+    doc = read_subtitles(p)
+    assert [(e.start, e.end) for e in doc.ssa.events] == [(1000, 4000), (2000, 3000)]  # WebVTT allows it
+    assert any("overlapping cue(s) kept" in n for n in doc.notes)
+    assert [v.code for v in check_cues(doc, PROFILES["netflix"])].count("overlap") == 1  # professional rules do not
+
+
+def test_a_cue_ending_before_it_starts_is_bad_timing(tmp_path: Path) -> None:
+    p = tmp_path / "backwards.srt"
+    p.write_text("1\n00:00:05,000 --> 00:00:01,000\nBackwards\n\n2\n00:00:06,000 --> 00:00:08,000\nFine cue here\n")
+    found = [(v.index, v.code, v.message) for v in check_cues(read_subtitles(p), PROFILES["netflix"])]
+    assert (1, "bad_timing", "ends before it starts") in found and not any(code == "too_short" for _, code, _m in found)
+
+
 def test_a_line_of_digits_ending_a_cue_is_text_not_an_index(tmp_path: Path) -> None:
     srt = tmp_path / "numbers.srt"
     srt.write_text("1\n00:00:01,000 --> 00:00:02,000\nThe answer is\n42\n\n"

@@ -342,13 +342,15 @@ def mux(
         else:
             raise LanguageError("has no known language (none after ':' and none in the file name)", path=t.path,
                                 hint="Add it as SUB:LANG (e.g. talk.srt:fr), name it like talk.fr.srt, or pass --allow-und")
-    with prepared([Path(t.path) for t in tracks]) as subs:
+    with prepared([Path(t.path) for t in tracks], no_overlaps=container in {"mp4", "mov"}) as subs:
         # The subtitle files are read while ffprobe runs; a bad one is reported first.
         info = probed()
         codec_opts = _check_codecs(info, container, reencode)
         existing = [] if replace else info.subtitle_streams
         # What will be lost, said before the work starts.
         for sub in subs:
+            if sub.trimmed:
+                warn(f"{sub.source}: mov_text cannot show cues together: {sub.trimmed} overlapping cue(s) trimmed to end where the next starts")
             if sub.styled and container in {"mp4", "mov", "webm"}:
                 kind = "mov_text" if container != "webm" else "WebVTT"
                 warn(f"{sub.source}: {DISPLAY[container]} stores subtitles as {kind}, which drops positioning, alignment and "

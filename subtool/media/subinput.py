@@ -42,11 +42,14 @@ class SubtitleInput:
     cues: int
     styled: bool  # carries positioning/colour that mov_text and WebVTT drop
     ssa: Any  # the parsed pysubs2.SSAFile
+    trimmed: int = 0  # overlapping cues trimmed for a target that cannot show them together
 
 
 @contextlib.contextmanager
-def prepared(paths: list[Path]) -> Iterator[list[SubtitleInput]]:
+def prepared(paths: list[Path], *, no_overlaps: bool = False) -> Iterator[list[SubtitleInput]]:
     """Validate every file, yield ffmpeg-ready inputs; temporary UTF-8 copies are removed after.
+    ``no_overlaps``: the target (mov_text) cannot show cues together, so a WebVTT file's
+    overlapping cues are trimmed in the copy handed to ffmpeg (``trimmed`` counts them).
 
     The temporary folder is made only when a copy is needed: removing it, even empty, after
     ffmpeg has written a large output waits for the file system journal to flush that output
@@ -60,17 +63,22 @@ def prepared(paths: list[Path]) -> Iterator[list[SubtitleInput]]:
         return folder
 
     try:
-        yield [_prepare(Path(path), scratch, i) for i, path in enumerate(paths)]
+        yield [_prepare(Path(path), scratch, i, no_overlaps) for i, path in enumerate(paths)]
     finally:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _prepare(path: Path, scratch: Callable[[], Path], index: int) -> SubtitleInput:
-    from ..subtitles import read_subtitles
+def _prepare(path: Path, scratch: Callable[[], Path], index: int, no_overlaps: bool = False) -> SubtitleInput:
+    from ..subtitles import read_subtitles, trim_overlaps
 
     doc = read_subtitles(path)
     fmt, encoding, ssa = (doc.format or "").lower(), doc.encoding, doc.ssa
+    trimmed = 0
+    if no_overlaps and fmt == "vtt" and any(a.end > b.start for a, b in zip(ssa.events, ssa.events[1:], strict=False)):
+        ssa.events, cut, _merged = trim_overlaps(list(ssa.events))
+        trimmed = len(cut)
+        doc.notes.append("overlapping cues trimmed for the target")
     events = [e for e in ssa if not e.is_comment]
     styled = fmt in {"ass", "ssa"} or any(_is_styled(e.text) for e in events)
     utf8 = encoding.replace("_", "-").lower() in {"utf-8", "utf8", "ascii", "utf-8-sig"}
@@ -89,4 +97,4 @@ def _prepare(path: Path, scratch: Callable[[], Path], index: int) -> SubtitleInp
         target = scratch() / f"{index}.srt"
         ssa.save(str(target), format_="srt", encoding="utf-8")
         fmt = "srt"
-    return SubtitleInput(source=path, path=target, format=fmt, encoding=encoding, cues=len(events), styled=styled, ssa=ssa)
+    return SubtitleInput(source=path, path=target, format=fmt, encoding=encoding, cues=len(events), styled=styled, ssa=ssa, trimmed=trimmed)

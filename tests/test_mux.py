@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ffprobe_json, run_cli
+from conftest import SUBTOOL, ffprobe_json, run_cli
 
 from subtool import languages
 from subtool.errors import LanguageError
@@ -296,6 +296,19 @@ def test_overlapping_webvtt_trimmed_only_for_mov_text(work: Path) -> None:
     assert "1.000000,1.000000" in packets  # First ends where Second starts
     r = run_cli("mux", str(work / "clip.mp4"), str(vtt), "-o", str(work / "ov.mkv"))
     assert r.returncode == 0 and "trimmed" not in r.stderr  # Matroska keeps the WebVTT as it is
+
+
+def test_ffmpeg_killed_by_a_signal_is_named_and_leaves_nothing(work: Path) -> None:
+    import resource
+
+    def small_files() -> None:  # a file-size limit below the output's size: the kernel kills ffmpeg
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    proc = subprocess.run([SUBTOOL, "mux", str(work / "clip.mp4"), str(work / "clip.fr.srt"), "-o", str(work / "o.mkv")],
+                          capture_output=True, text=True, preexec_fn=small_files)
+    assert proc.returncode == 1
+    assert "ffmpeg (mux) was killed by SIGXFSZ" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (work / "o.mkv").exists() and not list(work.glob(".*subtool-part*"))
 
 
 def test_default_language_must_exist(work: Path) -> None:

@@ -94,6 +94,15 @@ def run_ffmpeg(
     reader.join(5)
     if cancel is not None and cancel.is_set():
         raise Interrupted(f"{what} cancelled")
+    if proc.returncode < 0:
+        # Killed by a signal (out of memory, a file-size limit, another program): ffmpeg wrote no
+        # error of its own, so the signal is the only clue.
+        try:
+            name = signal.Signals(-proc.returncode).name
+        except ValueError:
+            name = f"signal {-proc.returncode}"
+        hint = "the disk or file-size limit may have been reached" if name == "SIGXFSZ" else "it may have run out of memory, or been stopped"
+        raise FFmpegError(f"{what} was killed by {name}", hint=hint[:1].upper() + hint[1:])
     if proc.returncode != 0:
         raise FFmpegError(f"{what} failed: {_last_error_line(''.join(stderr_chunks))}")
     if on_progress and duration:

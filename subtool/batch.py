@@ -40,7 +40,7 @@ from . import cache as result_cache
 from . import pipeline
 from . import transcription as tx
 from .engines.base import Engine, TranscribeOptions
-from .errors import EXIT_FAILED, Interrupted, SubtoolError, UsageError
+from .errors import EXIT_FAILED, Interrupted, ServiceError, SubtoolError, UsageError
 from .models import Transcript
 from .outputs import remove_stale_parts, write_text
 
@@ -165,11 +165,27 @@ def _read_toml(path: Path) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, 
     if not isinstance(defaults, dict) or not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise UsageError("needs one [defaults] table and [[item]] tables", path=path)
     _unknown(defaults, f"{path} [defaults]")
+    _check_types(defaults, f"{path} [defaults]")
     rows = []
     for n, entry in enumerate(items, 1):
         _unknown(entry, f"{path} item {n}")
+        _check_types(entry, f"{path} item {n}")
         rows.append((f"{path} item {n}", entry))
     return rows, defaults
+
+
+_LIST_FIELDS = ("languages", "translate")  # text ("fr,es") or a list of texts; the rest: text
+
+
+def _check_types(entry: Mapping[str, Any], where: str) -> None:
+    """TOML has types a CSV cell has not: a number or table where text belongs is refused rather
+    than read as a file named '7' or a language called "{'x':...}"."""
+    for key, value in entry.items():
+        ok = isinstance(value, str) or (key in _LIST_FIELDS and isinstance(value, list) and all(isinstance(v, str) for v in value))
+        ok = ok or (key in ("input", "output", "outdir") and isinstance(value, os.PathLike)) or value is None
+        if not ok:
+            want = "text or a list of texts" if key in _LIST_FIELDS else "text"
+            raise UsageError(f"key '{key}' must be {want}, not {type(value).__name__} ({value!r})", path=where)
 
 
 def _load(
@@ -196,6 +212,7 @@ def _load(
         if isinstance(row, (str, Path)):  # a bare path or URL
             row = {"input": str(row)}
         _unknown(row, f"item {n}")
+        _check_types(row, f"item {n}")
         out.append(_item(f"item {n}", row, base, defaults))
     return out, base
 
@@ -518,10 +535,17 @@ class _Batch:
         assert plan is not None
         self.state.set(w.key, attempts=(row.get("attempts") or 0) + 1, started=time.time(), error=None, exit_code=None)
         transcript: Transcript | None = None
-        if stage in ("transcribed", "written", "delivered") and row.get("transcript"):
+        if row.get("transcript") and stage != "pending":
+            # Paid for already: an item that failed after its transcription (a bad preset, a full
+            # disk) is not transcribed again.
             transcript = Transcript.from_dict(json.loads(row["transcript"]))
         elif stage in ("submitted", "submitting") and self.gladia:
             transcript = self._resume_job(w, row)
+        elif stage == "failed" and self.gladia and row.get("job_id"):
+            # Its job may have finished after the earlier run gave up waiting (a deadline, the
+            # network): use it; a job that ended in error, or is gone, is created again.
+            with contextlib.suppress(ServiceError):
+                transcript = self._resume_job(w, row)
         with tempfile.TemporaryDirectory(prefix="subtool-batch-") as tmp:
             prepared = plan.prepared
             if prepared is None:  # a URL whose video is needed: download it
@@ -635,7 +659,8 @@ class _Batch:
 def _reason(item: _Item, error: SubtoolError) -> str:
     """The error's line, naming the item when the error does not already."""
     line = error.line()
-    return line if item.input and item.input in line else f"{item.input or item.where}: {line}"
+    named = (item.input and item.input in line) or line.startswith(f"{item.where}:")
+    return line if named else f"{item.input or item.where}: {line}"
 
 
 def _settings(item: _Item, options: TranscribeOptions, profile: str | None) -> dict[str, Any]:

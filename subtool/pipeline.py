@@ -220,6 +220,10 @@ def plan(
         if target.resolve() == Path(input).resolve():
             raise UsageError("the output would replace the input", path=target, hint="Choose another -o")
         check_writable(target, force=force)
+        if deliv.kind == "mux" and prepared.info is not None:
+            from .media.mux import check_codecs, container_for
+
+            check_codecs(prepared.info, container_for(target)[0], reencode=False)  # a MOV that cannot take VP9: before paying
         size = Path(input).stat().st_size
         _check_disk(target.parent, int(size * (1.5 if deliv.kind == "burn" else 1.05)) + 10_000_000, "the subtitled video")
     return [Plan(input, False, deliv, prof, folder, target, prepared=prepared)]

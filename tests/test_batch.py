@@ -250,6 +250,9 @@ def test_csv_and_toml_manifests(tmp_path: Path, emu: EmulatorProcess) -> None:
         ("noinput.csv", "languages\nen\n", ["no 'input' column"]),
         ("bad.toml", "[[item]]\ninput = 'a.mp3'\nspeed = 2\n", ["unknown column 'speed'", "item 1"]),
         ("broken.toml", "[[item]\ninput = 'a.mp3'\n", ["not valid TOML", "line 1"]),
+        ("typed.toml", "[[item]]\ninput = 'a.mp3'\noutdir = 7\n", ["item 1", "key 'outdir' must be text, not int"]),
+        ("list.toml", "[[item]]\ninput = 'a.mp3'\ndelivery = ['sidecars']\n", ["key 'delivery' must be text, not list"]),
+        ("table.toml", "[defaults]\ntranslate = {x = 1}\n[[item]]\ninput = 'a.mp3'\n", ["[defaults]", "text or a list of texts"]),
     ],
 )
 def test_malformed_manifests_are_usage_errors(tmp_path: Path, name: str, text: str, needles: list[str]) -> None:
@@ -284,3 +287,27 @@ def test_library_run_batch_with_mappings(tmp_path: Path) -> None:
     assert events and events[-1]["done"] == 1 and events[-1]["failed"] == 1
     check_sidecars(tmp_path / "out", ["memo"], ["en", "fr"])
     assert SAMPLES.joinpath("memo.mp3").stat().st_size == memo.stat().st_size  # the input is untouched
+
+
+@pytest.mark.parametrize("emu", [(0.2, None)], indirect=True)
+def test_an_item_that_failed_after_its_transcription_is_not_paid_twice(tmp_path: Path, emu: EmulatorProcess) -> None:
+    memo = copy_sample("memo.mp3", tmp_path)
+    talk = copy_sample("talk.mp4", tmp_path)
+    manifest = tmp_path / "lot.csv"
+    # French may be spoken (detection among en, fr) and is to be burned: the speech is English, so
+    # the item fails at delivery, after its transcription. An empty row names its place once.
+    manifest.write_text(
+        f'input,languages,delivery,burn_language\n{memo.name},,sidecars,\n{talk.name},"en,fr",burn:clean,fr\n,,sidecars,\n', encoding="utf-8"
+    )
+    args = ("batch", str(manifest), "--no-cache", "--json", "-d", str(tmp_path / "out"))
+    r = run_cli(*args, env=env_for(emu))
+    assert r.returncode == 1
+    doc = json.loads(r.stdout)
+    assert [i["status"] for i in doc["items"]] == ["done", "failed", "failed"]
+    assert "no fr subtitles were made to burn" in doc["items"][1]["error"]
+    assert doc["items"][2]["error"].count("lot.csv:4") == 1
+    created = emu.stats()["jobs_created"]
+    assert created == 2
+    r = run_cli(*args, "--resume", env=env_for(emu))
+    assert r.returncode == 1
+    assert emu.stats()["jobs_created"] == created  # the failed items' transcripts, jobs, are not bought again

@@ -112,6 +112,19 @@ def test_typos_cost_nothing(args: list[str], needle: str, tmp_path: Path, gladia
     assert sorted(p.name for p in tmp_path.iterdir()) == ["talk.mp4"]
 
 
+def test_a_container_that_cannot_take_the_streams_is_refused_before_upload(tmp_path: Path, gladia_env: dict[str, str], emulator: EmulatorProcess) -> None:
+    clip = tmp_path / "clip.webm"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc=s=160x90:d=2:r=10", "-i", str(SAMPLES / "memo.mp3"),
+                    "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "50k", "-c:a", "libopus", "-b:a", "24k",
+                    "-shortest", str(clip)], check=True)
+    before = emulator.stats()
+    res = run_cli("run", str(clip), "--mux", "mkv-multi", "-o", str(tmp_path / "out.mov"))
+    assert res.returncode == 2 and "MOV cannot carry this input's video vp9" in res.stderr
+    res = run_cli("run", str(clip), "-o", str(tmp_path / "out.avi"))
+    assert res.returncode == 2 and "cannot tell the container from the extension '.avi'" in res.stderr
+    assert emulator.stats()["uploads"] == before["uploads"] and sorted(p.name for p in tmp_path.iterdir()) == ["clip.webm"]
+
+
 def test_existing_output_refused_before_any_work(tmp_path: Path, gladia_env: dict[str, str], emulator: EmulatorProcess) -> None:
     video = copy_sample("talk.mp4", tmp_path)
     (tmp_path / "talk.subtitled.mkv").write_bytes(b"keep me")

@@ -234,7 +234,7 @@ _RULE = {
 _REENCODE_VIDEO = {"webm": ("libvpx-vp9", 32, "fast"), "mp4": ("libx264", 20, "medium"), "mov": ("libx264", 20, "medium")}
 
 
-def _check_codecs(info: MediaInfo, container: str, reencode: bool) -> dict[str, list[str]]:
+def check_codecs(info: MediaInfo, container: str, reencode: bool) -> dict[str, list[str]]:
     """Per-stream codec options for the video and audio of ``info`` (copy unless re-encoding)."""
     videos = [s for s in info.streams if s.type == "video"]
     audios = [s for s in info.streams if s.type == "audio"]
@@ -345,7 +345,7 @@ def mux(
     with prepared([Path(t.path) for t in tracks], no_overlaps=container in {"mp4", "mov"}) as subs:
         # The subtitle files are read while ffprobe runs; a bad one is reported first.
         info = probed()
-        codec_opts = _check_codecs(info, container, reencode)
+        codec_opts = check_codecs(info, container, reencode)
         existing = [] if replace else info.subtitle_streams
         # What will be lost, said before the work starts.
         for sub in subs:

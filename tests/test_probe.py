@@ -66,6 +66,10 @@ def _make_bad(kind: str, d: Path) -> Path:
         p = d / "random.mp4"
         p.write_bytes(bytes(range(256)) * 64)
         return p
+    if kind == "lyrics":  # ffprobe reads it (as LRC, a subtitle stream): still not media
+        p = d / "song.mp4"
+        p.write_text("[00:01.00]Hello there\n[00:03.00]Second line\n")
+        return p
     if kind == "text":
         p = d / "notes.mkv"
         p.write_text("this is a shopping list, not a video\n" * 20)
@@ -108,6 +112,7 @@ def _make_bad(kind: str, d: Path) -> Path:
         ("empty", "empty"),
         ("random", "not_media"),
         ("text", "not_media"),
+        ("lyrics", "not_media"),
         ("truncated", "corrupt"),
         ("truncated_moov_last", "corrupt"),
         ("truncated_mkv", "corrupt"),
@@ -160,6 +165,13 @@ def test_notes_are_not_problems(tmp_path: Path) -> None:
     info = probe(p)
     assert info.ok
     assert [x.code for x in info.problems] == ["format_converted"]
+
+
+def test_an_odd_audio_codec_is_a_note(tmp_path: Path) -> None:
+    p = tmp_path / "apple.m4a"
+    _ffmpeg("-f", "lavfi", "-i", "sine=d=1", "-c:a", "alac", str(p))
+    info = probe(p)
+    assert info.ok and [x.code for x in info.problems] == ["codec_converted"] and "alac" in info.problems[0].message
 
 
 def test_mixed_inputs_exit_3_but_report_all(tmp_path: Path) -> None:

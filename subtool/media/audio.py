@@ -66,6 +66,10 @@ def needs_extraction(info: MediaInfo, *, stream: int | None = None, start: float
         return True
     if Path(info.path).suffix.lower() not in PASS_THROUGH_SUFFIXES:
         return True
+    from .probe import SUPPORTED_AUDIO_CODECS
+
+    if info.audio_streams[0].codec not in SUPPORTED_AUDIO_CODECS:
+        return True
     bit_rate = info.bit_rate
     if bit_rate is None and info.duration:
         bit_rate = int(info.size * 8 / info.duration)

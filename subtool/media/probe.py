@@ -24,6 +24,16 @@ _DEMUXER_TO_EXT = {"mov": "mov", "mp4": "mp4", "m4a": "m4a", "3gp": "3gp", "3g2"
                    "avi": "avi", "flv": "flv", "asf": "wmv", "wav": "wav", "mp3": "mp3", "ogg": "ogg", "flac": "flac",
                    "aac": "aac", "ac3": "ac3", "eac3": "eac3", "mp2": "mp2"}
 
+# ffprobe's confidence below which a guess without an audio or video stream is not believed
+# (AVPROBE_SCORE_MAX / 4: the extension alone gives 50, a real signature more).
+PROBE_SCORE_GUESS = 25
+# Demuxers of text formats (subtitles, lyrics, text shown as video): never media to transcribe.
+TEXT_DEMUXERS = frozenset({
+    "lrc", "srt", "ass", "webvtt", "microdvd", "subviewer", "subviewer1", "sami", "realtext", "jacosub", "mpl2", "pjs",
+    "vplayer", "stl", "scc", "tty", "aqtitle", "mpsub",
+})
+SUPPORTED_AUDIO_CODECS = {"aac", "mp3", "mp2", "opus", "vorbis", "flac", "ac3", "eac3", "pcm_s16le", "pcm_s24le", "pcm_f32le", "pcm_u8"}
+
 # Leading bytes of containers: a file that starts like media but cannot be read is corrupt or
 # truncated, not "not media".
 _SIGNATURES: list[tuple[int, bytes]] = [
@@ -144,6 +154,14 @@ def probe(path: str | Path, *, platform: str | None = None, deep: bool = True) -
 
     info.format_names = [n for n in str(fmt.get("format_name", "")).split(",") if n]
     info.format_long_name = fmt.get("format_long_name")
+    score = _num(fmt.get("probe_score"), int)
+    has_av = any(s.get("codec_type") in ("audio", "video") for s in data.get("streams", []))
+    if set(info.format_names) & TEXT_DEMUXERS or (not has_av and score is not None and score < PROBE_SCORE_GUESS):
+        # ffmpeg reads nearly anything as something: lyrics or subtitle text, or random bytes
+        # guessed (score 5-25) to be raw H.263 or LRC. None of that is media to transcribe.
+        what = info.format_long_name or ",".join(info.format_names)
+        info.problems.append(Problem("not_media", f"not a media file (ffmpeg could only read it as {what}, score {score})"))
+        return info
     info.duration = _num(fmt.get("duration"))
     info.bit_rate = _num(fmt.get("bit_rate"), int)
     info.streams = [_stream(s) for s in data.get("streams", [])]
@@ -170,7 +188,7 @@ def check_limits(info: MediaInfo, *, platform: str | None = None) -> None:
             "too_long",
             f"duration {hms(info.duration)} is over the service's {limit // 60}-minute limit"
             + (" for YouTube links" if limit == MAX_DURATION_YOUTUBE_S else "")
-            + "; 'subtool transcribe' cuts it into chunks",
+            + " for one request (transcribe and run send such files in chunks)",
         ))
     if info.size > MAX_SIZE_BYTES:
         info.problems.append(Problem(
@@ -179,9 +197,14 @@ def check_limits(info: MediaInfo, *, platform: str | None = None) -> None:
     exts = {_DEMUXER_TO_EXT.get(n) for n in info.format_names} - {None}
     suffix = Path(info.path).suffix.lower().lstrip(".")
     if suffix == "webm" or not exts & (SUPPORTED_AUDIO | SUPPORTED_VIDEO):
-        name = info.format_long_name or ",".join(info.format_names)
+        name = "WebM" if suffix == "webm" else info.format_long_name or ",".join(info.format_names)
         info.problems.append(Problem(
-            "format_converted", f"container {suffix or name} is not one the service takes; its audio is converted on the way", fatal=False,
+            "format_converted", f"container {name} is not one the service takes; its audio is converted on the way", fatal=False,
+        ))
+    odd = sorted({s.codec or "unknown" for s in info.audio_streams if (s.codec or "") not in SUPPORTED_AUDIO_CODECS})
+    if odd:
+        info.problems.append(Problem(
+            "codec_converted", f"audio codec {', '.join(odd)} is not one the service decodes; it is converted on the way", fatal=False,
         ))
 
 

@@ -479,6 +479,54 @@ def test_upload_over_the_size_limit_gets_413(media: dict[str, Path], tmp_path: P
         assert client(e).upload_file(str(media["tone"])).audio_metadata.size == media["tone"].stat().st_size
 
 
+def test_chunked_upload_is_read_and_limited(media: dict[str, Path]) -> None:
+    """A streamed upload (Transfer-Encoding: chunked, no Content-Length) is read like any other,
+    and refused with 413 once it passes the limit (counted in MB of 10^6 bytes, as the service)."""
+    tone = media["tone"].read_bytes()
+
+    def body(extra: int) -> Iterator[bytes]:
+        boundary = b"xyz"
+        yield b"--" + boundary + b'\r\nContent-Disposition: form-data; name="audio"; filename="t.opus"\r\n'
+        yield b"Content-Type: audio/ogg\r\n\r\n" + tone
+        for _ in range(extra):
+            yield b"\0" * 10_000
+        yield b"\r\n--" + boundary + b"--\r\n"
+
+    headers = {"x-gladia-key": "k", "content-type": "multipart/form-data; boundary=xyz"}
+    with EmulatorProcess(max_upload_mb=0.1) as e:
+        ok = httpx.post(f"{e.url}/v2/upload", content=body(0), headers=headers)
+        assert ok.status_code == 200 and ok.json()["audio_metadata"]["size"] == len(tone)
+        big = httpx.post(f"{e.url}/v2/upload", content=body(20), headers=headers)  # 200 kB > 100 kB
+        assert big.status_code == 413 and big.json()["message"] == "payload too large"
+
+
+def test_formats_outside_the_documented_list_are_refused(tmp_path: Path, emu: EmulatorProcess) -> None:
+    for name, args in (("x.aiff", ["-c:a", "pcm_s16be"]), ("x.ts", ["-c:a", "mp2", "-f", "mpegts"])):
+        path = tmp_path / name
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=d=1", *args, str(path)], check=True)
+        with pytest.raises(HttpError) as err:
+            client(emu).upload_file(str(path))
+        assert err.value.status == 422, name
+
+
+def test_bad_command_line_values_are_refused_in_one_line() -> None:
+    for args, needle in ((["--port", "99999"], "at most 65535"), (["--latency", "-1"], "at least 0"),
+                         (["--max-concurrent", "0"], "at least 1"), (["--max-upload-mb", "0"], "more than 0")):
+        r = subprocess.run([sys.executable, "-m", "subtool.testing.gladia", *args], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 2 and needle in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
+
+
+def test_ipv6_loopback() -> None:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        pytest.fail("this machine has no IPv6 loopback; the emulator's IPv6 support cannot be checked here")
+    with EmulatorProcess(host="::1") as e:
+        assert e.url.startswith("http://[::1]:")
+        assert httpx.get(f"{e.url}/v2/pre-recorded", headers={"x-gladia-key": "k"}).status_code == 200
+
+
 def test_audio_longer_than_the_duration_limit_ends_in_error(media: dict[str, Path]) -> None:
     with EmulatorProcess(max_duration_min=3) as e:
         c = client(e)

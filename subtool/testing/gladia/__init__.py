@@ -45,8 +45,9 @@ class EmulatorProcess:
         max_duration_min: float | None = None,
         transcriber: str = "placeholder",
         extra_args: Sequence[str] = (),
+        host: str = "127.0.0.1",
     ) -> None:
-        args = ["--host", "127.0.0.1", "--port", "0", "--latency", str(latency), "--transcriber", transcriber]
+        args = ["--host", host, "--port", "0", "--latency", str(latency), "--transcriber", transcriber]
         if max_concurrent is not None:
             args += ["--max-concurrent", str(max_concurrent)]
         for key in keys or ():

@@ -10,7 +10,9 @@ import importlib.util
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .server import ENDPOINTS, Config, EmulatorServer, State, apply_fault
 
@@ -45,21 +47,37 @@ def _parse_job_error(value: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(f"expected CODE[:COUNT], got {value!r}") from exc
 
 
+def _bounded(kind: type, low: float, high: float | None = None, *, above: bool = False) -> Callable[[str], Any]:
+    """An argparse type: a number of ``kind`` at least ``low`` (more than ``low`` with ``above``),
+    at most ``high``."""
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if value < low or (above and value == low) or (high is not None and value > high):
+            span = f"more than {low:g}" if above else f"at least {low:g}"
+            raise argparse.ArgumentTypeError(f"must be {span}{f' and at most {high:g}' if high is not None else ''}, got {text}")
+        return value
+
+    return parse
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m subtool.testing.gladia", description="An offline emulator of Gladia's pre-recorded API v2.")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    p.add_argument("--port", type=_bounded(int, 0, 65535), default=0, help="0 picks a free port")
     p.add_argument("--key", action="append", default=[], help="accepted x-gladia-key (repeatable); default: any non-empty key")
-    p.add_argument("--latency", type=float, default=0.0, help="seconds from create to done per job")
-    p.add_argument("--max-concurrent", type=int, default=None, help="creates beyond this many queued+processing jobs get 429")
-    p.add_argument("--max-upload-mb", type=float, default=1000.0)
-    p.add_argument("--max-duration-min", type=float, default=135.0)
+    p.add_argument("--latency", type=_bounded(float, 0), default=0.0, help="seconds from create to done per job")
+    p.add_argument("--max-concurrent", type=_bounded(int, 1), default=None, help="creates beyond this many queued+processing jobs get 429")
+    p.add_argument("--max-upload-mb", type=_bounded(float, 0, above=True), default=1000.0, help="upload limit in MB (10^6 bytes), as the service's")
+    p.add_argument("--max-duration-min", type=_bounded(float, 0, above=True), default=135.0)
     p.add_argument("--transcriber", choices=("placeholder", "local"), default="placeholder")
     p.add_argument("--samples", type=Path, default=DEFAULT_SAMPLES, help="folder of <name>.<media> + <name>.txt samples")
     p.add_argument("--fail", type=_parse_fail, action="append", default=[], metavar="ENDPOINT:STATUS[:COUNT]")
     p.add_argument("--drop", type=_parse_drop, action="append", default=[], metavar="ENDPOINT[:COUNT]")
     p.add_argument("--job-error", type=_parse_job_error, action="append", default=[], metavar="CODE[:COUNT]")
-    p.add_argument("--upload-bandwidth", type=float, default=None, metavar="BYTES_PER_S")
+    p.add_argument("--upload-bandwidth", type=_bounded(float, 0, above=True), default=None, metavar="BYTES_PER_S")
     p.add_argument("-v", "--verbose", action="store_true", help="log each request on stderr")
     return p
 
@@ -73,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         keys=frozenset(args.key),
         latency=args.latency,
         max_concurrent=args.max_concurrent,
-        max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
+        max_upload_bytes=int(args.max_upload_mb * 1000 * 1000),
         max_duration=args.max_duration_min * 60.0,
         transcriber=args.transcriber,
         samples=args.samples,
@@ -88,9 +106,9 @@ def main(argv: list[str] | None = None) -> int:
         apply_fault(state, {"job_error": {"code": code, "count": count}})
     try:
         server = EmulatorServer(args.host, args.port, state, verbose=args.verbose)
-    except OSError as exc:
+    except (OSError, OverflowError, ValueError) as exc:
         state.cleanup()
-        print(f"gladia emulator: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"gladia emulator: cannot listen on {args.host}:{args.port}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
         return 1
     stop = threading.Event()
 

@@ -14,10 +14,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ...media.ffmpeg import binary
+
 RATE = 8000
 FRAME = 0.02  # seconds per envelope frame
 SAMPLE_SUFFIXES = (".mp4", ".mkv", ".mp3", ".wav", ".m4a", ".ogg", ".opus", ".webm", ".mov")
 MATCH_THRESHOLD = 0.85
+
+
+# ffprobe's names for the formats the service documents (audio: aac ac3 eac3 flac m4a mp2 mp3
+# ogg opus wav; video: 3g2 3gp avi flv m4v mkv mov mp4 wmv). What is not among them (AIFF, MPEG-TS,
+# WebM is Matroska and passes) is refused like undecodable audio: the docs list no others.
+SERVICE_DEMUXERS = frozenset({
+    "aac", "ac3", "eac3", "flac", "mp3", "mp2", "ogg", "wav", "mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm", "avi",
+    "flv", "asf",
+})
 
 
 class AudioUnreadable(Exception):
@@ -41,7 +52,7 @@ class Sample:
 
 
 def probe(path: Path) -> Probed:
-    cmd = ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", f"file:{path}"]
+    cmd = [binary("ffprobe"), "-v", "error", "-print_format", "json", "-show_format", "-show_streams", f"file:{path}"]
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -54,6 +65,9 @@ def probe(path: Path) -> Probed:
     if not audio:
         raise AudioUnreadable("no audio stream")
     fmt = data.get("format", {})
+    names = set((fmt.get("format_name") or "").split(","))
+    if not names & SERVICE_DEMUXERS:
+        raise AudioUnreadable(f"unsupported format {fmt.get('format_name')}")
     duration = _float(fmt.get("duration")) or _float(audio[0].get("duration"))
     if not duration:
         raise AudioUnreadable("unknown duration")
@@ -86,7 +100,7 @@ def envelope(path: Path) -> list[float]:
     """Log energy (dB) per 20 ms frame of the first audio stream, mixed to mono."""
     import numpy as np
 
-    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-i", f"file:{path}", "-map", "0:a:0", "-ac", "1", "-ar", str(RATE), "-f", "s16le", "-"]
+    cmd = [binary("ffmpeg"), "-nostdin", "-v", "error", "-i", f"file:{path}", "-map", "0:a:0", "-ac", "1", "-ar", str(RATE), "-f", "s16le", "-"]
     try:
         out = subprocess.run(cmd, capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as exc:

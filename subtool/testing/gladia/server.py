@@ -1,8 +1,10 @@
 """The emulator's HTTP server: Gladia's pre-recorded v2 routes, jobs, faults and stats.
 
 Choices where the public material is silent (see ../shared/reference/gladia-api.md §4-5):
-- an upload ffprobe cannot decode (or without an audio stream) is refused with 422
-  ``Invalid parameter``; a body without a multipart boundary gets 400;
+- an upload ffprobe cannot decode (or without an audio stream), or in a container outside the
+  documented list (AIFF, MPEG-TS...), is refused with 422 ``Invalid parameter``; a body without a
+  multipart boundary gets 400; a chunked (streamed) upload is read like any other, and refused
+  with 413 as soon as it passes the size limit;
 - audio longer than the duration limit is accepted at upload (its duration is reported) and the
   job then ends ``status: "error"`` with ``error_code: 422`` (the docs say only "longer files give
   an error");
@@ -53,7 +55,7 @@ class Config:
     keys: frozenset[str] = frozenset()
     latency: float = 0.0
     max_concurrent: int | None = None
-    max_upload_bytes: int = 1000 * 1024 * 1024
+    max_upload_bytes: int = 1000 * 1000 * 1000  # the service's 1000 MB (probe uses the same unit)
     max_duration: float = 135 * 60.0
     transcriber: str = "placeholder"
     samples: Path | None = None
@@ -493,6 +495,30 @@ class Handler(BaseHTTPRequestHandler):
         self._read_body_into(buf)
         return buf.getvalue()
 
+    def _chunked(self) -> bool:
+        return "chunked" in (self.headers.get("Transfer-Encoding") or "").lower()
+
+    def _read_chunked_into(self, out: BinaryIO, limit: int) -> bool:
+        """A chunked body (no Content-Length: a streamed upload) into ``out``; False when it
+        passes ``limit`` bytes (the rest is not read: the connection is closed after the 413)."""
+        got = 0
+        while True:
+            line = self.rfile.readline(1024)
+            try:
+                size = int(line.split(b";")[0].strip() or b"0", 16)
+            except ValueError:
+                return True  # malformed: what was read is judged as it is
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return True
+            got += size
+            if got > limit:
+                self.close_connection = True
+                return False
+            out.write(self.rfile.read(size))
+            self.rfile.readline(16)  # the CRLF after the chunk
+
     def _read_body_into(self, out: BinaryIO) -> None:
         self._body_read = True
         length = self._length()
@@ -605,7 +631,13 @@ class Handler(BaseHTTPRequestHandler):
         target = self.state.folder / f"upload-{uuid.uuid4().hex}"
         try:
             with raw_path.open("wb") as raw:
-                self._read_body_into(raw)
+                if self._chunked():
+                    self._body_read = True
+                    if not self._read_chunked_into(raw, cfg.max_upload_bytes):
+                        self._error(413, "payload too large")
+                        return
+                else:
+                    self._read_body_into(raw)
             found = extract_part(raw_path, m.group(1).encode(), "audio", target)
         finally:
             raw_path.unlink(missing_ok=True)
@@ -897,6 +929,8 @@ class EmulatorServer(ThreadingHTTPServer):
     def __init__(self, host: str, port: int, state: State, *, verbose: bool = False) -> None:
         self.state = state
         self.verbose = verbose
+        if ":" in host:  # an IPv6 address such as ::1
+            self.address_family = socket.AF_INET6
         super().__init__((host, port), Handler)
         shown = host if host not in ("", "0.0.0.0") else "127.0.0.1"
         if ":" in shown:

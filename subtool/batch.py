@@ -704,7 +704,8 @@ def _plan(w: _Work, engine: Engine, profile: str | None, force: bool, keep_raw: 
     first jobs start while later items are still being probed."""
     item = w.item
     plans = pipeline.plan(
-        item.input, w.options, engine, w.delivery, profile=profile, output=item.output, outdir=item.outdir, force=force, keep_raw=keep_raw
+        item.input, w.options, engine, w.delivery, profile=profile, output=item.output, outdir=item.outdir, force=force, keep_raw=keep_raw,
+        deep=False,  # items are independent: a truncated one is found by its own audio extraction
     )
     p = plans[0]
     if not w.options.subtitle_limits:

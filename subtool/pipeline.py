@@ -172,9 +172,10 @@ def plan(
     keep_raw: bool = False,
     cookies: str | Path | None = None,
     allow_playlist: bool = False,
+    deep: bool = True,
 ) -> list[Plan]:
     """Every check that can refuse ``input``; a playlist URL (with ``allow_playlist``) gives one
-    plan per entry. Nothing is downloaded or uploaded here."""
+    plan per entry. Nothing is downloaded or uploaded here. ``deep``: see ``transcription.prepare``."""
     from . import sources
 
     prof = load_profile(profile or (deliv.mux.profile if deliv.mux else deliv.burn.profile if deliv.burn else "netflix"))
@@ -208,7 +209,7 @@ def plan(
             plans.append(Plan(info.webpage_url or input, True, deliv, prof, folder, target, source=info))
         return plans
 
-    prepared = tx.prepare(input, options, engine, outdir=out_dir, force=force, keep_raw=keep_raw)
+    prepared = tx.prepare(input, options, engine, outdir=out_dir, force=force, keep_raw=keep_raw, deep=deep)
     folder = prepared.stem.parent
     target = _output_for(prepared.stem.name, folder, deliv, output, deliv.burn_language or _single(options))
     if deliv.kind != "sidecars":
@@ -269,10 +270,12 @@ def deliver(
         if on_status:
             on_status("muxing")
         assert p.output is not None
+        info = p.prepared.info if p.prepared is not None and p.prepared.info is not None and Path(p.prepared.input) == video else None
         muxed = mux(
             video,
             one_per_language(tracks, p.delivery.container or "mkv"),
             p.output,
+            probed=(lambda: info) if info is not None else None,  # the plan's probe: no second ffprobe
             preset=p.delivery.mux,
             default=p.delivery.default_language,
             forced=p.delivery.forced,

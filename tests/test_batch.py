@@ -71,34 +71,38 @@ def popen(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
 
 
 def test_twelve_inputs_with_bad_ones_never_exceed_three_jobs(tmp_path: Path, emu: EmulatorProcess) -> None:
-    good = memo_copies(tmp_path / "in", 9)
+    good = memo_copies(tmp_path / "in", 8)
     (tmp_path / "in" / "empty.mp4").write_bytes(b"")
     (tmp_path / "in" / "notes.mp4").write_text("this is not a video\n")
+    talk = (SAMPLES / "talk.mp4").read_bytes()
+    (tmp_path / "in" / "cut.mp4").write_bytes(talk[: len(talk) // 2])  # reads fine in its header; found on extraction
     report = tmp_path / "report.json"
     out = tmp_path / "out"
     r = run_cli(
         "batch", str(tmp_path / "in" / "*.mp3"), str(tmp_path / "in" / "empty.mp4"), str(tmp_path / "in" / "notes.mp4"),
-        str(tmp_path / "in" / "missing.mkv"), "--sidecars-only", "-t", "fr", "--max-jobs", "3", "-d", str(out), "--no-cache",
-        "--report", str(report), env=env_for(emu),
+        str(tmp_path / "in" / "missing.mkv"), str(tmp_path / "in" / "cut.mp4"), "--sidecars-only", "-t", "fr", "--max-jobs", "3",
+        "-d", str(out), "--no-cache", "--report", str(report), env=env_for(emu),
     )
     assert r.returncode == 1, r.stderr
     stats = emu.stats()
     assert stats["max_concurrent_jobs"] <= 3
-    assert stats["jobs_created"] == 9
-    assert stats["requests"]["create"] == 9  # not one create refused with 429
+    assert stats["jobs_created"] == 8 and stats["uploads"] == 8  # nothing of the truncated file was sent
+    assert stats["requests"]["create"] == 8  # not one create refused with 429
     doc = json.loads(report.read_text())
-    assert doc["counts"] == {"total": 12, "done": 9, "skipped": 0, "failed": 3, "interrupted": 0}
+    assert doc["counts"] == {"total": 12, "done": 8, "skipped": 0, "failed": 4, "interrupted": 0}
     assert doc["pacing"]["rate_limited"] == 0 and doc["pacing"]["peak_jobs"] <= 3
     by_name = {Path(i["input"]).name: i for i in doc["items"]}
     assert "empty" in by_name["empty.mp4"]["error"] and by_name["empty.mp4"]["exit_code"] == 3
     assert "not a media file" in by_name["notes.mp4"]["error"]
     assert "not found" in by_name["missing.mkv"]["error"]
+    assert "truncated or corrupt" in by_name["cut.mp4"]["error"] and by_name["cut.mp4"]["exit_code"] == 3
+    assert not list(out.glob("cut.*"))
     for path in good:
         item = by_name[path.name]
         assert item["status"] == "done" and item["job_id"] and item["languages"] == ["en", "fr"]
     check_sidecars(out, [p.stem for p in good], ["en", "fr"])
     # The table goes to stdout (plain when not a terminal), the failures to stderr.
-    assert "memo00.mp3\tdone" in r.stdout and "9 done" in r.stdout
+    assert "memo00.mp3\tdone" in r.stdout and "8 done" in r.stdout
     assert "failed: " in r.stderr and "empty.mp4" in r.stderr
 
 

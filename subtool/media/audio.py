@@ -24,6 +24,7 @@ from pathlib import Path
 from ..errors import MediaError, UsageError
 from ..models import MediaInfo, Stream
 from .ffmpeg import ProgressCallback, file_arg, run_ffmpeg
+from .probe import damaged
 
 SAMPLE_RATE = 16000
 OPUS_BITRATE = "24k"
@@ -90,9 +91,9 @@ def extract_audio(
 ) -> Path:
     """Write the audio to send to ``dest`` (an .ogg), or return ``src`` itself when it already is
     a small supported audio file. ``start``/``duration`` cut a piece (seconds)."""
-    from .probe import probe
-
     if info is None:
+        from .probe import probe
+
         info = probe(src, deep=False)
     index, _ = pick_audio_stream(info, stream)
     if not needs_extraction(info, stream=stream, start=start, duration=duration):
@@ -116,7 +117,12 @@ def extract_audio(
         "-f", "ogg", "-y", file_arg(dest),
     ]
     total = duration if duration else (info.duration - (start or 0.0) if info.duration else None)
-    run_ffmpeg(args, duration=total, on_progress=on_progress, what=f"extracting the audio of {src}", cancel=cancel)
+    errors = run_ffmpeg(args, duration=total, on_progress=on_progress, what=f"extracting the audio of {src}", cancel=cancel)
+    if damaged(errors):
+        # The whole audio was decoded: a truncated file shows here (ffmpeg goes on and exits 0).
+        Path(dest).unlink(missing_ok=True)
+        raise MediaError("media file is truncated or corrupt (its audio cannot be decoded to the end); re-export or re-download it",
+                         path=src, code="corrupt")
     return dest
 
 

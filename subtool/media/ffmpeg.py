@@ -55,9 +55,10 @@ def run_ffmpeg(
     on_progress: ProgressCallback | None = None,
     what: str = "ffmpeg",
     cancel: threading.Event | None = None,
-) -> None:
-    """Run ffmpeg with ``args`` (inputs, maps, outputs). Raises ``FFmpegError`` with ffmpeg's last
-    error line, ``Interrupted`` on Ctrl-C or when ``cancel`` is set (ffmpeg is stopped first)."""
+) -> str:
+    """Run ffmpeg with ``args`` (inputs, maps, outputs); what it wrote on stderr (errors it
+    survived, such as a truncated input's). Raises ``FFmpegError`` with ffmpeg's last error line,
+    ``Interrupted`` on Ctrl-C or when ``cancel`` is set (ffmpeg is stopped first)."""
     cmd = [binary("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error", "-nostats", "-progress", "pipe:1", *args]
     proc = subprocess.Popen(
         cmd,
@@ -107,6 +108,7 @@ def run_ffmpeg(
         raise FFmpegError(f"{what} failed: {_last_error_line(''.join(stderr_chunks))}")
     if on_progress and duration:
         on_progress(duration, duration)
+    return "".join(stderr_chunks)
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:

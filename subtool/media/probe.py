@@ -100,6 +100,12 @@ def _stream(raw: dict[str, Any]) -> Stream:
 _DAMAGE_MARKERS = ("partial file", "invalid data", "truncat", "error while decoding", "corrupt", "end of file", "ended prematurely")
 
 
+def damaged(stderr: str) -> bool:
+    """Whether ffmpeg's messages while decoding say the input is truncated or corrupt."""
+    text = stderr.lower()
+    return any(marker in text for marker in _DAMAGE_MARKERS)
+
+
 def _tail_is_damaged(path: Path, duration: float) -> bool:
     """Decode the last seconds of audio: a truncated file may read fine in its header (an MP4 with
     its index first) but its end is missing; ffmpeg says so only as warnings."""
@@ -109,8 +115,7 @@ def _tail_is_damaged(path: Path, duration: float) -> bool:
         out = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=120, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         return False
-    text = out.stderr.lower()
-    return out.returncode != 0 or any(marker in text for marker in _DAMAGE_MARKERS)
+    return out.returncode != 0 or damaged(out.stderr)
 
 
 def probe(path: str | Path, *, platform: str | None = None, deep: bool = True) -> MediaInfo:
@@ -170,10 +175,18 @@ def probe(path: str | Path, *, platform: str | None = None, deep: bool = True) -
         info.duration = max((d for d in durations if d), default=None)
 
     check_limits(info, platform=platform)
-    if deep and info.audio_streams and info.duration and not any(p_.code == "corrupt" for p_ in info.problems):
+    if deep:
+        check_tail(info)
+    return info
+
+
+def check_tail(info: MediaInfo) -> MediaInfo:
+    """Decode the end of the audio of an already probed file (``probe``'s ``deep``): a truncated
+    file may read fine in its header. Adds a ``corrupt`` problem when the end cannot be decoded."""
+    if info.audio_streams and info.duration and not any(p_.code == "corrupt" for p_ in info.problems):
         # Seek near the end of the audio itself: a video's audio may stop well before the picture.
         audio_end = info.audio_streams[0].duration or info.duration
-        if _tail_is_damaged(p, min(audio_end, info.duration)):
+        if _tail_is_damaged(Path(info.path), min(audio_end, info.duration)):
             info.problems.append(Problem("corrupt", "media file is truncated or corrupt (its end cannot be decoded); re-export or re-download it"))
     return info
 

@@ -436,8 +436,10 @@ class _Batch:
         cancel: threading.Event,
         on_event: EventCallback | None,
         on_warning: Callable[[str], None] | None,
+        cookies: str | Path | None = None,
     ) -> None:
         self.state = state
+        self.cookies = cookies
         self.engine = engine
         self.force = force
         self.speaker_labels = speaker_labels
@@ -554,7 +556,7 @@ class _Batch:
                 with self._local():
                     self._stage(w.key, "audio")
                     prefer = {"mp4": "mp4", "mov": "mp4", "webm": "webm"}.get(plan.delivery.container or "", "mkv")
-                    downloaded = sources.download(plan.source, tmp, prefer=prefer, audio_only=plan.delivery.kind == "sidecars")
+                    downloaded = sources.download(plan.source, tmp, prefer=prefer, audio_only=plan.delivery.kind == "sidecars", cookies=self.cookies)
                     prepared = tx.prepare(str(downloaded), w.options, self.engine, outdir=plan.outdir, force=True)
                     prepared.stem = plan.outdir / plan.source.stem
             if transcript is None:
@@ -699,14 +701,20 @@ def _check(item: _Item, shared: TranscribeOptions, engine: Engine) -> tuple[Tran
     return opts, pipeline.delivery(mux=mux, burn=burn, sidecars_only=sidecars, burn_language=item.burn_language)
 
 
-def _plan(w: _Work, engine: Engine, profile: str | None, force: bool, keep_raw: bool) -> pipeline.Plan:
+def _plan(w: _Work, engine: Engine, profile: str | None, force: bool, keep_raw: bool, cookies: str | Path | None = None) -> pipeline.Plan:
     """The media checks (probe, URL resolution, outputs): done by the item's worker, so the
     first jobs start while later items are still being probed."""
     item = w.item
-    plans = pipeline.plan(
-        item.input, w.options, engine, w.delivery, profile=profile, output=item.output, outdir=item.outdir, force=force, keep_raw=keep_raw,
-        deep=False,  # items are independent: a truncated one is found by its own audio extraction
-    )
+    try:
+        plans = pipeline.plan(
+            item.input, w.options, engine, w.delivery, profile=profile, output=item.output, outdir=item.outdir, force=force,
+            keep_raw=keep_raw, cookies=cookies,
+            deep=False,  # items are independent: a truncated one is found by its own audio extraction
+        )
+    except UsageError as exc:
+        if exc.code == "playlist":  # one video per item: its state, job and outputs are the item's
+            raise UsageError(exc.message, path=exc.path, hint="List each video of the playlist as its own item") from None
+        raise
     p = plans[0]
     if not w.options.subtitle_limits:
         w.options.subtitle_limits = p.profile.service_config()
@@ -739,6 +747,7 @@ def run_batch(
     keep_raw: bool = False,
     local_jobs: int | None = None,
     report_path: str | Path | None = None,
+    cookies: str | Path | None = None,
     on_event: EventCallback | None = None,
     on_note: Callable[[str], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
@@ -791,7 +800,7 @@ def run_batch(
         return _run(
             batch_items, rows, state, eng, shared, t0=t0, max_jobs=max_jobs, profile=profile, force=force, speaker_labels=speaker_labels,
             keep_raw=keep_raw, local_jobs=local_jobs or max(1, os.cpu_count() or 1), report_path=report_path, on_event=on_event,
-            on_warning=on_warning, cancel=cancel or threading.Event(),
+            on_warning=on_warning, cancel=cancel or threading.Event(), cookies=cookies,
         )
     finally:
         state.close()
@@ -815,6 +824,7 @@ def _run(
     on_event: EventCallback | None,
     on_warning: Callable[[str], None] | None,
     cancel: threading.Event,
+    cookies: str | Path | None = None,
 ) -> BatchReport:
     reports: list[ItemReport] = []
     failures: list[tuple[str, str, int]] = []
@@ -864,7 +874,7 @@ def _run(
 
     batch = _Batch(
         state, eng, max_jobs=max_jobs, local_jobs=local_jobs, force=force, speaker_labels=speaker_labels, keep_raw=keep_raw,
-        cancel=cancel, on_event=on_event, on_warning=on_warning,
+        cancel=cancel, on_event=on_event, on_warning=on_warning, cookies=cookies,
     )
     by_key = {w.key: (w.position, w) for _, w in work}
     rows = state.rows()
@@ -885,7 +895,7 @@ def _run(
         starts[w.key] = time.monotonic()
         if w.plan is None:
             with batch.probing():
-                w.plan = _plan(w, eng, profile, force or w.resumed, keep_raw)
+                w.plan = _plan(w, eng, profile, force or w.resumed, keep_raw, cookies)
         return batch.process(w, rows[w.key])
 
     def event(final: bool = False) -> None:

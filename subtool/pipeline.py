@@ -204,6 +204,9 @@ def plan(
             target = _output_for(info.stem, folder, deliv, output, deliv.burn_language)
             if target is not None:
                 check_writable(target, force=force)
+                size = (info.raw or {}).get("filesize") or (info.raw or {}).get("filesize_approx")
+                if isinstance(size, int | float) and size > 0:  # the download, then the subtitled copy
+                    _check_disk(target.parent, int(size * (2.5 if deliv.kind == "burn" else 2.05)) + 10_000_000, "the download and the subtitled video")
             for path in tx.planned_outputs(folder / info.stem, options, keep_raw=keep_raw):
                 check_writable(path, force=force)
             plans.append(Plan(info.webpage_url or input, True, deliv, prof, folder, target, source=info))

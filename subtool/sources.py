@@ -71,6 +71,13 @@ def is_url(text: str) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
+def refuse_other_schemes(text: str) -> None:
+    """``ftp://...``, ``rtmp://...``, ``s3://...``: say so, rather than "file not found"."""
+    scheme, sep, _rest = text.partition("://")
+    if sep and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme) and not is_url(text) and not Path(text).exists():
+        raise SourceError(f"{scheme}:// links are not supported", path=text, hint="Give an http(s) URL, or download the file first")
+
+
 # -- yt-dlp plumbing ---------------------------------------------------------------------------
 
 
@@ -382,6 +389,7 @@ def expand(info: SourceInfo, *, allow_playlist: bool, cookies: str | Path | None
             f"is a playlist of {len(info.entries)} videos",
             path=info.webpage_url or info.url,
             hint="Pass --playlist to process each video, or give the URL of one video",
+            code="playlist",
         )
     if not info.entries:
         raise SourceError("the playlist is empty", path=info.webpage_url or info.url)

@@ -160,6 +160,7 @@ def prepare(
     from .media.probe import check_tail, probe
 
     out = Path(outdir) if outdir is not None else None
+    sources.refuse_other_schemes(input)
     if sources.is_url(input):
         prepared = prepare_source(sources.resolve(input, limit_s=float("inf"))[0], options, engine, outdir=out, force=force, keep_raw=keep_raw)
         prepared.input = input

@@ -315,3 +315,43 @@ def test_an_item_that_failed_after_its_transcription_is_not_paid_twice(tmp_path:
     r = run_cli(*args, "--resume", env=env_for(emu))
     assert r.returncode == 1
     assert emu.stats()["jobs_created"] == created  # the failed items' transcripts, jobs, are not bought again
+
+
+@pytest.mark.parametrize("emu", [(0.2, None)], indirect=True)
+def test_url_items_with_cookies_and_a_playlist(tmp_path: Path, emu: EmulatorProcess) -> None:
+    import functools
+    import http.server
+    import threading
+
+    site = tmp_path / "site"
+    site.mkdir()
+    copy_sample("talk.mp4", site)
+    copy_sample("talk.mp4", site, "copy.mp4")
+    (site / "two.html").write_text('<html><head><title>Two</title></head><body><video src="talk.mp4"></video><video src="copy.mp4"></video></body></html>')
+    cookies_seen: list[str | None] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            cookies_seen.append(self.headers.get("Cookie"))
+            super().do_GET()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    cookies = tmp_path / "cookies.txt"
+    cookies.write_text("# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0\tsession\tabc123\n")
+    try:
+        r = run_cli("batch", f"{base}/talk.mp4", f"{base}/two.html", "--sidecars-only", "--cookies", str(cookies), "--no-cache",
+                    "-d", str(tmp_path / "out"), "--json", env=env_for(emu))
+    finally:
+        server.shutdown()
+    assert r.returncode == 1, r.stderr
+    items = json.loads(r.stdout)["items"]
+    assert [i["status"] for i in items] == ["done", "failed"]
+    assert "is a playlist of 2 videos" in items[1]["error"] and "its own item" in items[1]["error"]
+    assert emu.stats()["uploads"] == 1  # with cookies the audio is fetched here, not by the service
+    assert "session=abc123" in cookies_seen
+    check_sidecars(tmp_path / "out", ["talk"], ["en"])

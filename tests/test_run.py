@@ -285,6 +285,11 @@ def test_cookies_mean_the_audio_is_fetched_here(tmp_path: Path, site: str, gladi
     assert res.returncode == 3 and str(bad) in res.stderr and "Traceback" not in res.stderr
 
 
+def test_other_url_schemes_are_refused_as_such(tmp_path: Path) -> None:
+    res = run_cli("run", "ftp://example.com/talk.mp4", "-d", str(tmp_path / "out"))
+    assert res.returncode == 3 and "ftp:// links are not supported" in res.stderr and not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("path", ["closed-port", "text.html"])
 def test_bad_urls_exit_3_and_leave_nothing(path: str, tmp_path: Path, site: str, gladia_env: dict[str, str]) -> None:
     url = "http://127.0.0.1:9/talk.mp4" if path == "closed-port" else f"{site}/{path}"

@@ -107,6 +107,7 @@ def _table(report: Any) -> None:
 @click.option("--resume", is_flag=True, help="Go on with an interrupted batch: done items are skipped, running jobs polled, never created again.")
 @click.option("--restart", is_flag=True, help="Forget an earlier batch's state and start over.")
 @click.option("--local-jobs", type=click.IntRange(min=1, max=64), help="ffmpeg work at once (default: the CPU count).")
+@click.option("--cookies", type=click.Path(dir_okay=False, path_type=str), help="A cookies.txt file for URL items on sites that need a login.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=str), help="Also write the report as JSON to this file.")
 @click.option("--force", is_flag=True, help="Overwrite existing outputs.")
 @json_option
@@ -142,7 +143,7 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
                 items, state_path=kwargs["state_path"], max_jobs=shared["max_jobs"], resume=kwargs["resume"], restart=kwargs["restart"],
                 options=options, defaults=defaults, engine=shared["engine"], profile=shared["profile"], force=kwargs["force"],
                 speaker_labels=shared["speaker_labels"], keep_raw=shared["keep_raw"], local_jobs=kwargs["local_jobs"],
-                report_path=kwargs["report_path"], on_event=bar.update, on_note=info, on_warning=warn,
+                report_path=kwargs["report_path"], cookies=kwargs["cookies"], on_event=bar.update, on_note=info, on_warning=warn,
             )
     finally:
         signal.signal(signal.SIGTERM, previous)

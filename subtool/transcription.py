@@ -108,9 +108,7 @@ def check_options(options: TranscribeOptions, engine: Engine) -> TranscribeOptio
     if options.code_switching and len(options.languages) < 2:
         # Gladia's advice: with no candidates the detector tries 100+ languages and misdetects.
         raise UsageError("--code-switching needs the languages that may be spoken", hint="Give 2-5 of them with -l, e.g. -l en,fr,es")
-    check = getattr(engine, "check", None)
-    if check is not None:
-        check(options)
+    engine.check(options)
     return options
 
 
@@ -189,7 +187,7 @@ def _extracted(info: MediaInfo, options: TranscribeOptions, engine: Engine) -> b
     """Whether ``audio_for`` will decode all of this input's audio with ffmpeg."""
     from .media.audio import needs_extraction
 
-    if getattr(engine, "takes_media", False) or not info.audio_streams:
+    if engine.takes_media or not info.audio_streams:
         return False
     return needs_extraction(info, stream=options.audio_stream)
 
@@ -248,7 +246,7 @@ def engine_options(prepared: Prepared, options: TranscribeOptions, engine: Engin
     """``options`` as the engine gets them for ``prepared``: an engine that decodes the input
     itself is told which audio stream subtool picked (``--audio-stream``, else the default one),
     so that it and the cache key agree with ``probe`` rather than with ffmpeg's own choice."""
-    if not getattr(engine, "takes_media", False) or prepared.info is None:
+    if not engine.takes_media or prepared.info is None:
         return options
     from .media.audio import pick_audio_stream
 
@@ -329,7 +327,6 @@ def audio_for(
     from .media.audio import extract_audio
 
     status = on_status or (lambda _line: None)
-    takes_media = getattr(engine, "takes_media", False)
     if prepared.is_url:
         assert prepared.url is not None
         if engine.fetches_urls and prepared.service_url:
@@ -338,10 +335,10 @@ def audio_for(
 
         status("downloading the audio")
         downloaded = sources.download(prepared.url, tmp, audio_only=True)
-        if takes_media:
+        if engine.takes_media:
             return downloaded
         return extract_audio(downloaded, tmp / "audio.ogg", stream=options.audio_stream, cancel=cancel)
-    if takes_media:
+    if engine.takes_media:
         return Path(prepared.input)
     status("extracting the audio")
     return extract_audio(prepared.input, tmp / "audio.ogg", stream=options.audio_stream, info=prepared.info, on_progress=on_progress, cancel=cancel)
@@ -349,8 +346,7 @@ def audio_for(
 
 def cache_key(audio: Path | str, options: TranscribeOptions, engine: Engine) -> str:
     """The result cache's key for ``audio`` sent to ``engine`` with ``options``."""
-    tag = getattr(engine, "cache_tag", None)
-    return result_cache.make_key(audio, cache_options(options), f"{engine.name}:{tag(options) if tag else options.model or ''}")
+    return result_cache.make_key(audio, cache_options(options), f"{engine.name}:{engine.cache_tag(options)}")
 
 
 def write_outputs(

@@ -24,7 +24,7 @@ from pathlib import Path
 from ..errors import MediaError, UsageError
 from ..models import MediaInfo, Stream
 from .ffmpeg import ProgressCallback, file_arg, run_ffmpeg
-from .probe import damaged
+from .probe import SUPPORTED_AUDIO_CODECS, damaged, probe
 
 SAMPLE_RATE = 16000
 OPUS_BITRATE = "24k"
@@ -67,8 +67,6 @@ def needs_extraction(info: MediaInfo, *, stream: int | None = None, start: float
         return True
     if Path(info.path).suffix.lower() not in PASS_THROUGH_SUFFIXES:
         return True
-    from .probe import SUPPORTED_AUDIO_CODECS
-
     if info.audio_streams[0].codec not in SUPPORTED_AUDIO_CODECS:
         return True
     bit_rate = info.bit_rate
@@ -92,8 +90,6 @@ def extract_audio(
     """Write the audio to send to ``dest`` (an .ogg), or return ``src`` itself when it already is
     a small supported audio file. ``start``/``duration`` cut a piece (seconds)."""
     if info is None:
-        from .probe import probe
-
         info = probe(src, deep=False)
     index, _ = pick_audio_stream(info, stream)
     if not needs_extraction(info, stream=stream, start=start, duration=duration):

@@ -191,6 +191,12 @@ def check_tail(info: MediaInfo) -> MediaInfo:
     return info
 
 
+def service_container(format_names: list[str] | set[str]) -> bool:
+    """Whether ffprobe's format names (``mov,mp4,m4a,...``) are among the service's documented
+    containers (the emulator refuses the others as the service would)."""
+    return bool({_DEMUXER_TO_EXT.get(n) for n in format_names} & (SUPPORTED_AUDIO | SUPPORTED_VIDEO))
+
+
 def check_limits(info: MediaInfo, *, platform: str | None = None) -> None:
     """Append the service-limit problems and notes for an already probed file."""
     if not info.audio_streams:
@@ -207,9 +213,8 @@ def check_limits(info: MediaInfo, *, platform: str | None = None) -> None:
         info.problems.append(Problem(
             "too_large", f"size {info.size / 1e6:.0f} MB is over the service's 1000 MB upload limit; only the audio is sent", fatal=False,
         ))
-    exts = {_DEMUXER_TO_EXT.get(n) for n in info.format_names} - {None}
     suffix = Path(info.path).suffix.lower().lstrip(".")
-    if suffix == "webm" or not exts & (SUPPORTED_AUDIO | SUPPORTED_VIDEO):
+    if suffix == "webm" or not service_container(info.format_names):
         name = "WebM" if suffix == "webm" else info.format_long_name or ",".join(info.format_names)
         info.problems.append(Problem(
             "format_converted", f"container {name} is not one the service takes; its audio is converted on the way", fatal=False,

@@ -75,7 +75,7 @@ def _prepare(path: Path, scratch: Callable[[], Path], index: int, no_overlaps: b
     doc = read_subtitles(path)
     fmt, encoding, ssa = (doc.format or "").lower(), doc.encoding, doc.ssa
     trimmed = 0
-    if no_overlaps and fmt == "vtt" and any(a.end > b.start for a, b in zip(ssa.events, ssa.events[1:], strict=False)):
+    if no_overlaps and fmt == "vtt" and doc.overlaps:  # WebVTT's overlaps are kept when read
         ssa.events, cut, _merged = trim_overlaps(list(ssa.events))
         trimmed = len(cut)
         doc.notes.append("overlapping cues trimmed for the target")

@@ -15,20 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from ...media.ffmpeg import binary
+from ...media.probe import service_container
 
 RATE = 8000
 FRAME = 0.02  # seconds per envelope frame
 SAMPLE_SUFFIXES = (".mp4", ".mkv", ".mp3", ".wav", ".m4a", ".ogg", ".opus", ".webm", ".mov")
 MATCH_THRESHOLD = 0.85
-
-
-# ffprobe's names for the formats the service documents (audio: aac ac3 eac3 flac m4a mp2 mp3
-# ogg opus wav; video: 3g2 3gp avi flv m4v mkv mov mp4 wmv). What is not among them (AIFF, MPEG-TS,
-# WebM is Matroska and passes) is refused like undecodable audio: the docs list no others.
-SERVICE_DEMUXERS = frozenset({
-    "aac", "ac3", "eac3", "flac", "mp3", "mp2", "ogg", "wav", "mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm", "avi",
-    "flv", "asf",
-})
 
 
 class AudioUnreadable(Exception):
@@ -65,8 +57,9 @@ def probe(path: Path) -> Probed:
     if not audio:
         raise AudioUnreadable("no audio stream")
     fmt = data.get("format", {})
-    names = set((fmt.get("format_name") or "").split(","))
-    if not names & SERVICE_DEMUXERS:
+    # Containers outside the service's documented list (AIFF, MPEG-TS...) are refused like
+    # undecodable audio: the docs list no others.
+    if not service_container((fmt.get("format_name") or "").split(",")):
         raise AudioUnreadable(f"unsupported format {fmt.get('format_name')}")
     duration = _float(fmt.get("duration")) or _float(audio[0].get("duration"))
     if not duration:

@@ -365,6 +365,7 @@ class ItemReport:
     exit_code: int = 0
     job_id: str | None = None
     seconds: float | None = None
+    burned: str | None = None  # the language burned into ``output`` (burn deliveries)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -557,8 +558,8 @@ class _Batch:
                     self._stage(w.key, "audio")
                     prefer = {"mp4": "mp4", "mov": "mp4", "webm": "webm"}.get(plan.delivery.container or "", "mkv")
                     downloaded = sources.download(plan.source, tmp, prefer=prefer, audio_only=plan.delivery.kind == "sidecars", cookies=self.cookies)
-                    prepared = tx.prepare(str(downloaded), w.options, self.engine, outdir=plan.outdir, force=True)
-                    prepared.stem = plan.outdir / plan.source.stem
+                    prepared = tx.prepare(str(downloaded), w.options, self.engine, stem=plan.stem, force=True)
+                    prepared.url = plan.input  # transcript.json names the URL, not the temporary download
             if transcript is None:
                 transcript = self._transcribe(w, prepared, Path(tmp))
             transcript.source = prepared.url or str(w.item.input)
@@ -572,17 +573,18 @@ class _Batch:
                 prepared.stem, transcript, w.options, plan.profile, force=self.force or resumed, speaker_labels=self.speaker_labels, raw=raw
             )
             self._stage(w.key, "written", outputs=json.dumps(files))
-            output = None
+            output = burned = None
             if plan.delivery.kind != "sidecars":
                 with self._local():
                     if self.cancel.is_set():
                         raise Interrupted("cancelled")
-                    output = pipeline.deliver(
+                    delivered = pipeline.deliver(
                         plan, Path(prepared.input), tracks, transcript.language, transcript.all_languages(),
                         force=self.force or resumed, on_warning=self.on_warning, cancel=self.cancel,
                     )
+                output, burned = delivered.output, delivered.burned
                 self._stage(w.key, "delivered", output=str(output))
-        return {"languages": transcript.all_languages(), "outputs": files, "output": str(output) if output else None}
+        return {"languages": transcript.all_languages(), "outputs": files, "output": str(output) if output else None, "burned": burned}
 
     def _resume_job(self, w: _Work, row: dict[str, Any]) -> Transcript | None:
         """A job recorded by an earlier run: poll it by id (found by token if the id was not yet
@@ -926,6 +928,7 @@ def _run(
                 if problem is None:
                     result = f.result()
                     report.status, report.languages, report.outputs, report.output = "done", result["languages"], result["outputs"], result["output"]
+                    report.burned = result["burned"]
                     state.set(key, stage="done", finished=time.time())
                     done += 1
                 else:

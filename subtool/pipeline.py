@@ -8,6 +8,7 @@ before anything is downloaded or uploaded, so a typo costs nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 import threading
@@ -41,6 +42,7 @@ class Delivery:
     burn_language: str | None = None
     default_language: str | None = None
     forced: list[str] = field(default_factory=list)
+    replace: bool = False  # mux: drop the input's own subtitle streams
 
     @property
     def container(self) -> str | None:
@@ -53,16 +55,26 @@ class Delivery:
 
 @dataclass
 class Plan:
-    """One input after every check: where things come from and where they go."""
+    """One input after every check: where things come from and where they go.
+
+    Every output is decided here, once: ``stem`` names every side file (``<stem>.<lang>.<fmt>``,
+    ``<stem>.transcript.json``), ``output`` the subtitled video, and ``burn_language`` the track
+    burned into it (None: the spoken language, known after transcription); the video's name and
+    what is burned into it come from that one decision."""
 
     input: str
     is_url: bool
     delivery: Delivery
     profile: Profile
-    outdir: Path
+    stem: Path
     output: Path | None  # the subtitled video, unless sidecars only
     source: Any = None  # sources.SourceInfo for URLs
     prepared: tx.Prepared | None = None  # local inputs (and URLs the service fetches)
+    burn_language: str | None = None
+
+    @property
+    def outdir(self) -> Path:
+        return self.stem.parent
 
 
 @dataclass
@@ -78,6 +90,7 @@ class RunResult:
     cached: bool
     timings: dict[str, float]
     warnings: list[str] = field(default_factory=list)
+    burned: str | None = None  # the language burned into ``output`` (burn delivery)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +99,10 @@ class RunResult:
             "engine": self.engine,
             "language": self.language,
             "languages": self.languages,
+            "burned": self.burned,
+            "tracks": [
+                {"path": t.path, "language": t.language, "default": t.default, "forced": t.forced, "title": t.title} for t in self.tracks
+            ],
             "files": self.files,
             "job_ids": self.job_ids,
             "cached": self.cached,
@@ -102,21 +119,50 @@ def delivery(
     burn_language: str | None = None,
     default_language: str | None = None,
     forced: list[str] | None = None,
+    replace: bool = False,
 ) -> Delivery:
     """Load and check the delivery presets (a malformed or unknown one stops everything here)."""
     if sum(bool(x) for x in (mux, burn, sidecars_only)) > 1:
         raise UsageError("choose one of --mux, --burn and --sidecars-only")
+    if replace and (burn or sidecars_only):
+        raise UsageError("--replace applies to --mux deliveries (a burned video carries no subtitle streams)")
     if sidecars_only:
         return Delivery("sidecars")
     norm = lambda code: langs.normalize(code) if code else None  # noqa: E731
     if burn:
         return Delivery("burn", burn=load_burn(burn), burn_language=norm(burn_language))
     return Delivery(
-        "mux", mux=load_mux(mux or DEFAULT_MUX), default_language=norm(default_language), forced=[langs.normalize(f) for f in forced or []]
+        "mux", mux=load_mux(mux or DEFAULT_MUX), default_language=norm(default_language), forced=[langs.normalize(f) for f in forced or []],
+        replace=replace,
     )
 
 
-def _output_for(stem: str, outdir: Path, deliv: Delivery, output: str | Path | None, language: str | None) -> Path | None:
+def burn_choice(deliv: Delivery, options: TranscribeOptions) -> str | None:
+    """Which language a burn delivery draws: ``--burn-language``, else the only ``-t`` target,
+    else the spoken language (``-l`` when given alone; None: detected, known after transcription).
+    Several targets and no ``--burn-language`` are refused by ``_check_languages``."""
+    if deliv.kind != "burn":
+        return None
+    if deliv.burn_language:
+        return deliv.burn_language
+    if len(options.translate) == 1:
+        return options.translate[0]
+    return options.languages[0] if len(options.languages) == 1 and not options.translate else None
+
+
+def side_stem(default_folder: Path, name: str, *, output: str | Path | None, outdir: Path | None) -> Path:
+    """Where side files go (sidecars, transcript.json, raw.json): ``-d`` when given, else beside
+    ``-o``'s file and named after its stem, else ``default_folder`` (beside the input; the current
+    folder for URLs) named ``name``. An input's folder is written only when it is the output's."""
+    if outdir is not None:
+        return outdir / name
+    if output is not None:
+        out = Path(output)
+        return out.parent / out.stem
+    return default_folder / name
+
+
+def _output_for(stem: Path, deliv: Delivery, output: str | Path | None, burn_language: str | None) -> Path | None:
     if deliv.kind == "sidecars":
         if output is not None:
             raise UsageError("-o names a video, but --sidecars-only writes no video", hint="Use -d OUTDIR for the sidecars")
@@ -125,8 +171,8 @@ def _output_for(stem: str, outdir: Path, deliv: Delivery, output: str | Path | N
         return Path(output)
     ext = {"matroska": "mkv"}.get(deliv.container or "mkv", deliv.container or "mkv")
     if deliv.kind == "burn":
-        return outdir / (f"{stem}.{language}.burned.{ext}" if language else f"{stem}.burned.{ext}")
-    return outdir / f"{stem}.subtitled.{ext}"
+        return stem.with_name(f"{stem.name}.{burn_language}.burned.{ext}" if burn_language else f"{stem.name}.burned.{ext}")
+    return stem.with_name(f"{stem.name}.subtitled.{ext}")
 
 
 def _check_disk(folder: Path, needed: int, what: str) -> None:
@@ -142,8 +188,11 @@ def _check_disk(folder: Path, needed: int, what: str) -> None:
 def _check_languages(deliv: Delivery, options: TranscribeOptions) -> None:
     """The languages the delivery names must be ones the run writes: a typo in --default or
     --burn-language would otherwise be found only after the job was paid for."""
-    if deliv.kind == "burn" and deliv.burn_language is None and len(options.translate) > 1 and len(options.languages) != 1:
-        raise UsageError("--burn needs to know which language to burn", hint="Give --burn-language LANG (the spoken one or a -t target)")
+    if deliv.kind == "burn" and deliv.burn_language is None and len(options.translate) > 1:
+        raise UsageError(
+            f"--burn needs to know which language to burn: {len(options.translate)} translations are made",
+            hint="Give --burn-language LANG (the spoken one or a -t target)",
+        )
     named = [("--burn-language", deliv.burn_language), ("--default", deliv.default_language), *(("--forced", f) for f in deliv.forced)]
     for option, lang in named:
         if not lang or lang in options.translate or lang in options.languages:
@@ -181,6 +230,7 @@ def plan(
     prof = load_profile(profile or (deliv.mux.profile if deliv.mux else deliv.burn.profile if deliv.burn else "netflix"))
     _check_languages(deliv, options)
     out_dir = Path(outdir) if outdir is not None else None
+    burned = burn_choice(deliv, options)
 
     if sources.is_url(input):
         # Durations are checked per entry below: the service's limit for a URL it fetches, else
@@ -193,28 +243,27 @@ def plan(
         hand_over = deliv.kind == "sidecars" and cookies is None
         plans = []
         for info in infos:
+            stem = side_stem(Path.cwd(), info.stem, output=output, outdir=out_dir)
+            target = _output_for(stem, deliv, output, burned)  # refuses -o for sidecars only
             if hand_over and tx.handed_url(info, engine):
-                _output_for(info.stem, out_dir or Path.cwd(), deliv, output, None)  # refuses -o
-                prepared = tx.prepare_source(info, options, engine, outdir=out_dir, force=force, keep_raw=keep_raw)
+                prepared = tx.prepare_source(info, options, engine, stem=stem, force=force, keep_raw=keep_raw)
                 if len(infos) == 1:
                     prepared.input = input
-                plans.append(Plan(prepared.input, True, deliv, prof, prepared.stem.parent, None, prepared=prepared))
+                plans.append(Plan(prepared.input, True, deliv, prof, stem, None, prepared=prepared))
                 continue
-            folder = out_dir or Path.cwd()
-            target = _output_for(info.stem, folder, deliv, output, deliv.burn_language)
             if target is not None:
                 check_writable(target, force=force)
                 size = (info.raw or {}).get("filesize") or (info.raw or {}).get("filesize_approx")
                 if isinstance(size, int | float) and size > 0:  # the download, then the subtitled copy
                     _check_disk(target.parent, int(size * (2.5 if deliv.kind == "burn" else 2.05)) + 10_000_000, "the download and the subtitled video")
-            for path in tx.planned_outputs(folder / info.stem, options, keep_raw=keep_raw):
+            for path in tx.planned_outputs(stem, options, keep_raw=keep_raw):
                 check_writable(path, force=force)
-            plans.append(Plan(info.webpage_url or input, True, deliv, prof, folder, target, source=info))
+            plans.append(Plan(info.webpage_url or input, True, deliv, prof, stem, target, source=info, burn_language=burned))
         return plans
 
-    prepared = tx.prepare(input, options, engine, outdir=out_dir, force=force, keep_raw=keep_raw, deep=deep)
-    folder = prepared.stem.parent
-    target = _output_for(prepared.stem.name, folder, deliv, output, deliv.burn_language or _single(options))
+    stem = side_stem(Path(input).parent, Path(input).stem, output=output, outdir=out_dir)
+    prepared = tx.prepare(input, options, engine, stem=stem, force=force, keep_raw=keep_raw, deep=deep)
+    target = _output_for(stem, deliv, output, burned)
     if deliv.kind != "sidecars":
         if prepared.info is not None and not prepared.info.video_streams:
             raise UsageError(
@@ -230,7 +279,7 @@ def plan(
             check_codecs(prepared.info, container_for(target)[0], reencode=False)  # a MOV that cannot take VP9: before paying
         size = Path(input).stat().st_size
         _check_disk(target.parent, int(size * (1.5 if deliv.kind == "burn" else 1.05)) + 10_000_000, "the subtitled video")
-    return [Plan(input, False, deliv, prof, folder, target, prepared=prepared)]
+    return [Plan(input, False, deliv, prof, stem, target, prepared=prepared, burn_language=burned)]
 
 
 def one_per_language(tracks: list[SubtitleTrack], container: str) -> list[SubtitleTrack]:
@@ -246,10 +295,14 @@ def one_per_language(tracks: list[SubtitleTrack], container: str) -> list[Subtit
     return list(best.values())
 
 
-def _single(options: TranscribeOptions) -> str | None:
-    if len(options.translate) == 1:
-        return options.translate[0]
-    return options.languages[0] if len(options.languages) == 1 else None
+@dataclass
+class Delivered:
+    """What ``deliver`` made: the video (None for sidecars only), the language burned into it, and
+    the delivered tracks with the flags the output really carries (default, forced)."""
+
+    output: Path | None
+    burned: str | None = None
+    tracks: list[SubtitleTrack] = field(default_factory=list)
 
 
 def deliver(
@@ -264,9 +317,9 @@ def deliver(
     on_progress: ProgressCallback | None = None,
     on_warning: Callable[[str], None] | None = None,
     cancel: threading.Event | None = None,
-) -> Path | None:
-    """Mux or burn the written ``tracks`` into ``video`` as ``p`` says (None for sidecars only);
-    ``language`` is the spoken one, ``languages`` all that were written."""
+) -> Delivered:
+    """Mux or burn the written ``tracks`` into ``video`` as ``p`` says; ``language`` is the
+    spoken one, ``languages`` all that were written. ``tracks`` come back flagged as muxed."""
     if p.delivery.kind == "mux":
         from .media.mux import mux
 
@@ -282,27 +335,35 @@ def deliver(
             preset=p.delivery.mux,
             default=p.delivery.default_language,
             forced=p.delivery.forced,
+            replace=p.delivery.replace,
+            spoken=language,
             force=force,
             on_progress=(lambda done, total: on_progress("mux", done, total)) if on_progress else None,
             on_warning=on_warning,
         )
-        return Path(muxed.output)
+        flags = {m.source: (m.default, m.forced, m.title) for m in muxed.tracks}
+        by_language = {t.language: flags[t.path] for t in tracks if t.path in flags}
+        flagged = [
+            dataclasses.replace(t, default=f[0], forced=f[1], title=f[2]) if (f := by_language.get(t.language)) else t for t in tracks
+        ]
+        return Delivered(Path(muxed.output), tracks=flagged)
     if p.delivery.kind == "burn":
         from .media.burn import burn
 
         assert p.output is not None and p.delivery.burn is not None
-        lang = p.delivery.burn_language or language
+        lang = p.burn_language or language
         track = next((t for t in one_per_language(tracks, "mp4") if t.language == lang), None)
         if track is None:
             raise UsageError(f"no {lang} subtitles were made to burn", hint="Pick --burn-language among: " + ", ".join(languages))
         if on_status:
             on_status(f"burning {lang}")
-        return burn(
+        out = burn(
             video, Path(track.path), p.output, style=p.delivery.burn, language=lang, force=force,
             on_progress=(lambda done, total: on_progress("burn", done, total)) if on_progress else None, cancel=cancel,
             on_warning=on_warning,
         )
-    return None
+        return Delivered(out, burned=lang, tracks=list(tracks))
+    return Delivered(None, tracks=list(tracks))
 
 
 def execute(
@@ -346,8 +407,8 @@ def execute(
                 p.source, tmp, prefer=prefer, audio_only=audio_only, cookies=cookies, on_progress=stage_progress("download")
             )
             timings["download"] = time.monotonic() - t0
-            prepared = tx.prepare(str(downloaded), options, engine, outdir=p.outdir, force=force, keep_raw=keep_raw)
-            prepared.stem = p.outdir / p.source.stem
+            prepared = tx.prepare(str(downloaded), options, engine, stem=p.stem, force=force, keep_raw=keep_raw)
+            prepared.url = p.input  # transcript.json names the URL, not the temporary download
         result = tx.transcribe(
             prepared,
             options,
@@ -362,19 +423,20 @@ def execute(
         )
         timings.update(result.timings)
         t1 = time.monotonic()
-        output = deliver(
+        delivered = deliver(
             p, Path(prepared.input), result.tracks, result.transcript.language, result.transcript.all_languages(),
             force=force, on_status=on_status, on_progress=on_progress, on_warning=warn,
         )
-        if output is not None:
+        if delivered.output is not None:
             timings[p.delivery.kind] = time.monotonic() - t1
     return RunResult(
         input=p.input,
-        output=str(output) if output else None,
+        output=str(delivered.output) if delivered.output else None,
         engine=result.engine,
         language=result.transcript.language,
         languages=result.transcript.all_languages(),
-        tracks=result.tracks,
+        tracks=delivered.tracks,
+        burned=delivered.burned,
         files=result.files,
         job_ids=result.job_ids,
         cached=result.cached,
@@ -400,6 +462,7 @@ def run(
     outdir: str | Path | None = None,
     force: bool = False,
     forced: list[str] | None = None,
+    replace: bool = False,
     diarize: bool = False,
     speakers: int | None = None,
     min_speakers: int | None = None,
@@ -443,13 +506,14 @@ def run(
     eng = engine if not isinstance(engine, str) else tx.resolve_engine(engine, max_jobs=max_jobs, model=model, threads=threads, on_note=on_status)
     tx.check_options(options, eng)
     deliv = delivery(
-        mux=mux, burn=burn, sidecars_only=sidecars_only, burn_language=burn_language, default_language=default_language, forced=forced
+        mux=mux, burn=burn, sidecars_only=sidecars_only, burn_language=burn_language, default_language=default_language, forced=forced,
+        replace=replace,
     )
     plans = plan(
         str(input), options, eng, deliv, profile=profile, output=output, outdir=outdir, force=force, keep_raw=keep_raw,
         cookies=cookies, allow_playlist=allow_playlist,
     )
-    tx.check_distinct([p.outdir / p.source.stem if p.source else p.prepared.stem for p in plans])  # type: ignore[union-attr]
+    tx.check_distinct([p.stem for p in plans])
     return [
         execute(
             p, options, eng, force=force, speaker_labels=speaker_labels, keep_raw=keep_raw, cookies=cookies,
@@ -459,4 +523,4 @@ def run(
     ]
 
 
-__all__ = ["Delivery", "Plan", "RunResult", "SubtoolError", "deliver", "delivery", "execute", "plan", "run"]
+__all__ = ["Delivered", "Delivery", "Plan", "RunResult", "SubtoolError", "deliver", "delivery", "execute", "plan", "run"]

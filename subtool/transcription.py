@@ -112,11 +112,9 @@ def check_options(options: TranscribeOptions, engine: Engine) -> TranscribeOptio
     return options
 
 
-def _stem_for(prepared_input: str, outdir: Path | None, stem: str | None = None) -> Path:
-    if stem is None:
-        stem = Path(prepared_input).stem
+def _stem_for(prepared_input: str, outdir: Path | None) -> Path:
     folder = outdir if outdir is not None else Path(prepared_input).parent
-    return folder / stem
+    return folder / Path(prepared_input).stem
 
 
 def check_distinct(stems: list[Path]) -> None:
@@ -146,11 +144,13 @@ def prepare(
     engine: Engine,
     *,
     outdir: str | Path | None = None,
+    stem: Path | None = None,
     force: bool = False,
     keep_raw: bool = False,
     deep: bool = True,
 ) -> Prepared:
-    """Every check that can refuse ``input`` before anything is sent. ``deep=False`` leaves the
+    """Every check that can refuse ``input`` before anything is sent; its side files are named
+    ``stem`` (``pipeline.side_stem``), else ``<outdir or its folder>/<its stem>``. ``deep=False`` leaves the
     decoding of a local input's end (truncation) to its audio extraction, when there is one, which
     decodes all of it anyway: one ffmpeg run less per input, for a batch whose items do not wait
     on each other."""
@@ -160,7 +160,8 @@ def prepare(
     out = Path(outdir) if outdir is not None else None
     sources.refuse_other_schemes(input)
     if sources.is_url(input):
-        prepared = prepare_source(sources.resolve(input, limit_s=float("inf"))[0], options, engine, outdir=out, force=force, keep_raw=keep_raw)
+        info = sources.resolve(input, limit_s=float("inf"))[0]
+        prepared = prepare_source(info, options, engine, stem=stem or (out or Path.cwd()) / info.stem, force=force, keep_raw=keep_raw)
         prepared.input = input
         return prepared
     else:
@@ -176,7 +177,7 @@ def prepare(
             from .media.audio import pick_audio_stream
 
             pick_audio_stream(media, options.audio_stream)
-        prepared = Prepared(input, _stem_for(input, out), False, media, media.duration)
+        prepared = Prepared(input, stem or _stem_for(input, out), False, media, media.duration)
     if not force:
         for path in planned_outputs(prepared.stem, options, keep_raw=keep_raw):
             check_writable(path, force=False)
@@ -197,13 +198,13 @@ def prepare_source(
     options: TranscribeOptions,
     engine: Engine,
     *,
-    outdir: str | Path | None = None,
+    stem: Path,
     force: bool = False,
     keep_raw: bool = False,
 ) -> Prepared:
-    """``prepare`` for a URL already resolved (a ``sources.SourceInfo``, a playlist entry)."""
+    """``prepare`` for a URL already resolved (a ``sources.SourceInfo``, a playlist entry), its
+    side files named ``stem``."""
     url = info.webpage_url or info.url
-    stem = (Path(outdir) if outdir is not None else Path.cwd()) / info.stem
     prepared = Prepared(url, stem, True, None, info.duration, url, handed_url(info, engine))
     if not force:
         for path in planned_outputs(prepared.stem, options, keep_raw=keep_raw):

@@ -111,7 +111,7 @@ def test_mp4_three_languages_tags_titles_dispositions_and_stream_copy(work: Path
     subs = _subs(out)
     assert [s["codec_name"] for s in subs] == ["mov_text"] * 4
     assert [s["tags"]["language"] for s in subs] == ["fra", "spa", "deu", "eng"]
-    assert [s["tags"]["handler_name"] for s in subs] == ["Français", "Español", "Deutsch", "English"]
+    assert [s["tags"]["handler_name"] for s in subs] == ["Français", "Español", "Deutsch (forced)", "English"]  # a forced track says so
     assert [s["disposition"]["default"] for s in subs] == [0, 1, 0, 0]
     assert [s["disposition"]["forced"] for s in subs] == [0, 0, 1, 0]
     assert "Hola a todos" in _extract(out, 1)
@@ -134,7 +134,7 @@ def test_mkv_keeps_source_formats_bibliographic_codes_and_preset_default(work: P
     subs = _subs(out)
     assert [s["codec_name"] for s in subs] == ["subrip", "ass", "webvtt", "subrip"]
     assert [s["tags"]["language"] for s in subs] == ["fre", "eng", "jpn", "ger"]
-    assert [s["tags"]["title"] for s in subs] == ["Français", "English", "日本語", "Deutsch"]
+    assert [s["tags"]["title"] for s in subs] == ["Français (forced)", "English", "日本語", "Deutsch"]
     assert [s["disposition"]["default"] for s in subs] == [1, 0, 0, 0]  # mkv-multi: the first is the default
     assert [s["disposition"]["forced"] for s in subs] == [1, 0, 0, 0]  # from the .forced. sidecar name
     assert [t["language"] for t in doc["tracks"]] == ["fre", "eng", "jpn", "ger"]

@@ -56,7 +56,11 @@ def test_mp4_into_mkv_with_three_languages(tmp_path: Path, gladia_env: dict[str,
     subs = _subs(out)
     assert [s["tags"]["language"] for s in subs] == ["eng", "fre", "spa"]
     assert [s["tags"].get("title") for s in subs] == ["English", "Français", "Español"]
-    assert [s["disposition"]["default"] for s in subs] == [1, 0, 0]
+    # The English track is not shown by default over English speech: the first other one is.
+    assert [s["disposition"]["default"] for s in subs] == [0, 1, 0]
+    # The result reports the flags the file carries (it said default=False for every track).
+    flags = {t["language"]: t["default"] for t in doc["tracks"]}
+    assert flags == {"en": False, "fr": True, "es": False}
     for lang in ("en", "fr", "es"):
         for fmt in ("srt", "vtt"):
             assert (tmp_path / f"talk.{lang}.{fmt}").exists()

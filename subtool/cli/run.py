@@ -18,9 +18,13 @@ from .stages import StageProgress
 @click.option("--burn", "burn_style", metavar="STYLE", help="Burn one language into the picture with this style.")
 @click.option("--sidecars-only", is_flag=True, help="Only write the subtitle files (URLs are then not downloaded when the service can fetch them).")
 @click.option("--burn-language", metavar="LANG", help="Which language to burn (default: the only -t target, or the spoken language).")
-@click.option("--default", "default_language", metavar="LANG", help="The default subtitle track (mux).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str), help="The subtitled video (one input only).")
-@click.option("-d", "--outdir", type=click.Path(file_okay=False, path_type=str), help="Where to write (default: beside each input; the current folder for URLs).")
+@click.option("--default", "default_language", metavar="LANG",
+              help="The default subtitle track (mux). Default: the preset's rule (mkv-multi: the first track not in the spoken language).")
+@click.option("--replace", is_flag=True, help="Mux: drop the subtitle streams the input already has (else a language added twice is warned about).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str),
+              help="The subtitled video (one input only); the sidecars and transcript.json go beside it, named after it.")
+@click.option("-d", "--outdir", type=click.Path(file_okay=False, path_type=str),
+              help="Where the sidecars, transcript.json and video go (default: beside -o's file, else beside each input; the current folder for URLs).")
 @click.option("--cookies", type=click.Path(dir_okay=False, path_type=str), help="A cookies.txt file for sites that need a login.")
 @click.option("--playlist", "allow_playlist", is_flag=True, help="Accept a playlist URL: each entry becomes an input.")
 @click.option("--force", is_flag=True, help="Overwrite existing outputs.")
@@ -46,6 +50,7 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
         sidecars_only=kwargs["sidecars_only"],
         burn_language=kwargs["burn_language"],
         default_language=kwargs["default_language"],
+        replace=kwargs["replace"],
     )
     plans = []
     for item in inputs:  # every input is checked before the first is processed
@@ -53,7 +58,7 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
             item, options, engine, deliv, profile=shared["profile"], output=kwargs["output"], outdir=kwargs["outdir"],
             force=kwargs["force"], keep_raw=shared["keep_raw"], cookies=kwargs["cookies"], allow_playlist=kwargs["allow_playlist"],
         )
-    tx.check_distinct([p.outdir / p.source.stem if p.source else p.prepared.stem for p in plans])  # type: ignore[union-attr]
+    tx.check_distinct([p.stem for p in plans])
     results = []
     for p in plans:
         with StageProgress(p.input) as progress:
@@ -64,7 +69,8 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
         results.append(result)
         if not kwargs["as_json"]:
             if not STATE.quiet:
-                info(f"{p.input}: {result.language} -> {', '.join(result.languages)} ({result.engine})")
+                burned = f"; {result.burned} burned into the picture" if result.burned else ""
+                info(f"{p.input}: {result.language} -> {', '.join(result.languages)} ({result.engine}){burned}")
             for path in result.files:
                 click.echo(path)
             if result.output:

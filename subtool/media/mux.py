@@ -172,6 +172,19 @@ GENERIC_HANDLERS = frozenset({"SubtitleHandler", "Subtitle", "text", "Core Media
 STYLED_CODECS = frozenset({"ass", "ssa"})
 
 
+def _same_language(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and languages.base(a) == languages.base(b)
+
+
+def _audio_language(info: MediaInfo, spoken: str | None) -> str | None:
+    """The language being spoken: what the transcription found, else the audio stream's tag."""
+    if spoken and languages.is_known(spoken):
+        return languages.normalize(spoken)
+    audio = info.audio_streams
+    stream = next((s for s in audio if s.default), audio[0] if audio else None)
+    return _existing_language(stream) if stream is not None else None
+
+
 def _existing_language(stream: Stream) -> str | None:
     code = stream.language
     if not code or code.lower() == "und" or not languages.is_known(code):
@@ -299,14 +312,19 @@ def mux(
     on_progress: ProgressCallback | None = None,
     on_warning: WarningCallback | None = None,
     probed: Callable[[], MediaInfo] | None = None,
+    spoken: str | None = None,
 ) -> MuxResult:
     """Add ``tracks`` to ``video`` as soft subtitle streams in ``output`` (one ffmpeg pass).
 
-    ``default``: the language of the one default track ("none" for no default; otherwise the
-    preset's rule, else a track's own ``default`` flag). ``forced``: languages flagged forced.
-    ``replace`` drops the input's own subtitle streams. ``probed``: a ``start_probe(video)`` the
-    caller began earlier (one is started here otherwise). Raises ``UsageError`` (bad options,
-    impossible container, existing output), ``SubtitleReadError``/``MediaError`` (bad inputs).
+    ``default``: the language of the one default track, ``"none"`` for none, ``"first"`` for the
+    first track not in the audio's language (``spoken``, else the audio stream's own tag): a
+    track in the language being spoken would be shown over speech the viewer understands, so it
+    is the default only when named. Without ``default``, the preset's rule, else a track's own
+    ``default`` flag. ``forced``: languages flagged forced (their titles say so). ``replace``
+    drops the input's own subtitle streams; without it, a new track in a language the input
+    already carries is warned about. ``probed``: a ``start_probe(video)`` the caller began
+    earlier (one is started here otherwise). Raises ``UsageError`` (bad options, impossible
+    container, existing output), ``SubtitleReadError``/``MediaError`` (bad inputs).
     """
     video, output = Path(video), Path(output)
     warnings: list[str] = []
@@ -358,6 +376,7 @@ def mux(
 
         all_langs: list[str | None] = [_existing_language(s) for s in existing] + langs
         codes = _container_codes(sorted({lang for lang in all_langs if lang}), container, warn)
+        audio_language = _audio_language(info, spoken)
 
         # Dispositions: explicit for every subtitle stream, exactly one default when asked.
         n_exist = len(existing)
@@ -370,10 +389,10 @@ def mux(
         elif default is not None:
             flags_default = [False] * len(flags_default)
             if default == "first":
-                if tracks:
-                    flags_default[n_exist] = True
-                elif existing:
-                    flags_default[0] = True
+                order = list(range(n_exist, len(all_langs))) + list(range(n_exist))  # new tracks first
+                pick = next((i for i in order if not _same_language(all_langs[i], audio_language)), None)
+                if pick is not None:
+                    flags_default[pick] = True
             elif default != "none":
                 # New tracks first: they are what the user is adding now.
                 hit = _match_language(default, list(langs))
@@ -391,6 +410,11 @@ def mux(
                 raise UsageError(f"--forced {want}: no subtitle track in that language")
             for i in hits:
                 flags_forced[i] = True
+        for j, lang in enumerate(langs):
+            twin = next((s for s in existing if _same_language(_existing_language(s), lang) and s.forced == flags_forced[n_exist + j]), None)
+            if twin is not None:
+                warn(f"{video.name} already has a {lang} subtitle stream (#{twin.index}); the output carries both. "
+                     f"Pass --replace to keep only the new tracks")
 
         args: list[str] = ["-y", "-i", file_arg(video)]
         for sub in subs:
@@ -424,6 +448,8 @@ def mux(
                 track = tracks[j - n_exist]
                 codec = _sub_codec_for_new(sub, container)
                 title = track.title or (languages.native_name(lang) if lang else None)
+                if title and flags_forced[j] and "forced" not in title.lower():
+                    title = f"{title} (forced)"
                 source = str(sub.source)
             args += [f"-metadata:s:s:{j}", f"language={code}"]
             if title:
@@ -438,10 +464,16 @@ def mux(
         result.reencoded = bool(codec_opts["v"] or codec_opts["a"])
         if container in {"mp4", "mov"} and result.tracks and not any(t.default for t in result.tracks):
             # ffmpeg's MP4/MOV muxer enables the first track of each kind when none is default:
-            # the format cannot say "no default". Report what the file will hold.
-            result.tracks[0].default = True
-            warn(f"{DISPLAY[container]} has no way to mark no subtitle track as default: the first one "
-                 f"({result.tracks[0].language}) will be enabled; use .mkv for none")
+            # the format cannot say "no default". Report what the file will hold, and warn when
+            # that was asked for, or when the track shown is in the language being spoken.
+            shown = result.tracks[0]
+            shown.default = True
+            if default == "none":
+                warn(f"{DISPLAY[container]} has no way to mark no subtitle track as default: the first one "
+                     f"({shown.language}) will be enabled; use .mkv for none")
+            elif _same_language(all_langs[0], audio_language):
+                warn(f"{DISPLAY[container]} enables the first subtitle track when none is default: {shown.language}, the audio's "
+                     f"own language, will show over the speech; pass --default LANG, or use .mkv to leave subtitles off")
 
         with atomic_path(output, force=force) as tmp:
             # ffmpeg creates the file itself: writing into the truncated placeholder makes ext4

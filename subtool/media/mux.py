@@ -299,13 +299,15 @@ def mux(
     on_progress: ProgressCallback | None = None,
     on_warning: WarningCallback | None = None,
     probed: Callable[[], MediaInfo] | None = None,
+    encoding: str | None = None,
 ) -> MuxResult:
     """Add ``tracks`` to ``video`` as soft subtitle streams in ``output`` (one ffmpeg pass).
 
     ``default``: the language of the one default track ("none" for no default; otherwise the
     preset's rule, else a track's own ``default`` flag). ``forced``: languages flagged forced.
     ``replace`` drops the input's own subtitle streams. ``probed``: a ``start_probe(video)`` the
-    caller began earlier (one is started here otherwise). Raises ``UsageError`` (bad options,
+    caller began earlier (one is started here otherwise). ``encoding``: the code page of the
+    subtitle files that are not UTF-8 (guessed from their letters otherwise). Raises ``UsageError`` (bad options,
     impossible container, existing output), ``SubtitleReadError``/``MediaError`` (bad inputs).
     """
     video, output = Path(video), Path(output)
@@ -327,6 +329,10 @@ def mux(
     if _same_file(video, output):
         raise UsageError("the output would overwrite the input", path=output, hint="Choose another -o")
     check_writable(output, force=force)
+    if encoding is not None:
+        from ..subtitles import check_encoding
+
+        check_encoding(encoding)
     if not tracks and not replace:
         raise UsageError("no subtitle files to add", hint="Pass one or more SUB[:LANG] arguments")
     if probed is None:
@@ -342,13 +348,15 @@ def mux(
         else:
             raise LanguageError("has no known language (none after ':' and none in the file name)", path=t.path,
                                 hint="Add it as SUB:LANG (e.g. talk.srt:fr), name it like talk.fr.srt, or pass --allow-und")
-    with prepared([Path(t.path) for t in tracks], no_overlaps=container in {"mp4", "mov"}) as subs:
+    with prepared([Path(t.path) for t in tracks], no_overlaps=container in {"mp4", "mov"}, encoding=encoding) as subs:
         # The subtitle files are read while ffprobe runs; a bad one is reported first.
         info = probed()
         codec_opts = check_codecs(info, container, reencode)
         existing = [] if replace else info.subtitle_streams
         # What will be lost, said before the work starts.
         for sub in subs:
+            for text in sub.warnings:
+                warn(f"{sub.source}: {text}")
             if sub.trimmed:
                 warn(f"{sub.source}: mov_text cannot show cues together: {sub.trimmed} overlapping cue(s) trimmed to end where the next starts")
             if sub.styled and container in {"mp4", "mov", "webm"}:

@@ -17,7 +17,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +43,15 @@ class SubtitleInput:
     styled: bool  # carries positioning/colour that mov_text and WebVTT drop
     ssa: Any  # the parsed pysubs2.SSAFile
     trimmed: int = 0  # overlapping cues trimmed for a target that cannot show them together
+    warnings: list[str] = field(default_factory=list)  # what the delivery must say (a guessed code page, blocks left out)
 
 
 @contextlib.contextmanager
-def prepared(paths: list[Path], *, no_overlaps: bool = False) -> Iterator[list[SubtitleInput]]:
+def prepared(paths: list[Path], *, no_overlaps: bool = False, encoding: str | None = None) -> Iterator[list[SubtitleInput]]:
     """Validate every file, yield ffmpeg-ready inputs; temporary UTF-8 copies are removed after.
     ``no_overlaps``: the target (mov_text) cannot show cues together, so a WebVTT file's
     overlapping cues are trimmed in the copy handed to ffmpeg (``trimmed`` counts them).
+    ``encoding``: the code page of the files that are not UTF-8 (guessed otherwise).
 
     The temporary folder is made only when a copy is needed: removing it, even empty, after
     ffmpeg has written a large output waits for the file system journal to flush that output
@@ -63,16 +65,16 @@ def prepared(paths: list[Path], *, no_overlaps: bool = False) -> Iterator[list[S
         return folder
 
     try:
-        yield [_prepare(Path(path), scratch, i, no_overlaps) for i, path in enumerate(paths)]
+        yield [_prepare(Path(path), scratch, i, no_overlaps, encoding) for i, path in enumerate(paths)]
     finally:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _prepare(path: Path, scratch: Callable[[], Path], index: int, no_overlaps: bool = False) -> SubtitleInput:
+def _prepare(path: Path, scratch: Callable[[], Path], index: int, no_overlaps: bool = False, encoding: str | None = None) -> SubtitleInput:
     from ..subtitles import read_subtitles, trim_overlaps
 
-    doc = read_subtitles(path)
+    doc = read_subtitles(path, encoding=encoding)
     fmt, encoding, ssa = (doc.format or "").lower(), doc.encoding, doc.ssa
     trimmed = 0
     if no_overlaps and fmt == "vtt" and doc.overlaps:  # WebVTT's overlaps are kept when read
@@ -97,4 +99,5 @@ def _prepare(path: Path, scratch: Callable[[], Path], index: int, no_overlaps: b
         target = scratch() / f"{index}.srt"
         ssa.save(str(target), format_="srt", encoding="utf-8")
         fmt = "srt"
-    return SubtitleInput(source=path, path=target, format=fmt, encoding=encoding, cues=len(events), styled=styled, ssa=ssa, trimmed=trimmed)
+    return SubtitleInput(source=path, path=target, format=fmt, encoding=encoding, cues=len(events), styled=styled, ssa=ssa, trimmed=trimmed,
+                         warnings=list(doc.warnings))

@@ -64,8 +64,21 @@ class Violation:
     index: int  # 1-based cue number, as players and editors count
     start: float
     end: float
-    code: str  # line_too_long | too_many_lines | too_fast | too_short | too_long | overlap | gap_too_small | bad_timing
+    code: str  # line_too_long | too_many_lines | too_fast | too_short | too_long | overlap | gap_too_small | bad_timing | bad_block
     message: str
+    line: int | None = None  # the file's line, for a bad_block (which is no cue: index 0, no times)
+
+
+@dataclass
+class BadBlock:
+    """A cue block whose timing line is malformed or missing: reported, never shown as text."""
+
+    line: int  # 1-based line of the file where the block's timing line is (or should be)
+    text: str  # that line as written
+    problem: str
+
+    def describe(self) -> str:
+        return f"line {self.line}: {self.problem}"
 
 
 @dataclass
@@ -78,9 +91,13 @@ class SubtitleDoc:
     ssa: pysubs2.SSAFile
     notes: list[str] = field(default_factory=list)
     overlaps: list[int] = field(default_factory=list)  # 0-based cues that overlapped the next one in the file
-    # What a delivery made from the file must say, also in ``notes``: a code page another fits as
-    # well, blocks left out.
+    # What a delivery made from the file must say, also in ``notes``: a code page another fits as well.
     warnings: list[str] = field(default_factory=list)
+    bad_blocks: list[BadBlock] = field(default_factory=list)  # cue blocks left out: malformed or missing timing
+    # The file as text with only what must be fixed for ffmpeg (WebVTT: see _screen_vtt; None for
+    # other formats), and what the file had that it does not carry.
+    source: str | None = None
+    source_lacks: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1126,29 +1143,142 @@ def _is_close(won: _Reading, other: _Reading) -> bool:
     return extra == 0 or extra * 10 < differ
 
 
-def _clean_vtt(text: str, notes: list[str]) -> str:
-    """Keep only the cues of a WebVTT file (header, NOTE, STYLE and REGION blocks, cue identifiers,
-    inline timestamps and cue settings are things pysubs2 would otherwise read as text)."""
-    blocks = re.split(r"\n[ \t]*\n", text)
-    out = ["WEBVTT", ""]
-    dropped = settings = 0
-    for n, block in enumerate(blocks):
-        lines = block.strip("\n").split("\n")
-        at = next((i for i, line in enumerate(lines) if "-->" in line), None)
-        if at is None:
-            if n and block.strip():
-                dropped += 1
+# --------------------------------------------------------------------------------------------
+# Reading: cue blocks screened before pysubs2 parses them
+
+
+_SRT_TIME = r"\d{1,2}:\d{1,2}:\d{1,2}[.,]\d{1,3}"  # what pysubs2 and ffmpeg's SubRip reader take
+_VTT_TIME = r"(?:\d+:)?\d{2}:\d{2}\.\d{3}"  # the WebVTT spec's; ffmpeg misreads fewer millisecond digits
+_TIMING = {
+    "srt": re.compile(rf"\s*{_SRT_TIME}\s*-->\s*{_SRT_TIME}(?:\s.*)?"),
+    "vtt": re.compile(rf"\s*{_VTT_TIME}\s*-->\s*{_VTT_TIME}(?:\s.*)?"),
+}
+_TIME_LIKE = re.compile(r"\d+(?::\d+)+(?:[.,]\d+)?")
+# A line meant as a timing line: an arrow, or a time at its start ("00:00:05,000 -> ...").
+_TIMING_LIKE = re.compile(r"\s*(?:.*-->|\d+(?::\d+)+(?:[.,]\d+)?\s*(?:\S*>|\d)|\d+(?:[.,]\d+)?\s*-+>)")
+_VTT_BLOCKS = re.compile(r"(NOTE|STYLE|REGION)(?:[ \t].*)?")
+
+
+def _timing_problem(line: str, fmt: str) -> str:
+    """What is wrong with a line meant as a timing line."""
+    shown = line.strip()
+    if "-->" not in line:
+        arrow = re.search(r"\s(-+>|—>|–>|=>)\s", line)
+        if arrow:
+            return f"'{shown}' is not a timing line: the arrow is '{arrow.group(1)}', not '-->'"
+        return f"'{shown}' is not a timing line: no '-->' between the times"
+    times = [t for t in (part.strip().split(" ")[0] for part in line.split("-->", 1)) if t]
+    form = "HH:MM:SS,mmm" if fmt == "srt" else "HH:MM:SS.mmm"
+    if len(times) < 2:
+        return f"'{shown}' is not a timing line: it has no {'end' if times and line.strip().startswith(times[0]) else 'start'} time"
+    if fmt == "vtt" and any("," in t for t in times):
+        return f"'{shown}' is not a timing line: WebVTT times take '.' before the milliseconds, not ','"
+    return f"'{shown}' is not a timing line: the times must read {form}"
+
+
+def _blocks(text: str) -> list[tuple[int, list[str]]]:
+    """Runs of non-blank lines with the 1-based line number of their first line."""
+    out: list[tuple[int, list[str]]] = []
+    current: list[str] = []
+    start = 0
+    for n, line in enumerate(text.split("\n"), 1):
+        if line.strip():
+            if not current:
+                start = n
+            current.append(line)
+        elif current:
+            out.append((start, current))
+            current = []
+    if current:
+        out.append((start, current))
+    return out
+
+
+def _screen_srt(text: str) -> tuple[str, list[BadBlock]]:
+    """SubRip text without the cue blocks whose timing line is malformed or missing (pysubs2 would
+    glue them, timing line included, into the cue before), and those blocks."""
+    bad: list[BadBlock] = []
+    keep: list[str] = []
+    in_bad = False
+    for start, lines in _blocks(text):
+        numbered = len(lines) > 1 and _NUMBER_LINE.fullmatch(lines[0]) is not None
+        head = lines[1] if numbered else lines[0]
+        if _TIMING["srt"].fullmatch(head) or any(_TIMING["srt"].fullmatch(line) for line in lines[:3]):
+            in_bad = False
+        elif _TIMING_LIKE.match(head):
+            bad.append(BadBlock(start + numbered, head, _timing_problem(head, "srt")))
+            in_bad = True
             continue
-        timing = lines[at]
-        if re.search(r"-->\s*\S+\s+\S", timing):
-            settings += 1
+        elif numbered and not any("-->" in line for line in lines):
+            bad.append(BadBlock(start + 1, head, f"cue {lines[0].strip()} has no timing line"))
+            in_bad = True
+            continue
+        elif in_bad:  # more text of the cue left out
+            continue
+        keep.append("\n".join(lines))
+    return ("\n\n".join(keep) + "\n" if bad else text), bad
+
+
+@dataclass
+class _WebVTT:
+    clean: str  # what pysubs2 reads: the cues only, inline timestamps removed
+    source: str  # the file with only what must be fixed for ffmpeg (see _screen_vtt)
+    bad: list[BadBlock]
+    lacks: list[str]  # what the file had that ``source`` does not carry
+
+
+def _screen_vtt(text: str, notes: list[str]) -> _WebVTT:
+    """Screen a WebVTT file's blocks: the cues for pysubs2 (header, NOTE, STYLE and REGION
+    blocks, cue identifiers, inline timestamps and cue settings are things it would otherwise read
+    as text), and ``source``, the file as it is but for what ffmpeg 5.1's WebVTT reader cannot
+    take: it stops reading at a STYLE or REGION block, at a malformed or untimed block and at an
+    empty cue, dropping every cue after it. Blocks whose timing is malformed or missing (players
+    drop them) are returned, not read."""
+    clean = ["WEBVTT", ""]
+    source: list[str] = []
+    bad: list[BadBlock] = []
+    skipped = settings = empty = 0
+    dropped: dict[str, int] = {}
+    for n, (start, lines) in enumerate(_blocks(text)):
+        if n == 0 and lines[0].lstrip().startswith("WEBVTT"):
+            source.append("\n".join(lines))
+            continue
+        kind = _VTT_BLOCKS.fullmatch(lines[0])
+        if kind and not any("-->" in line for line in lines):
+            skipped += 1
+            if kind.group(1) == "NOTE":
+                source.append("\n".join(lines))
+            else:
+                dropped[kind.group(1)] = dropped.get(kind.group(1), 0) + 1
+            continue
+        at = 0 if "-->" in lines[0] or _TIMING_LIKE.match(lines[0]) or len(lines) == 1 else 1
+        head = lines[at]
+        if not _TIMING["vtt"].fullmatch(head):
+            if "-->" in head or _TIMING_LIKE.match(head):
+                bad.append(BadBlock(start + at, head, _timing_problem(head, "vtt")))
+            else:
+                bad.append(BadBlock(start, lines[0], f"'{lines[0].strip()[:40]}' begins a block without a timing line"))
+            continue
         body = [re.sub(r"<\d[\d:.]*>", "", line) for line in lines[at + 1:]]
-        out += [timing, *body, ""]
-    if dropped:
-        notes.append(f"{dropped} WebVTT NOTE/STYLE/REGION block(s) skipped")
+        if not html.unescape(re.sub(r"<[^>]*>", "", "".join(body))).strip():
+            empty += 1
+            continue
+        if re.search(r"-->\s*\S+\s+\S", head):
+            settings += 1
+        clean += [head, *body, ""]
+        source.append("\n".join(lines))
+    if skipped:
+        notes.append(f"{skipped} WebVTT NOTE/STYLE/REGION block(s) skipped")
     if settings:
         notes.append(f"cue settings (position, alignment) of {settings} cue(s) ignored")
-    return "\n".join(out)
+    if empty:
+        notes.append(f"{empty} empty cue(s) dropped")
+    lacks = [f"{count} {name} block(s)" for name, count in sorted(dropped.items())]
+    return _WebVTT("\n".join(clean), "\n\n".join(source) + "\n", bad, lacks)
+
+
+def _clean_vtt(text: str, notes: list[str]) -> str:
+    return _screen_vtt(text, notes).clean
 
 
 _NUMBER_LINE = re.compile(r"[ \t]*\d+[ \t]*")
@@ -1208,10 +1338,17 @@ def read_subtitles(path: str | Path, *, encoding: str | None = None) -> Subtitle
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         notes.append("CRLF line ends read")
     text = text.lstrip("\ufeff")
-    stripped = text.lstrip()
-    fmt: str | None = "vtt" if stripped.startswith("WEBVTT") else None
+    fmt: str | None = "vtt" if text.lstrip().startswith("WEBVTT") else None
+    bad: list[BadBlock] = []
+    source: str | None = None
+    lacks: list[str] = []
     if fmt == "vtt":
-        text = _clean_vtt(stripped, notes)
+        vtt = _screen_vtt(text, notes)
+        text, source, bad, lacks = vtt.clean, vtt.source, vtt.bad, vtt.lacks
+    elif "-->" in text:
+        text, bad = _screen_srt(text)
+    if bad:
+        notes.append(f"{len(bad)} cue block(s) with a malformed or missing timing line left out ({bad[0].describe()})")
     text, mark = _keep_number_lines(text)
     try:
         ssa = pysubs2.SSAFile.from_string(text, format_=fmt)
@@ -1226,6 +1363,9 @@ def read_subtitles(path: str | Path, *, encoding: str | None = None) -> Subtitle
         for e in events:
             e.text = e.text.replace(mark, "")
     if not events:
+        if bad:
+            raise SubtitleReadError(f"has no readable subtitle cues: {bad[0].describe()}", path=name,
+                                    hint="Fix the timing lines (HH:MM:SS,mmm --> HH:MM:SS,mmm)")
         raise SubtitleReadError(f"has no subtitle cues (read as {fmt or 'unknown'})", path=name, hint="Pass an SRT, WebVTT or ASS file with cues")
     if fmt == "vtt":
         for e in events:
@@ -1249,7 +1389,8 @@ def read_subtitles(path: str | Path, *, encoding: str | None = None) -> Subtitle
             text_note += f"; {merged} starting at the same time as another merged into it"
         notes.append(text_note)
     ssa.events = events
-    return SubtitleDoc(path=name, format=fmt, encoding=encoding, ssa=ssa, notes=notes, overlaps=overlaps, warnings=warnings)
+    return SubtitleDoc(path=name, format=fmt, encoding=encoding, ssa=ssa, notes=notes, overlaps=overlaps, warnings=warnings,
+                       bad_blocks=bad, source=source, source_lacks=lacks)
 
 
 # Formats whose cues may overlap (shown together): WebVTT (its spec allows it) and ASS/SSA
@@ -1304,9 +1445,12 @@ def _doc_cues(doc: SubtitleDoc) -> list[Cue]:
 
 
 def check_cues(doc_or_cues: SubtitleDoc | list[Cue], profile: Profile, *, language: str | None = None) -> list[Violation]:
-    """Every way each cue breaks ``profile`` (cue numbers are 1-based)."""
+    """Every way each cue breaks ``profile`` (cue numbers are 1-based); for a read file, first its
+    cue blocks that could not be read (``bad_block``, with the file's line)."""
+    out: list[Violation] = []
     if isinstance(doc_or_cues, SubtitleDoc):
         doc = doc_or_cues
+        out += [Violation(0, 0.0, 0.0, "bad_block", f"{b.problem}: left out", line=b.line) for b in doc.bad_blocks]
         cues = _doc_cues(doc)
         flagged = set(doc.overlaps)
         if language is None:
@@ -1318,7 +1462,6 @@ def check_cues(doc_or_cues: SubtitleDoc | list[Cue], profile: Profile, *, langua
         tol = 0.0015
     sample = " ".join(c.text for c in cues[:50])
     lim = _limits(profile, language, sample)
-    out: list[Violation] = []
 
     def add(i: int, code: str, message: str) -> None:
         out.append(Violation(i + 1, cues[i].start, cues[i].end, code, message))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -37,7 +38,9 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _extract(video: Path, fmt: str = "srt", index: int = 0) -> str:
-    return subprocess.run(["ffmpeg", "-v", "error", "-i", f"file:{video}", "-map", f"0:s:{index}", "-f", fmt, "-"],
+    """A subtitle track as a player's demuxer gives it (WebVTT copied: the encoder would drop settings)."""
+    copy = ["-c", "copy"] if fmt in {"webvtt", "ass"} else []
+    return subprocess.run(["ffmpeg", "-v", "error", "-i", f"file:{video}", "-map", f"0:s:{index}", *copy, "-f", fmt, "-"],
                           capture_output=True, text=True, check=True).stdout
 
 
@@ -167,3 +170,164 @@ def test_unknown_or_wrong_encoding(tmp_path: Path, clip: Path) -> None:
     # bytes the named encoding cannot decode: the file is refused, with the offset
     r = run_cli("check", str(p), "--encoding", "shift_jis")
     assert r.returncode == 3 and "is not shift_jis text" in r.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# Item 3: WebVTT into Matroska and WebM as it is
+
+# A BOM, CRLF, a STYLE block, cue identifiers, settings, three cues at the same time in three
+# places, class and voice spans, an empty cue (ffmpeg 5.1's reader stopped at it and at the STYLE
+# block, dropping every later cue).
+STYLED_VTT = (
+    "\ufeffWEBVTT - a title\r\nKind: captions\r\n\r\n"
+    "STYLE\r\n::cue(.yellow) { color: yellow }\r\n\r\n"
+    "NOTE positions matter here\r\n\r\n"
+    "top-left\r\n00:00:00.500 --> 00:00:01.500 line:0 position:20% align:start\r\n<c.yellow>Top left</c>\r\n\r\n"
+    "00:00:00.500 --> 00:00:01.500 line:90% position:80% align:end\r\n<v Bob>Bottom right</v>\r\n\r\n"
+    "00:00:00.500 --> 00:00:01.500\r\nPlain &amp; centre\r\n\r\n"
+    "00:00:02.000 --> 00:00:03.000\r\n\r\n\r\n"
+    "00:00:03.000 --> 00:00:04.000 align:center\r\nSecond <i>cue</i>\r\n\r\n"
+    "last\r\n00:00:04.500 --> 00:00:05.500 line:10%\r\n<c.red.big>The end</c>\r\n"
+)
+SETTINGS = ["line:0 position:20% align:start", "line:90% position:80% align:end", "", "align:center", "line:10%"]
+
+
+def _packets(video: Path) -> list[dict]:
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "s:0", "-show_packets", "-show_entries",
+                          "packet=pts_time:packet_side_data=side_data_type", "-of", "json", f"file:{video}"],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)["packets"]
+
+
+@pytest.fixture(scope="module")
+def webm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("webm")
+    _ff("-f", "lavfi", "-i", "testsrc=s=160x90:d=6:r=10", "-f", "lavfi", "-i", "sine=d=6",
+        "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "50k", "-c:a", "libopus", "-b:a", "24k",
+        "-shortest", str(d / "clip.webm"))
+    return d / "clip.webm"
+
+
+@pytest.mark.parametrize("container", ["mkv", "webm"])
+def test_webvtt_goes_into_matroska_and_webm_with_its_settings_and_every_cue(tmp_path: Path, clip: Path, webm: Path, container: str) -> None:
+    vtt = tmp_path / "talk.en.vtt"
+    vtt.write_bytes(STYLED_VTT.encode("utf-8"))
+    before = vtt.read_bytes()
+    cues = len(read_subtitles(vtt).ssa)
+    assert cues == 5  # the empty cue is none
+    out = tmp_path / f"out.{container}"
+    r = run_cli("mux", str(clip if container == "mkv" else webm), str(vtt), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    packets = _packets(out)
+    assert len(packets) == cues  # three cues at 0.5 s in three places stay three
+    times = [float(p["pts_time"]) for p in packets]  # the container may shift them all (the clip's start time)
+    assert [round(t - times[0], 3) for t in times] == [0.0, 0.0, 0.0, 2.5, 4.0]
+    kinds = [{d["side_data_type"] for d in p.get("side_data_list", [])} for p in packets]
+    assert ["WebVTT Settings" in k for k in kinds] == [bool(s) for s in SETTINGS]
+    assert ["WebVTT ID" in k for k in kinds] == [True, False, False, False, True]
+    back = _extract(out, "webvtt")  # ffmpeg writes the settings, identifiers and spans back as they were
+    timings = [line for line in back.splitlines() if " --> " in line]
+    assert [line.split(" ", 3)[3] if line.count(" ") > 2 else "" for line in timings] == SETTINGS
+    assert re.search(r"top-left\n[\d:.]+ --> [\d:.]+ line:0 position:20% align:start\n<c.yellow>Top left</c>", back)
+    assert "<v Bob>Bottom right</v>" in back and "<c.red.big>The end</c>" in back and "Plain &amp; centre" in back
+    assert "STYLE block" in r.stderr  # what the track cannot hold is said
+    assert vtt.read_bytes() == before
+
+
+def test_webvtt_into_mp4_says_what_mov_text_drops(tmp_path: Path, clip: Path) -> None:
+    vtt = tmp_path / "talk.en.vtt"
+    vtt.write_bytes(STYLED_VTT.encode("utf-8"))
+    out = tmp_path / "out.mp4"
+    r = run_cli("mux", str(clip), str(vtt), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    (line,) = [x for x in r.stderr.splitlines() if "mov_text, which drops WebVTT" in x]
+    assert "cue settings (align, line, position) of 4 cue(s)" in line
+    assert "class spans (<c.yellow>) in 2 cue(s)" in line and "voice spans (<v Bob>) in 1 cue(s)" in line
+    assert "Bottom right" in _extract(out)
+
+
+def test_a_plain_utf8_webvtt_file_is_handed_to_ffmpeg_untouched(tmp_path: Path, clip: Path) -> None:
+    vtt = tmp_path / "plain.en.vtt"
+    vtt.write_text("WEBVTT\n\n00:00.500 --> 00:01.500 position:10%\nOne\n\n00:02.000 --> 00:03.000\nTwo\n", encoding="utf-8")
+    out = tmp_path / "plain.mkv"
+    r = run_cli("mux", str(clip), str(vtt), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "warning" not in r.stderr
+    back = re.sub(r"[\d:.]+ --> [\d:.]+", "T", _extract(out, "webvtt"))  # the clip's start time shifts them
+    assert back == "WEBVTT\n\nT position:10%\nOne\n\nT\nTwo\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Item 4: cue blocks with a malformed or missing timing line
+
+BAD_SRT = (
+    "1\n00:00:01,000 --> 00:00:02,000\nFirst cue.\n\n"
+    "2\n00:00:02,500 -> 00:00:03,000\nSingle arrow.\n\n"
+    "3\n00:00:03,200 --> \nNo end time.\n\n"
+    "4\n5 --> 6\nBare numbers.\n\n"
+    "5\n00:00:0a,000 --> 00:00:04,000\nLetters in it.\n\n"
+    "6\n00:00:04,500 --> 00:00:05,500\nLast cue.\n"
+)
+BAD_VTT = (
+    "WEBVTT\n\n"
+    "00:01.000 --> 00:02.000\nFirst cue.\n\n"
+    "arrow\n00:02.500 -> 00:03.000\nSingle arrow.\n\n"
+    "00:03.200 --> \nNo end time.\n\n"
+    "00:03,500 --> 00:04,000\nCommas in it.\n\n"
+    "00:04.500 --> 00:05.500\nLast cue.\n\n"
+    "A stray block\nwithout any timing\n"
+)
+BAD_TEXTS = ["Single arrow", "No end time", "Bare numbers", "Letters in it", "Commas in it", "stray block", "-->", "->"]
+
+
+@pytest.mark.parametrize(("name", "content", "lines"), [("bad.en.srt", BAD_SRT, [6, 10, 14, 18]), ("bad.en.vtt", BAD_VTT, [7, 10, 13, 19])])
+def test_check_reports_each_malformed_block_with_its_line(tmp_path: Path, name: str, content: str, lines: list[int]) -> None:
+    p = tmp_path / name
+    p.write_text(content, encoding="utf-8")
+    doc = read_subtitles(p)
+    assert [e.plaintext for e in doc.ssa] == ["First cue.", "Last cue."]  # nothing glued into the cue before
+    r = run_cli("check", str(p))
+    assert r.returncode == 1
+    reported = [x for x in r.stdout.splitlines() if ": bad_block: " in x]
+    assert [x.split(": ")[1] for x in reported] == [f"line {n}" for n in lines]
+    assert "the arrow is '->', not '-->'" in reported[0] and "no end time" in reported[1]
+    r = run_cli("check", str(p), "--json")
+    (report,) = json.loads(r.stdout)
+    bad = [v for v in report["violations"] if v["code"] == "bad_block"]
+    assert [v["line"] for v in bad] == lines and all(v["cue"] is None and v["start"] is None for v in bad)
+    assert report["cues"] == 2
+
+
+@pytest.mark.parametrize("name", ["bad.en.srt", "bad.en.vtt"])
+def test_malformed_blocks_are_left_out_of_a_mux_with_a_warning(tmp_path: Path, clip: Path, name: str) -> None:
+    p = tmp_path / name
+    p.write_text(BAD_SRT if name.endswith("srt") else BAD_VTT, encoding="utf-8")
+    out = tmp_path / "out.mkv"
+    r = run_cli("mux", str(clip), str(p), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "warning:" in r.stderr and "left out" in r.stderr and "line " in r.stderr
+    assert len(_packets(out)) == 2
+    text = _extract(out)
+    assert "First cue." in text and "Last cue." in text
+    body = "\n".join(x for x in text.splitlines() if "-->" not in x or not x[:1].isdigit())
+    assert not any(bad in body for bad in BAD_TEXTS), text
+    assert text.count("-->") == 2
+
+
+def test_malformed_blocks_are_not_burned(tmp_path: Path, clip: Path) -> None:
+    from subtool.media.burn import build_script
+    from subtool.media.subinput import prepared
+    from subtool.presets import load_burn
+
+    p = tmp_path / "bad.en.srt"
+    p.write_text(BAD_SRT, encoding="utf-8")
+    with prepared([p]) as (sub,):
+        script = build_script(sub, load_burn("clean"), 320, 180, "DejaVu Sans").to_string("ass")
+    events = [x for x in script.splitlines() if x.startswith("Dialogue:")]
+    assert len(events) == 2 and events[0].endswith("First cue.") and events[1].endswith("Last cue.")
+    assert not any(bad in script for bad in BAD_TEXTS)
+    out = tmp_path / "burned.mp4"
+    r = run_cli("burn", str(clip), str(p), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "left out" in r.stderr and "line 6" in r.stderr
+    assert out.stat().st_size > 0

@@ -18,6 +18,12 @@ def _ts(seconds: float) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
 
 
+def _violation(v: Any) -> dict[str, Any]:
+    if v.line is not None:  # a cue block that could not be read: no cue number, no times
+        return {"cue": None, "line": v.line, "start": None, "end": None, "code": v.code, "message": v.message}
+    return {"cue": v.index, "start": round(v.start, 3), "end": round(v.end, 3), "code": v.code, "message": v.message}
+
+
 @click.command(name="check")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=str))
 @click.option("--profile", "profile_name", default="netflix", show_default=True, help="Subtitle profile (name or .toml path).")
@@ -26,7 +32,8 @@ def _ts(seconds: float) -> str:
 @json_option
 def command(paths: tuple[str, ...], profile_name: str, language: str | None, encoding: str | None, as_json: bool) -> int:
     """Report each cue that breaks a subtitle profile (line length, lines, reading speed,
-    duration, overlaps, gaps).
+    duration, overlaps, gaps), and each cue block that cannot be read (bad_block: a malformed or
+    missing timing line, with its line number).
 
     Exit 0 when every cue meets the profile, 1 when any breaks it, 3 when a file cannot be read
     as subtitles (the other files are still checked).
@@ -61,10 +68,7 @@ def command(paths: tuple[str, ...], profile_name: str, language: str | None, enc
             "profile": profile.name,
             "notes": doc.notes,
             "warnings": doc.warnings,
-            "violations": [
-                {"cue": v.index, "start": round(v.start, 3), "end": round(v.end, 3), "code": v.code, "message": v.message}
-                for v in violations
-            ],
+            "violations": [_violation(v) for v in violations],
         })
         if not as_json:
             for note in doc.notes:
@@ -73,7 +77,8 @@ def command(paths: tuple[str, ...], profile_name: str, language: str | None, enc
                 else:
                     info(f"{path}: note: {note}")
             for v in violations:
-                click.echo(f"{path}: cue {v.index} at {_ts(v.start)}: {v.code}: {v.message}")
+                where = f"line {v.line}" if v.line is not None else f"cue {v.index} at {_ts(v.start)}"
+                click.echo(f"{path}: {where}: {v.code}: {v.message}")
             if not violations:
                 click.echo(f"{path}: ok ({len(doc.ssa.events)} cues meet the {profile.name} profile)")
     if as_json:

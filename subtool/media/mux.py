@@ -1,7 +1,7 @@
 """Soft subtitle tracks: one ffmpeg pass, video and audio stream-copied, every track tagged.
 
 Each subtitle gets the codec its container takes (MP4/MOV: mov_text; MKV: the source format kept;
-WebM: WebVTT), a three-letter language tag the container keeps, a title in the language's own
+WebM: WebVTT, a WebVTT file copied as it is), a three-letter language tag the container keeps, a title in the language's own
 name, and an explicit disposition, so players never guess. What a container loses (positioning
 and colours in mov_text and WebVTT) is reported as a warning before anything is written.
 """
@@ -279,8 +279,8 @@ def _sub_codec_for_existing(stream: Stream, container: str, video: Path) -> str:
 def _sub_codec_for_new(sub: SubtitleInput, container: str) -> str:
     if container in {"mp4", "mov"}:
         return "mov_text"
-    if container == "webm":
-        return "webvtt"
+    if container == "webm" and sub.format != "vtt":
+        return "webvtt"  # WebVTT itself is copied: ffmpeg's encoder would drop cue settings and spans
     return "copy"
 
 
@@ -359,10 +359,13 @@ def mux(
                 warn(f"{sub.source}: {text}")
             if sub.trimmed:
                 warn(f"{sub.source}: mov_text cannot show cues together: {sub.trimmed} overlapping cue(s) trimmed to end where the next starts")
-            if sub.styled and container in {"mp4", "mov", "webm"}:
+            if sub.styled and (container in {"mp4", "mov"} or (container == "webm" and sub.format != "vtt")):
                 kind = "mov_text" if container != "webm" else "WebVTT"
                 warn(f"{sub.source}: {DISPLAY[container]} stores subtitles as {kind}, which drops positioning, alignment and "
                      f"colours (italic and bold survive); use .mkv to keep the styling")
+            if sub.vtt_markup and container in {"mp4", "mov"}:
+                warn(f"{sub.source}: {DISPLAY[container]} stores subtitles as mov_text, which drops WebVTT {'; '.join(sub.vtt_markup)} "
+                     f"(italic and bold survive); use .mkv or .webm to keep them")
 
         all_langs: list[str | None] = [_existing_language(s) for s in existing] + langs
         codes = _container_codes(sorted({lang for lang in all_langs if lang}), container, warn)

@@ -13,6 +13,12 @@ with a preference for cp1252, read a Croatian cp1250 file as "Neæe" in 354 of 1
 another code page fits about as well, the file says so, naming both and ``--encoding``. Measured
 on 520 generated files (20 languages, 12 code pages, 1-8 cues each): 167 were misread without a
 word before, none now; 97 carry that warning, all of them of 1-3 cues.
+
+Before pysubs2 parses a file, its cue blocks are screened: one whose timing line is malformed or
+missing is set aside (``bad_blocks``) instead of being glued, timing line and all, into the cue
+before; ASS/SSA Style and Dialogue lines are put in the field order pysubs2 assumes (it ignores
+Format lines); its warnings become notes. ``source`` keeps a WebVTT or reordered ASS file's own
+text for ffmpeg, which keeps what pysubs2 would drop.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pysubs2
+from pysubs2.formats.substation import EVENT_FIELDS, STYLE_FIELDS
 
 from . import languages
 from .errors import LanguageError, OutputExistsError, SubtitleReadError, UsageError
@@ -94,8 +101,9 @@ class SubtitleDoc:
     # What a delivery made from the file must say, also in ``notes``: a code page another fits as well.
     warnings: list[str] = field(default_factory=list)
     bad_blocks: list[BadBlock] = field(default_factory=list)  # cue blocks left out: malformed or missing timing
-    # The file as text with only what must be fixed for ffmpeg (WebVTT: see _screen_vtt; None for
-    # other formats), and what the file had that it does not carry.
+    # The file as text with only what must be fixed for ffmpeg (WebVTT: see _screen_vtt; ASS/SSA:
+    # events in the standard field order, None when they were; None for other formats), and what
+    # the file had that it does not carry.
     source: str | None = None
     source_lacks: list[str] = field(default_factory=list)
 
@@ -1239,10 +1247,16 @@ def _screen_vtt(text: str, notes: list[str]) -> _WebVTT:
     bad: list[BadBlock] = []
     skipped = settings = empty = 0
     dropped: dict[str, int] = {}
-    for n, (start, lines) in enumerate(_blocks(text)):
-        if n == 0 and lines[0].lstrip().startswith("WEBVTT"):
-            source.append("\n".join(lines))
-            continue
+    blocks = _blocks(text)
+    if blocks and blocks[0][1][0].lstrip().startswith("WEBVTT"):
+        start, header = blocks.pop(0)
+        # A cue right under the header, with no blank line between, is a cue all the same.
+        at = next((i for i, line in enumerate(header) if "-->" in line), len(header))
+        at -= at > 1 and not _TIMING_LIKE.match(header[at - 1]) and ":" not in header[at - 1]  # its identifier
+        source.append("\n".join(header[:at]))
+        if at < len(header):
+            blocks.insert(0, (start + at, header[at:]))
+    for start, lines in blocks:
         kind = _VTT_BLOCKS.fullmatch(lines[0])
         if kind and not any("-->" in line for line in lines):
             skipped += 1
@@ -1279,6 +1293,156 @@ def _screen_vtt(text: str, notes: list[str]) -> _WebVTT:
 
 def _clean_vtt(text: str, notes: list[str]) -> str:
     return _screen_vtt(text, notes).clean
+
+
+# --------------------------------------------------------------------------------------------
+# Reading: ASS/SSA as libass reads it
+
+
+_SECTION = re.compile(r"\s*\[([^\]]+)\]\s*")
+_SUBSTATION = re.compile(r"^\s*\[(?:V4\+? Styles|Events|Script Info)\]", re.MULTILINE | re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=2)
+def _substation_defaults(fmt: str) -> tuple[dict[str, str], dict[str, str], str]:
+    """pysubs2's default style and event as it writes them (field -> value: what a field a
+    Format line leaves out takes), and its [Events] Format line."""
+    ssa = pysubs2.SSAFile()
+    ssa.append(pysubs2.SSAEvent())
+    lines = ssa.to_string(fmt).splitlines()
+    formats = [line for line in lines if line.startswith("Format:")]
+    style = dict(zip(_format_fields(formats[0]), next(x for x in lines if x.startswith("Style:")).split(":", 1)[1].split(","), strict=True))
+    names = _format_fields(formats[1])
+    event = dict(zip(names, next(x for x in lines if x.startswith("Dialogue:")).split(":", 1)[1].lstrip().split(",", len(names) - 1),
+                     strict=True))
+    return style, event, formats[1]
+
+
+def _format_fields(line: str) -> list[str]:
+    """A Format line's fields in pysubs2's names ("PrimaryColour" -> "primarycolor")."""
+    return [f.strip().lower().replace("colour", "color") for f in line.split(":", 1)[1].split(",")]
+
+
+def _split_fields(rest: str, fields: list[str]) -> dict[str, str]:
+    """A Style or Dialogue line's values by field; Text takes the rest of the line, as in libass."""
+    values: dict[str, str] = {}
+    for i, name in enumerate(fields):
+        if name == "text" or i == len(fields) - 1:
+            values[name] = rest
+            break
+        value, sep, rest = rest.partition(",")
+        values[name] = value.strip()
+        if not sep:
+            break
+    return values
+
+
+def _read_substation(text: str, notes: list[str], path: str) -> tuple[str, str | None]:
+    """ASS/SSA text with its Style and Dialogue lines in the field order pysubs2 assumes (it
+    ignores Format lines: a [V4+ Styles] or [Events] Format in another order or with fewer
+    fields, which libass and ffmpeg read, made it fail), and the file for ffmpeg: with its events
+    in the standard order when they were not (ffmpeg's ASS reader makes no cue of them
+    otherwise), else None."""
+    fmt = "ass" if re.search(r"^\s*\[V4\+ Styles\]", text, re.MULTILINE | re.IGNORECASE) else "ssa"
+    style_std = ["name", *STYLE_FIELDS[fmt]]
+    event_std = EVENT_FIELDS[fmt]
+    style_defaults, event_defaults, event_format = _substation_defaults(fmt)
+    section = ""
+    styles: list[str] | None = None  # the file's own field order, when it is not the standard one
+    events: list[str] | None = None
+    read: list[str] = []
+    source: list[str] = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        heading = _SECTION.fullmatch(line)
+        if heading:
+            section = heading.group(1).strip().lower()
+        elif stripped.lower().startswith("format:") and section in {"v4+ styles", "v4 styles"}:
+            fields = _format_fields(stripped)
+            styles = None if fields == style_std else fields
+            if styles is not None:
+                notes.append(f"[{_heading_text(section)}] Format lists its fields in another order: read by it")
+        elif stripped.lower().startswith("format:") and section == "events":
+            fields = _format_fields(stripped)
+            events = None if fields == event_std else fields
+            if events is not None:
+                missing = {"start", "end", "text"} - set(fields)
+                if missing:
+                    raise SubtitleReadError(f"has an [Events] Format line without {', '.join(sorted(missing))}", path=path,
+                                            hint="Add the missing fields to the Format line")
+                notes.append(f"[Events] Format is '{stripped.split(':', 1)[1].strip()}': read by it")
+                read.append(line)
+                source.append(event_format)
+                continue
+        elif styles is not None and stripped.startswith("Style:"):
+            values = _split_fields(stripped.split(":", 1)[1].lstrip(), styles)
+            read.append("Style: " + ",".join(values.get(f, style_defaults.get(f, "")) for f in style_std))
+            source.append(line)
+            continue
+        elif events is not None and stripped.startswith(("Dialogue:", "Comment:")):
+            kind, rest = stripped.split(":", 1)
+            values = _split_fields(rest.lstrip(), events)
+            line = f"{kind}: " + ",".join(values.get(f, event_defaults.get(f, "")) for f in event_std)
+        read.append(line)
+        source.append(line)
+    return "\n".join(read), ("\n".join(source) if events is not None else None)
+
+
+def _heading_text(section: str) -> str:
+    return {"v4+ styles": "V4+ Styles", "v4 styles": "V4 Styles"}.get(section, section)
+
+
+_DRAWING_MODE = re.compile(r"\\p(\d+)")
+_OVERRIDE = re.compile(r"\{[^}]*\}")
+
+
+def _without_drawings(text: str) -> str:
+    """An ASS event's text without its vector drawings (what follows ``{\\p1}`` up to ``{\\p0}``
+    is shape commands, not words)."""
+    out: list[str] = []
+    drawing = False
+    pos = 0
+    for m in _OVERRIDE.finditer(text):
+        if not drawing:
+            out.append(text[pos:m.start()])
+        out.append(m.group())
+        for scale in _DRAWING_MODE.findall(m.group()):
+            drawing = int(scale) > 0
+        pos = m.end()
+    if not drawing:
+        out.append(text[pos:])
+    return "".join(out)
+
+
+@contextmanager
+def _parser_notes(notes: list[str]) -> Iterator[None]:
+    """pysubs2's warnings (``warnings`` and ``logging``) while it parses become notes, never
+    lines on stderr."""
+    import logging
+    import warnings
+
+    seen: dict[str, int] = {}
+
+    def keep(record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING and "pysubs2" in record.pathname:
+            message = record.getMessage()
+            seen[message] = seen.get(message, 0) + 1
+            return False
+        return True
+
+    root = logging.getLogger()
+    root.addFilter(keep)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+    finally:
+        root.removeFilter(keep)
+    for w in caught:
+        message = str(w.message)
+        seen[message] = seen.get(message, 0) + 1
+    for message, n in seen.items():
+        notes.append(f"pysubs2: {message}" + (f" ({n} times)" if n > 1 else ""))
 
 
 _NUMBER_LINE = re.compile(r"[ \t]*\d+[ \t]*")
@@ -1345,20 +1509,23 @@ def read_subtitles(path: str | Path, *, encoding: str | None = None) -> Subtitle
     if fmt == "vtt":
         vtt = _screen_vtt(text, notes)
         text, source, bad, lacks = vtt.clean, vtt.source, vtt.bad, vtt.lacks
+    elif _SUBSTATION.search(text):
+        text, source = _read_substation(text, notes, name)
     elif "-->" in text:
         text, bad = _screen_srt(text)
     if bad:
         notes.append(f"{len(bad)} cue block(s) with a malformed or missing timing line left out ({bad[0].describe()})")
     text, mark = _keep_number_lines(text)
     try:
-        ssa = pysubs2.SSAFile.from_string(text, format_=fmt)
+        with _parser_notes(notes):
+            ssa = pysubs2.SSAFile.from_string(text, format_=fmt)
         fmt = str(ssa.format or fmt or "")
     except (pysubs2.Pysubs2Error, ValueError, KeyError, TypeError, IndexError) as exc:
         raise SubtitleReadError(
             "is not a subtitle file (no SRT, WebVTT or ASS cues found)" if isinstance(exc, pysubs2.FormatAutodetectionError)
             else f"cannot be parsed as subtitles ({type(exc).__name__})",
             path=name, hint="Pass an SRT, WebVTT or ASS file") from None
-    events = [e for e in ssa.events if e.is_text]
+    events = _cue_events(ssa.events, fmt, notes)
     if mark:
         for e in events:
             e.text = e.text.replace(mark, "")
@@ -1391,6 +1558,28 @@ def read_subtitles(path: str | Path, *, encoding: str | None = None) -> Subtitle
     ssa.events = events
     return SubtitleDoc(path=name, format=fmt, encoding=encoding, ssa=ssa, notes=notes, overlaps=overlaps, warnings=warnings,
                        bad_blocks=bad, source=source, source_lacks=lacks)
+
+
+def _cue_events(events: list[pysubs2.SSAEvent], fmt: str, notes: list[str]) -> list[pysubs2.SSAEvent]:
+    """The events that are cues: not comments; in ASS/SSA, an event mixing a vector drawing and
+    words is the words (pysubs2 calls the whole event a drawing), one that only draws is none."""
+    if fmt not in {"ass", "ssa"}:
+        return [e for e in events if e.is_text]
+    out: list[pysubs2.SSAEvent] = []
+    drawings = 0
+    for e in events:
+        if e.is_comment:
+            continue
+        if _DRAWING_MODE.search(e.text):
+            words = _without_drawings(e.text)
+            if not _OVERRIDE.sub("", words).replace("\\N", " ").replace("\\n", " ").replace("\\h", " ").strip():
+                drawings += 1
+                continue
+            e.text = words
+        out.append(e)
+    if drawings:
+        notes.append(f"{drawings} drawing-only event(s) (vector shapes, no text) are not cues: skipped")
+    return out
 
 
 # Formats whose cues may overlap (shown together): WebVTT (its spec allows it) and ASS/SSA

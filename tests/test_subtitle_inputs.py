@@ -331,3 +331,93 @@ def test_malformed_blocks_are_not_burned(tmp_path: Path, clip: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert "left out" in r.stderr and "line 6" in r.stderr
     assert out.stat().st_size > 0
+
+
+# --------------------------------------------------------------------------------------------
+# Item 5: ASS/SSA files that libass, ffmpeg and pysubs2 read
+
+ASS_INFO = "[Script Info]\nScriptType: v4.00+\nPlayResX: 320\nPlayResY: 180\n\n"
+STYLES_STANDARD = (
+    "[V4+ Styles]\n"
+    "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, "
+    "ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
+    "Style: Default,DejaVu Sans,20,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,2,1,2,10,10,10,1\n"
+    "Style: Sign,DejaVu Serif,14,&H0000FFFF,&H000000FF,&H00000000,&H00000000,1,0,0,0,100,100,0,0,1,1,0,8,10,10,10,1\n\n"
+)
+STYLES_REORDERED = (  # what Aegisub-era tools and hand edits write: same fields, another order
+    "[V4+ Styles]\n"
+    "Format: Name, Fontsize, Fontname, Bold, Italic, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Underline, StrikeOut, "
+    "ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
+    "Style: Default,20,DejaVu Sans,0,0,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,0,0,100,100,0,0,1,2,1,2,10,10,10,1\n"
+    "Style: Sign,14,DejaVu Serif,1,0,&H0000FFFF,&H000000FF,&H00000000,&H00000000,0,0,100,100,0,0,1,1,0,8,10,10,10,1\n\n"
+)
+EVENTS_STANDARD = (
+    "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+    "Dialogue: 0,0:00:00.50,0:00:02.00,Default,,0,0,0,,Hello, and welcome.\n"
+    "Dialogue: 1,0:00:02.50,0:00:04.00,Sign,,0,0,0,,{\\an8}A sign, at the top\n"
+)
+EVENTS_SHORT = (  # fewer fields, another order: libass and ffmpeg's ASS decoder read it by its Format line
+    "[Events]\nFormat: Start, End, Style, Text\n"
+    "Dialogue: 0:00:00.50,0:00:02.00,Default,Hello, and welcome.\n"
+    "Dialogue: 0:00:02.50,0:00:04.00,Sign,{\\an8}A sign, at the top\n"
+)
+EVENTS_DRAWING = (
+    "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+    "Dialogue: 0,0:00:00.50,0:00:02.00,Default,,0,0,0,,{\\p1}m 0 0 l 100 0 100 100 0 100{\\p0}Hello, and welcome.\n"
+    "Dialogue: 0,0:00:02.50,0:00:04.00,Sign,,0,0,0,,{\\an8}A sign, at the top\n"
+    "Dialogue: 0,0:00:04.50,0:00:05.50,Sign,,0,0,0,,{\\p1}m 0 0 l 50 0 50 50 0 50{\\p0}\n"
+)
+ASS_VARIANTS = {
+    "styles-reordered": ASS_INFO + STYLES_REORDERED + EVENTS_STANDARD,
+    "events-short": ASS_INFO + STYLES_STANDARD + EVENTS_SHORT,
+    "drawing-and-text": ASS_INFO + STYLES_STANDARD + EVENTS_DRAWING,
+}
+ASS_NOTES = {"styles-reordered": "[V4+ Styles] Format lists its fields in another order", "events-short": "[Events] Format is 'Start, End, Style, Text'",
+             "drawing-and-text": "1 drawing-only event(s)"}
+
+
+def _events(text: str) -> list[str]:
+    """Dialogue lines, times left out (the clip's start time shifts them all in the MKV)."""
+    return [re.sub(r"\d+:\d\d:\d\d\.\d\d", "T", line) for line in text.replace("\r\n", "\n").splitlines() if line.startswith("Dialogue:")]
+
+
+@pytest.mark.parametrize("variant", sorted(ASS_VARIANTS))
+def test_ass_variants_are_read_checked_and_muxed_unchanged(tmp_path: Path, clip: Path, variant: str) -> None:
+    p = tmp_path / f"{variant}.en.ass"
+    p.write_text(ASS_VARIANTS[variant], encoding="utf-8")
+    before = p.read_bytes()
+    doc = read_subtitles(p)
+    assert [(e.start, e.end, e.plaintext) for e in doc.ssa] == [(500, 2000, "Hello, and welcome."), (2500, 4000, "A sign, at the top")]
+    assert doc.ssa.styles["Sign"].fontname == "DejaVu Serif" and doc.ssa.styles["Sign"].fontsize == 14
+    assert doc.ssa.styles["Default"].fontname == "DejaVu Sans" and doc.ssa.styles["Default"].bold is False
+    r = run_cli("check", str(p))
+    assert r.returncode in (0, 1), r.stderr  # read: its cues are checked, not refused (3)
+    assert f"{p}: note: {ASS_NOTES[variant]}" in r.stderr
+    assert "Warning" not in r.stderr and "Traceback" not in r.stderr
+
+    out = tmp_path / "out.mkv"
+    r = run_cli("mux", str(clip), str(p), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    back = _extract(out, "ass")
+    assert len(_packets(out)) == len(_events(ASS_VARIANTS[variant]))  # every event is a packet: drawings too
+    if variant == "events-short":
+        # ffmpeg's ASS reader takes only the standard field order: the events go in reordered, each
+        # field's value as it was
+        assert _events(back) == ["Dialogue: 0,T,T,Default,,0,0,0,,Hello, and welcome.",
+                                 "Dialogue: 0,T,T,Sign,,0,0,0,,{\\an8}A sign, at the top"]
+    else:
+        assert _events(back) == _events(ASS_VARIANTS[variant])  # the events byte for byte
+    styles = [line for line in ASS_VARIANTS[variant].splitlines() if line.startswith(("Style:", "Format: Name"))]
+    assert [line for line in back.replace("\r\n", "\n").splitlines() if line.startswith(("Style:", "Format: Name"))] == styles
+    assert p.read_bytes() == before
+
+
+def test_pysubs2_warnings_are_notes_not_stderr_lines(tmp_path: Path) -> None:
+    p = tmp_path / "odd.en.ass"
+    p.write_text(ASS_INFO + STYLES_STANDARD + EVENTS_STANDARD.replace("Dialogue: 1,", "Dialogue: x,"), encoding="utf-8")
+    doc = read_subtitles(p)
+    assert "pysubs2: Failed to parse layer, using default" in doc.notes
+    r = run_cli("check", str(p))
+    assert r.returncode in (0, 1), r.stderr
+    assert "RuntimeWarning" not in r.stderr and "warnings.warn" not in r.stderr
+    assert f"{p}: note: pysubs2: Failed to parse layer, using default" in r.stderr.splitlines()

@@ -104,7 +104,9 @@ def _prepare(path: Path, scratch: Callable[[], Path], index: int, no_overlaps: b
     target = path
     markup: list[str] = []
     if fmt in {"ass", "ssa"}:
-        if not utf8:
+        if doc.source is not None:  # events in another field order: ffmpeg's ASS reader takes only the standard one
+            target = _as_is(path, doc.source, scratch, index)
+        elif not utf8:
             # Byte-faithful: only the encoding changes (pysubs2 would drop sections it does not know).
             target = scratch() / f"{index}.{fmt}"
             target.write_text(path.read_bytes().decode(encoding, errors="replace").lstrip("\ufeff"), encoding="utf-8")

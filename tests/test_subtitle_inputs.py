@@ -257,6 +257,17 @@ def test_a_plain_utf8_webvtt_file_is_handed_to_ffmpeg_untouched(tmp_path: Path, 
     assert back == "WEBVTT\n\nT position:10%\nOne\n\nT\nTwo\n"
 
 
+def test_when_ffmpeg_would_read_fewer_cues_they_go_rewritten_and_it_is_said(tmp_path: Path, clip: Path) -> None:
+    # A cue whose identifier is "NOTE ...": a cue to the WebVTT parser, a comment to ffmpeg's.
+    vtt = tmp_path / "odd.en.vtt"
+    vtt.write_text("WEBVTT\n\nNOTE odd\n00:00.500 --> 00:01.500 line:0\nNoted cue\n\n00:02.000 --> 00:03.000\nNext\n", encoding="utf-8")
+    out = tmp_path / "odd.mkv"
+    r = run_cli("mux", str(clip), str(vtt), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "ffmpeg reads 1 of its 2 cues as written: handed over re-written" in r.stderr
+    assert len(_packets(out)) == 2 and "Noted cue" in _extract(out)
+
+
 # --------------------------------------------------------------------------------------------
 # Item 4: cue blocks with a malformed or missing timing line
 

@@ -124,8 +124,8 @@ def _prepare(path: Path, scratch: Callable[[], Path], index: int, no_overlaps: b
                 # ffmpeg's reader disagrees: the cues re-written are at least all there.
                 target = scratch() / f"{index}.rewritten.vtt"
                 ssa.save(str(target), format_="vtt", encoding="utf-8")
-                warnings.append(f"ffmpeg reads {read} of its {len(events)} cues as written: handed over re-written, "
-                                f"without cue settings, identifiers and spans")
+                said = f"ffmpeg reads {read} of its {len(events)} cues as written" if read >= 0 else "ffmpeg cannot read it as written"
+                warnings.append(f"{said}: handed over re-written, without cue settings, identifiers and spans")
     elif fmt == "srt":
         if doc.notes:  # legacy encoding, BOM, CRLF, disorder, overlaps, malformed blocks: give ffmpeg the fixed cues
             target = scratch() / f"{index}.{fmt}"

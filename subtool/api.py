@@ -68,9 +68,11 @@ def mux(
     allow_und: bool = False,
     reencode: bool = False,
     force: bool = False,
+    encoding: str | None = None,
 ) -> Any:
     """``subtool mux``: subtitle files (``"talk.fr.srt"``, ``"x.srt:de"`` or ``SubtitleTrack``)
-    as soft tracks; returns a ``media.mux.MuxResult``."""
+    as soft tracks; returns a ``media.mux.MuxResult``. ``encoding``: the code page of the files
+    that are not UTF-8 (guessed otherwise)."""
     from .media import mux as m
     from .presets import load_mux
 
@@ -81,7 +83,7 @@ def mux(
         output = m.default_output(Path(video), container)
     return m.mux(
         Path(video), tracks, Path(output), preset=mux_preset, default=default, forced=list(forced), replace=replace,
-        allow_und=allow_und, reencode=reencode, force=force,
+        allow_und=allow_und, reencode=reencode, force=force, encoding=encoding,
     )
 
 
@@ -93,9 +95,12 @@ def burn(
     style: str = "clean",
     language: str | None = None,
     force: bool = False,
+    encoding: str | None = None,
 ) -> Path:
-    """``subtool burn``: one subtitle file burned into the picture; returns the output path."""
+    """``subtool burn``: one subtitle file burned into the picture; returns the output path.
+    ``encoding``: the subtitle file's code page when it is not UTF-8 (guessed otherwise)."""
     from .media.burn import burn as burn_video
     from .presets import load_burn
 
-    return burn_video(Path(video), Path(subtitle), Path(output), style=load_burn(style), language=language, force=force)
+    return burn_video(Path(video), Path(subtitle), Path(output), style=load_burn(style), language=language, force=force,
+                      encoding=encoding)

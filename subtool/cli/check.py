@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from ..errors import EXIT_FAILED, EXIT_INPUT, SubtitleReadError
-from .app import emit_json, err, info, json_option
+from .app import emit_json, err, info, json_option, warn
 
 
 def _ts(seconds: float) -> str:
@@ -18,33 +18,43 @@ def _ts(seconds: float) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
 
 
+def _violation(v: Any) -> dict[str, Any]:
+    if v.line is not None:  # a cue block that could not be read: no cue number, no times
+        return {"cue": None, "line": v.line, "start": None, "end": None, "code": v.code, "message": v.message}
+    return {"cue": v.index, "start": round(v.start, 3), "end": round(v.end, 3), "code": v.code, "message": v.message}
+
+
 @click.command(name="check")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=str))
 @click.option("--profile", "profile_name", default="netflix", show_default=True, help="Subtitle profile (name or .toml path).")
 @click.option("--language", "-l", help="Language of the files (default: from the file name, e.g. talk.fr.srt).")
+@click.option("--encoding", metavar="ENC", help="The code page of subtitle files that are not UTF-8 (cp1250, cp1252, shift_jis...); guessed from their letters otherwise.")
 @json_option
-def command(paths: tuple[str, ...], profile_name: str, language: str | None, as_json: bool) -> int:
+def command(paths: tuple[str, ...], profile_name: str, language: str | None, encoding: str | None, as_json: bool) -> int:
     """Report each cue that breaks a subtitle profile (line length, lines, reading speed,
-    duration, overlaps, gaps).
+    duration, overlaps, gaps), and each cue block that cannot be read (bad_block: a malformed or
+    missing timing line, with its line number).
 
     Exit 0 when every cue meets the profile, 1 when any breaks it, 3 when a file cannot be read
     as subtitles (the other files are still checked).
     """
     from .. import languages
     from ..presets import load_profile
-    from ..subtitles import check_cues, read_subtitles
+    from ..subtitles import check_cues, check_encoding, read_subtitles
 
+    if encoding is not None:
+        check_encoding(encoding)
     profile = load_profile(profile_name)
     lang = languages.normalize(language) if language else None
     report: list[dict[str, Any]] = []
     unreadable = broken = 0
     for path in paths:
         try:
-            doc = read_subtitles(path)
+            doc = read_subtitles(path, encoding=encoding)
         except SubtitleReadError as exc:
             unreadable += 1
             err(f"subtool: {exc.line()}")
-            report.append({"path": path, "ok": False, "error": exc.line(), "violations": [], "notes": []})
+            report.append({"path": path, "ok": False, "error": exc.line(), "violations": [], "notes": [], "warnings": []})
             continue
         violations = check_cues(doc, profile, language=lang)
         broken += bool(violations)
@@ -57,16 +67,18 @@ def command(paths: tuple[str, ...], profile_name: str, language: str | None, as_
             "cues": len(doc.ssa.events),
             "profile": profile.name,
             "notes": doc.notes,
-            "violations": [
-                {"cue": v.index, "start": round(v.start, 3), "end": round(v.end, 3), "code": v.code, "message": v.message}
-                for v in violations
-            ],
+            "warnings": doc.warnings,
+            "violations": [_violation(v) for v in violations],
         })
         if not as_json:
             for note in doc.notes:
-                info(f"{path}: note: {note}")
+                if note in doc.warnings:
+                    warn(f"{path}: {note}")
+                else:
+                    info(f"{path}: note: {note}")
             for v in violations:
-                click.echo(f"{path}: cue {v.index} at {_ts(v.start)}: {v.code}: {v.message}")
+                where = f"line {v.line}" if v.line is not None else f"cue {v.index} at {_ts(v.start)}"
+                click.echo(f"{path}: {where}: {v.code}: {v.message}")
             if not violations:
                 click.echo(f"{path}: ok ({len(doc.ssa.events)} cues meet the {profile.name} profile)")
     if as_json:

@@ -22,9 +22,10 @@ from .progress import ffmpeg_progress
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Output file; its extension picks the container. Default: <video stem>.subtitled.<ext> beside the video.")
 @click.option("--force", is_flag=True, help="Overwrite the output if it exists.")
+@click.option("--encoding", metavar="ENC", help="The code page of subtitle files that are not UTF-8 (cp1250, cp1252, shift_jis...); guessed from their letters otherwise.")
 @json_option
 def command(video: Path, subs: tuple[str, ...], preset_name: str | None, default: str | None, forced: tuple[str, ...], replace: bool,
-            allow_und: bool, reencode: bool, output: Path | None, force: bool, as_json: bool) -> int:
+            allow_und: bool, reencode: bool, output: Path | None, force: bool, encoding: str | None, as_json: bool) -> int:
     """Add subtitle files to VIDEO as language-tagged soft tracks, in one pass without re-encoding.
 
     Each SUB takes its language from a final ':LANG' (talk.srt:fr) or from its name
@@ -44,7 +45,7 @@ def command(video: Path, subs: tuple[str, ...], preset_name: str | None, default
     with ffmpeg_progress("muxing") as on_progress:
         result = mux(video, tracks, output, preset=preset, default=default, forced=split_csv(forced), replace=replace,
                      allow_und=allow_und, reencode=reencode, force=force, on_progress=on_progress, on_warning=warn,
-                     probed=probed)
+                     probed=probed, encoding=encoding)
     if as_json:
         emit_json(result.to_dict())
     else:

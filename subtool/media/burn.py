@@ -267,11 +267,14 @@ def burn(
     on_progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
     on_warning: WarningCallback | None = None,
+    encoding: str | None = None,
 ) -> Path:
     """Draw ``subtitle`` into ``video``'s picture with ``style``; write ``output`` atomically.
 
     ``language`` (else the sidecar name) picks a font with the script's glyphs; ``on_warning``
-    hears what is re-encoded beyond the picture (audio the container cannot carry). Raises
+    hears what is re-encoded beyond the picture (audio the container cannot carry) and what the
+    subtitle file could not give (a guessed code page, blocks left out); ``encoding`` reads a
+    subtitle file that is not UTF-8 in that code page instead of guessing it. Raises
     ``UsageError`` (output exists, is the input, unknown container), ``SubtitleReadError`` /
     ``MediaError`` (bad inputs), ``Interrupted`` on Ctrl-C or ``cancel`` (no output left)."""
     video, subtitle, output = Path(video), Path(subtitle), Path(output)
@@ -283,6 +286,10 @@ def burn(
     if output.resolve() == video.resolve():
         raise UsageError("the output would overwrite the input", path=output, hint="Choose another -o")
     check_writable(output, force=force)
+    if encoding is not None:
+        from ..subtitles import check_encoding
+
+        check_encoding(encoding)
     if language:
         language = languages.normalize(language)
     else:
@@ -293,7 +300,10 @@ def burn(
     v = info.video_streams[0]
     width, height = v.width or 1920, v.height or 1080
 
-    with prepared([subtitle]) as (sub,), tempfile.TemporaryDirectory(prefix="subtool-burn-") as tmp:
+    warn = on_warning or (lambda _: None)
+    with prepared([subtitle], encoding=encoding) as (sub,), tempfile.TemporaryDirectory(prefix="subtool-burn-") as tmp:
+        for text in sub.warnings:
+            warn(f"{subtitle}: {text}")
         text = " ".join(e.text for e in sub.ssa if not e.is_comment)
         if sub.format in {"ass", "ssa"}:
             script = sub.path  # the user's own styling, untouched
@@ -314,7 +324,7 @@ def burn(
             graph += ",pad=width=ceil(iw/2)*2:height=ceil(ih/2)*2"
         args = ["-y", "-i", file_arg(video), "-filter_complex", graph + "[v]", "-map", "[v]", "-map", "0:a?",
                 *video_encoder_args(container, style.video_codec, style.crf, style.speed),
-                *_audio_args(info.audio_streams, container, output, on_warning or (lambda _: None)), "-sn", "-dn"]
+                *_audio_args(info.audio_streams, container, output, warn), "-sn", "-dn"]
         with atomic_path(output, force=force) as tmp_out:
             # ffmpeg creates the file itself: writing into the truncated placeholder makes ext4
             # (auto_da_alloc) flush the whole output when ffmpeg closes it, ~1 s per 2 GB.

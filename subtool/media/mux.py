@@ -1,7 +1,7 @@
 """Soft subtitle tracks: one ffmpeg pass, video and audio stream-copied, every track tagged.
 
 Each subtitle gets the codec its container takes (MP4/MOV: mov_text; MKV: the source format kept;
-WebM: WebVTT), a three-letter language tag the container keeps, a title in the language's own
+WebM: WebVTT, a WebVTT file copied as it is), a three-letter language tag the container keeps, a title in the language's own
 name, and an explicit disposition, so players never guess. What a container loses (positioning
 and colours in mov_text and WebVTT) is reported as a warning before anything is written.
 """
@@ -292,8 +292,8 @@ def _sub_codec_for_existing(stream: Stream, container: str, video: Path) -> str:
 def _sub_codec_for_new(sub: SubtitleInput, container: str) -> str:
     if container in {"mp4", "mov"}:
         return "mov_text"
-    if container == "webm":
-        return "webvtt"
+    if container == "webm" and sub.format != "vtt":
+        return "webvtt"  # WebVTT itself is copied: ffmpeg's encoder would drop cue settings and spans
     return "copy"
 
 
@@ -313,6 +313,7 @@ def mux(
     on_warning: WarningCallback | None = None,
     probed: Callable[[], MediaInfo] | None = None,
     spoken: str | None = None,
+    encoding: str | None = None,
 ) -> MuxResult:
     """Add ``tracks`` to ``video`` as soft subtitle streams in ``output`` (one ffmpeg pass).
 
@@ -323,8 +324,10 @@ def mux(
     ``default`` flag. ``forced``: languages flagged forced (their titles say so). ``replace``
     drops the input's own subtitle streams; without it, a new track in a language the input
     already carries is warned about. ``probed``: a ``start_probe(video)`` the caller began
-    earlier (one is started here otherwise). Raises ``UsageError`` (bad options, impossible
-    container, existing output), ``SubtitleReadError``/``MediaError`` (bad inputs).
+    earlier (one is started here otherwise). ``encoding``: the code page of the subtitle files
+    that are not UTF-8 (guessed from their letters otherwise). Raises ``UsageError`` (bad
+    options, impossible container, existing output), ``SubtitleReadError``/``MediaError`` (bad
+    inputs).
     """
     video, output = Path(video), Path(output)
     warnings: list[str] = []
@@ -345,6 +348,10 @@ def mux(
     if _same_file(video, output):
         raise UsageError("the output would overwrite the input", path=output, hint="Choose another -o")
     check_writable(output, force=force)
+    if encoding is not None:
+        from ..subtitles import check_encoding
+
+        check_encoding(encoding)
     if not tracks and not replace:
         raise UsageError("no subtitle files to add", hint="Pass one or more SUB[:LANG] arguments")
     if probed is None:
@@ -360,19 +367,24 @@ def mux(
         else:
             raise LanguageError("has no known language (none after ':' and none in the file name)", path=t.path,
                                 hint="Add it as SUB:LANG (e.g. talk.srt:fr), name it like talk.fr.srt, or pass --allow-und")
-    with prepared([Path(t.path) for t in tracks], no_overlaps=container in {"mp4", "mov"}) as subs:
+    with prepared([Path(t.path) for t in tracks], no_overlaps=container in {"mp4", "mov"}, encoding=encoding) as subs:
         # The subtitle files are read while ffprobe runs; a bad one is reported first.
         info = probed()
         codec_opts = check_codecs(info, container, reencode)
         existing = [] if replace else info.subtitle_streams
         # What will be lost, said before the work starts.
         for sub in subs:
+            for text in sub.warnings:
+                warn(f"{sub.source}: {text}")
             if sub.trimmed:
                 warn(f"{sub.source}: mov_text cannot show cues together: {sub.trimmed} overlapping cue(s) trimmed to end where the next starts")
-            if sub.styled and container in {"mp4", "mov", "webm"}:
+            if sub.styled and (container in {"mp4", "mov"} or (container == "webm" and sub.format != "vtt")):
                 kind = "mov_text" if container != "webm" else "WebVTT"
                 warn(f"{sub.source}: {DISPLAY[container]} stores subtitles as {kind}, which drops positioning, alignment and "
                      f"colours (italic and bold survive); use .mkv to keep the styling")
+            if sub.vtt_markup and container in {"mp4", "mov"}:
+                warn(f"{sub.source}: {DISPLAY[container]} stores subtitles as mov_text, which drops WebVTT {'; '.join(sub.vtt_markup)} "
+                     f"(italic and bold survive); use .mkv or .webm to keep them")
 
         all_langs: list[str | None] = [_existing_language(s) for s in existing] + langs
         codes = _container_codes(sorted({lang for lang in all_langs if lang}), container, warn)

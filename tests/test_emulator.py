@@ -49,7 +49,9 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     # What the client uploads: a mono 16 kHz Opus extraction, not the original file.
     ffmpeg("-i", str(SAMPLES / "talk.mp4"), "-vn", "-ac", "1", "-ar", "16000", "-c:a", "libopus", "-b:a", "24k", str(out["talk"]))
     ffmpeg("-i", str(SAMPLES / "bonjour.mkv"), "-vn", "-ac", "1", "-ar", "16000", "-c:a", "libopus", "-b:a", "24k", str(out["bonjour"]))
-    ffmpeg("-f", "lavfi", "-i", "sine=frequency=300:duration=6", "-c:a", "libopus", "-b:a", "24k", str(out["tone"]))
+    # A tone whose level moves like speech (3 syllables a second): the emulator hears no speech
+    # in a steady tone or noise, and invents no words for it.
+    ffmpeg("-f", "lavfi", "-i", "aevalsrc='sin(2*PI*300*t)*(0.55+0.45*sin(2*PI*3*t))':d=6", "-c:a", "libopus", "-b:a", "24k", str(out["tone"]))
     ffmpeg("-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono", "-t", "240", "-c:a", "libopus", "-b:a", "6k", str(out["long"]))
     out["junk"].write_text("this is not audio\n" * 50)
     return out

@@ -64,7 +64,8 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
         results.append(result)
         if not kwargs["as_json"]:
             if not STATE.quiet:
-                info(f"{p.input}: {result.language} -> {', '.join(result.languages)} ({result.engine})")
+                said = f"{result.language} -> {', '.join(result.languages)}" if result.language else "no speech found"
+                info(f"{p.input}: {said} ({result.engine})")
             for path in result.files:
                 click.echo(path)
             if result.output:

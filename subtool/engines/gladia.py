@@ -43,6 +43,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import tempfile
 import threading
 import time
@@ -53,7 +54,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .. import languages as langs
 from ..errors import (
@@ -106,20 +107,21 @@ TIMEOUT_MAX_S = 600.0
 SEARCH_PAGE = 50
 SEARCH_PAGES = 20
 SEARCH_MARGIN_S = 900.0
+SEARCH_ATTEMPTS = 3  # a search that meets a 429/5xx/timeout is tried again (1 s, then 2 s later)
 QUEUED_NOTE_S = 15.0
 
 
+_USERINFO = re.compile(r"^(?P<pre>(?:[A-Za-z][A-Za-z0-9+.-]*://)?)(?P<user>[^/@:?#]*)(?::(?P<password>[^/@?#]*))?@")
+
+
 def redact_url(url: str) -> str:
-    """``url`` with the password of its user:password part shown as ``***``."""
-    try:
-        parts = urlsplit(url)
-        if parts.password is None and "@" not in parts.netloc:
-            return url
-        user = parts.username or ""
-        host = parts.netloc.rpartition("@")[2]
-        return urlunsplit(parts._replace(netloc=f"{user}:***@{host}" if user else f"***@{host}"))
-    except ValueError:
-        return "(an unreadable URL)"
+    """``url`` with the password of a user:password part shown as ``***`` (and a user alone, which
+    may be a token, as ``***``); also for a URL without a scheme."""
+    m = _USERINFO.match(url)
+    if not m:
+        return url
+    shown = f"{m['user']}:***" if m["password"] is not None and m["user"] else "***"
+    return f"{m['pre']}{shown}@{url[m.end():]}"
 
 
 def check_api_url(url: str, *, variable: str = "GLADIA_API_URL") -> str:
@@ -403,9 +405,10 @@ class GladiaEngine:
             text = text.replace(self._key, "***")
         if self.shown_url != self.api_url:
             text = text.replace(self.api_url, self.shown_url)
-            password = urlsplit(self.api_url).password
-            if password:
-                text = text.replace(password, "***")
+            m = _USERINFO.match(self.api_url)
+            secret = (m["password"] or m["user"]) if m else None
+            if secret and len(secret) >= 4:  # a shorter one would blank out ordinary letters
+                text = text.replace(secret, "***")
         return text
 
     def _client(self) -> Any:
@@ -422,6 +425,8 @@ class GladiaEngine:
 
     def check(self, options: TranscribeOptions) -> None:
         validate(options)
+        if self._key:
+            check_key(self._key)  # before any work on the inputs
 
     def cache_tag(self, options: TranscribeOptions) -> str:
         return ""
@@ -547,12 +552,19 @@ class GladiaEngine:
             params.append(("after_date", stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"))
         query = urlencode(params)
         timeout = client._options.prerecorded_timeouts.list
+        def fetch(url: str) -> Any:
+            for attempt in range(1, SEARCH_ATTEMPTS + 1):
+                try:
+                    return http.get(url, {"request_timeout": timeout}).json()
+                except Exception as exc:  # noqa: BLE001 - classified into one line
+                    error, retry, retry_after = self._classify(exc, "searching for it")
+                    if not retry or attempt == SEARCH_ATTEMPTS:
+                        raise ServiceError(error.message) from None
+                    time.sleep(min(RETRY_AFTER_MAX_S, retry_after if retry_after is not None else float(attempt)))
+            return None
+
         for _ in range(SEARCH_PAGES):
-            try:
-                page = http.get(f"{base}?{query}", {"request_timeout": timeout}).json()
-            except Exception as exc:  # noqa: BLE001 - classified into one line
-                error, _, _ = self._classify(exc, "searching for it")
-                raise ServiceError(error.message) from None
+            page = fetch(f"{base}?{query}")
             if not isinstance(page, dict) or not isinstance(page.get("items"), list):
                 raise ServiceError("the service's job list was not a list of jobs")
             older = 0
@@ -829,9 +841,9 @@ def _utterances(items: list[dict[str, Any]] | None, offset: float) -> list[Utter
                 continue
             text = str(w.get("word") or "")
             start, end = _num(w.get("start")), _num(w.get("end"))
+            spoken.append(text)
             if not text.strip() or start is None or end is None:
                 continue
-            spoken.append(text)
             words.append(Word(text=text.strip(), start=round(start + offset, 3), end=round(max(start, end) + offset, 3),
                               confidence=_num(w.get("confidence"))))
         start, end = _num(u.get("start")), _num(u.get("end"))
@@ -957,6 +969,9 @@ def to_transcript(
             transcript.translations[tag] = translated
             if subs:
                 transcript.subtitles[tag] = subs
+    # In request order, whatever the service's order.
+    order = {tag: i for i, tag in enumerate(requested)}
+    transcript.translations = dict(sorted(transcript.translations.items(), key=lambda kv: order.get(kv[0], len(order))))
     missing = [t for t in requested if t not in transcript.translations and t not in told]
     if missing:
         why = f" (the translation failed: {_addon_error(translation['error'])})" if translation.get("error") else ""

@@ -1,5 +1,6 @@
 """What the emulator learns from audio: duration and channels (ffprobe), a coarse energy envelope
-(ffmpeg -> 8 kHz mono PCM), the voiced regions, and which repository sample a file is.
+(ffmpeg -> 8 kHz mono PCM), whether it holds speech at all and where (the voiced regions), and
+which repository sample a file is.
 
 Samples are recognised after re-encoding (the client sends a mono 16 kHz Opus extraction, not the
 original) by correlating log-energy envelopes, which survive lossy codecs and resampling.

@@ -223,10 +223,11 @@ def messy_translation(source: list[Utterance], translated: list[Utterance]) -> l
 
 def messy_subtitles(utterances: list[Utterance], config: dict[str, Any]) -> list[dict[str, str]]:
     """The formats disagree, as in the capture: the SRT loses the last word, the VTT splits its
-    first caption in two."""
+    first caption in two (both written from the whole translation: the capture's subtitles have
+    text its utterances lack)."""
     out = []
     for fmt in config.get("formats") or ["srt"]:
-        caps = cues([u for u in utterances if u["words"]], config)
+        caps = cues(utterances, config)
         if fmt == "srt" and caps:
             a, b, rows = caps[-1]
             words = " ".join(rows).split()
@@ -293,9 +294,9 @@ def build_result(
     if params.get("translation"):
         results = []
         for target in params["translation_config"]["target_languages"]:
-            t_utts = translate(utterances, target)
+            clean = t_utts = translate(utterances, target)
             if messy:
-                t_utts = messy_translation(utterances, t_utts)
+                t_utts = messy_translation(utterances, clean)
             item: dict[str, Any] = {
                 "languages": [target],
                 "full_transcript": " ".join(u["text"] for u in t_utts if u["text"]),
@@ -303,7 +304,7 @@ def build_result(
                 "error": None,
             }
             if sub_cfg is not None:
-                item["subtitles"] = messy_subtitles(t_utts, sub_cfg) if messy else subtitles(t_utts, sub_cfg)
+                item["subtitles"] = messy_subtitles(clean, sub_cfg) if messy else subtitles(t_utts, sub_cfg)
             if params.get("sentences"):
                 item["sentences"] = [addon(sentences_of(t_utts))]
             results.append(item)

@@ -301,6 +301,9 @@ def transcribe(
             else:
                 transcript = engine.transcribe(audio, sent, duration=prepared.duration, on_status=on_status)
         timings["transcribe"] = time.monotonic() - t1
+    if not any(u.text.strip() for u in transcript.utterances):
+        # No speech, whatever the engine guessed the language to be: the same result from both.
+        transcript = dataclasses.replace(transcript, language=None, languages=[], utterances=[], translations={}, subtitles={})
     transcript.source = prepared.url or str(prepared.input)
     if not transcript.utterances:
         status(f"{NOTE}no speech found: no subtitle file written, only {prepared.stem.name}.transcript.json (with no utterances)")

@@ -583,7 +583,7 @@ class _Batch:
                         force=self.force or resumed, on_warning=self.on_warning, cancel=self.cancel,
                     )
                 output, burned = delivered.output, delivered.burned
-                self._stage(w.key, "delivered", output=str(output))
+                self._stage(w.key, "delivered", output=str(output) if output else None)
         return {"languages": transcript.all_languages(), "outputs": files, "output": str(output) if output else None, "burned": burned}
 
     def _resume_job(self, w: _Work, row: dict[str, Any]) -> Transcript | None:

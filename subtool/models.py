@@ -100,12 +100,13 @@ class Utterance:
 class Transcript:
     """What an engine returns, whatever the engine.
 
-    ``language`` is the spoken language (ISO 639-1); ``translations`` maps each target language
-    to utterances timed like the source; ``subtitles`` maps a language to ``{format: text}`` when
-    the service wrote subtitle files itself.
+    ``language`` is the spoken language (ISO 639-1), None when no speech was found (then
+    ``utterances`` is empty); ``translations`` maps each target language to utterances timed like
+    the source (one may be empty, ``text == ""``, when the service left it untranslated);
+    ``subtitles`` maps a language to ``{format: text}`` when the service wrote subtitle files itself.
     """
 
-    language: str
+    language: str | None
     utterances: list[Utterance] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
     duration: float | None = None
@@ -121,10 +122,14 @@ class Transcript:
         return " ".join(u.text.strip() for u in self.utterances if u.text.strip())
 
     def all_languages(self) -> list[str]:
-        """The spoken language first, then each translation in request order."""
-        out = [self.language]
+        """The spoken language first (when speech was found), then each translation in request order."""
+        out = [self.language] if self.language else []
         out += [lang for lang in self.translations if lang not in out]
         return out
+
+    def spoken(self, language: str) -> bool:
+        """Whether ``language`` has any text to show (not every translated utterance may)."""
+        return any(u.text.strip() for u in self.utterances_for(language))
 
     def utterances_for(self, language: str) -> list[Utterance]:
         if language == self.language:

@@ -82,7 +82,7 @@ class RunResult:
     input: str
     output: str | None
     engine: str
-    language: str
+    language: str | None  # None: no speech was found
     languages: list[str]
     tracks: list[SubtitleTrack]
     files: list[str]
@@ -309,7 +309,7 @@ def deliver(
     p: Plan,
     video: Path,
     tracks: list[SubtitleTrack],
-    language: str,
+    language: str | None,
     languages: list[str],
     *,
     force: bool = False,
@@ -319,7 +319,12 @@ def deliver(
     cancel: threading.Event | None = None,
 ) -> Delivered:
     """Mux or burn the written ``tracks`` into ``video`` as ``p`` says; ``language`` is the
-    spoken one, ``languages`` all that were written. ``tracks`` come back flagged as muxed."""
+    spoken one (None when no speech was found), ``languages`` all that were written. ``tracks``
+    come back flagged as muxed. No tracks (no speech): no video, and a warning says so."""
+    if p.delivery.kind != "sidecars" and not tracks:
+        if on_warning is not None:
+            on_warning(f"{p.input}: no speech was found, so there are no subtitles to {p.delivery.kind}: no video was made")
+        return Delivered(None)
     if p.delivery.kind == "mux":
         from .media.mux import mux
 

@@ -5,6 +5,12 @@ outputs that would be overwritten) before a byte is uploaded; ``transcribe`` the
 input to the audio actually sent, asks the cache, runs the engine, and writes
 ``<stem>.<lang>.<fmt>`` for each language plus ``<stem>.transcript.json``, each atomically.
 ``subtool run`` and ``batch`` call the same two functions.
+
+A fresh transcript is cached once its outputs are written (or when writing failed on the disk's
+side: a full disk must not make the rerun pay again), never before: a transcript that cannot be
+written would otherwise fail every rerun the same way without asking the engine. No speech is a
+normal result: ``transcript.json`` with ``language: null`` and no utterances, no subtitle file
+(an empty one would be refused by ffmpeg when muxed), and a note.
 """
 
 from __future__ import annotations
@@ -295,10 +301,23 @@ def transcribe(
                 transcript = engine.transcribe(audio, sent, duration=prepared.duration, on_status=on_status, on_progress=on_engine_progress)  # type: ignore[call-arg]
             else:
                 transcript = engine.transcribe(audio, sent, duration=prepared.duration, on_status=on_status)
-            result_cache.store(key, transcript, raw)
         timings["transcribe"] = time.monotonic() - t1
+    if not any(u.text.strip() for u in transcript.utterances):
+        # No speech, whatever the engine guessed the language to be: the same result from both.
+        transcript = dataclasses.replace(transcript, language=None, languages=[], utterances=[], translations={}, subtitles={})
     transcript.source = prepared.url or str(prepared.input)
-    files, tracks = write_outputs(prepared.stem, transcript, options, profile, force=force, speaker_labels=speaker_labels, raw=raw if keep_raw else None)
+    if not transcript.utterances:
+        status(f"{NOTE}no speech found: no subtitle file written, only {prepared.stem.name}.transcript.json (with no utterances)")
+    try:
+        files, tracks = write_outputs(
+            prepared.stem, transcript, options, profile, force=force, speaker_labels=speaker_labels, raw=raw if keep_raw else None
+        )
+    except OSError:
+        if hit is None:
+            result_cache.store(key, dataclasses.replace(transcript, source=None), raw)  # sound; the disk was not
+        raise
+    if hit is None:
+        result_cache.store(key, dataclasses.replace(transcript, source=None), raw)  # the input is this run's, not the entry's
     return TranscribeResult(
         input=prepared.input,
         transcript=transcript,
@@ -362,14 +381,21 @@ def write_outputs(
 ) -> tuple[list[str], list[SubtitleTrack]]:
     from .subtitles import sidecar_path, write_tracks
 
+    # A language with no text at all (no speech; a translation that came back empty) gets no file:
+    # an empty subtitle file is refused by ffmpeg when muxed.
+    wanted = [lang for lang in transcript.all_languages() if transcript.spoken(lang)]
     # Check every output before the first is written, so a refusal leaves nothing half-done.
     if not force:
-        for lang in transcript.all_languages():
+        for lang in wanted:
             for fmt in options.formats:
                 check_writable(sidecar_path(stem, lang, fmt), force=False)
         check_writable(stem.with_name(f"{stem.name}.transcript.json"), force=False)
     make_folder(stem.parent)
-    tracks = write_tracks(transcript, stem, formats=list(options.formats), profile=profile, force=force, speaker_labels=speaker_labels)
+    tracks = (
+        write_tracks(transcript, stem, formats=list(options.formats), profile=profile, force=force, speaker_labels=speaker_labels, languages=wanted)
+        if wanted
+        else []
+    )
     files = [t.path for t in tracks]
     doc = json.dumps(transcript.to_dict(), ensure_ascii=False, indent=1)
     files.append(str(write_text(stem.with_name(f"{stem.name}.transcript.json"), doc + "\n", force=force)))

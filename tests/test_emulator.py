@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from gladiaio_sdk import GladiaClient, HttpError
+from gladiaio_sdk import GladiaClient, HttpError, HttpRetryOptions
 from gladiaio_sdk.v2.prerecorded.core import PreRecordedV2TranscriptionOptions
 from gladiaio_sdk.v2.prerecorded.generated_types import (
     PreRecordedV2CustomVocabularyConfig,
@@ -49,7 +49,9 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     # What the client uploads: a mono 16 kHz Opus extraction, not the original file.
     ffmpeg("-i", str(SAMPLES / "talk.mp4"), "-vn", "-ac", "1", "-ar", "16000", "-c:a", "libopus", "-b:a", "24k", str(out["talk"]))
     ffmpeg("-i", str(SAMPLES / "bonjour.mkv"), "-vn", "-ac", "1", "-ar", "16000", "-c:a", "libopus", "-b:a", "24k", str(out["bonjour"]))
-    ffmpeg("-f", "lavfi", "-i", "sine=frequency=300:duration=6", "-c:a", "libopus", "-b:a", "24k", str(out["tone"]))
+    # A tone whose level moves like speech (3 syllables a second): the emulator hears no speech
+    # in a steady tone or noise, and invents no words for it.
+    ffmpeg("-f", "lavfi", "-i", "aevalsrc='sin(2*PI*300*t)*(0.55+0.45*sin(2*PI*3*t))':d=6", "-c:a", "libopus", "-b:a", "24k", str(out["tone"]))
     ffmpeg("-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono", "-t", "240", "-c:a", "libopus", "-b:a", "6k", str(out["long"]))
     out["junk"].write_text("this is not audio\n" * 50)
     return out
@@ -671,3 +673,165 @@ def test_large_upload_is_streamed_to_disk_and_served_back_intact(emu: EmulatorPr
     assert up.audio_metadata.audio_duration == pytest.approx(1100, abs=0.1)
     served = httpx.get(up.audio_url, headers={"x-gladia-key": "k"}, timeout=60).content
     assert hashlib.sha256(served).digest() == hashlib.sha256(big.read_bytes()).digest()
+
+
+# -- the service's unkind behaviours ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def quiet_media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("quiet")
+    out = {"pink": d / "pink.opus", "silence": d / "silence.opus", "steady": d / "steady.opus", "soft": d / "soft.opus"}
+    ffmpeg("-f", "lavfi", "-i", "anoisesrc=d=8:c=pink:a=0.3", "-c:a", "libopus", "-b:a", "24k", str(out["pink"]))
+    ffmpeg("-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "5", "-c:a", "libopus", "-b:a", "24k", str(out["silence"]))
+    ffmpeg("-f", "lavfi", "-i", "sine=frequency=300:duration=5", "-c:a", "libopus", "-b:a", "24k", str(out["steady"]))
+    # Speech-like in its rhythm, but 40 dB down: voiced for the content rule, not above -30 dBFS.
+    ffmpeg("-f", "lavfi", "-i", "aevalsrc='0.01*sin(2*PI*300*t)*(0.55+0.45*sin(2*PI*3*t))':d=5", "-c:a", "libopus", "-b:a", "24k", str(out["soft"]))
+    return out
+
+
+def test_audio_without_speech_gets_the_empty_result(emu: EmulatorProcess, quiet_media: dict[str, Path]) -> None:
+    options = {"subtitles": True, "subtitles_config": {"formats": ["srt", "vtt"]}, "translation": True,
+               "translation_config": {"target_languages": ["fr"]}}
+    for name in ("pink", "silence", "steady"):
+        job = client(emu).transcribe(str(quiet_media[name]), options, interval=POLL, timeout=60)
+        tr = job.result.transcription
+        assert job.status == "done", name
+        assert tr.languages == [] and tr.utterances == [] and tr.full_transcript == "", name
+        assert [(s.format, s.subtitles) for s in tr.subtitles] == [("srt", ""), ("vtt", "WEBVTT\n\n")], name
+        [fr] = job.result.translation.results
+        assert fr.languages == ["fr"] and fr.utterances == [] and fr.full_transcript == ""
+        assert job.result.metadata.audio_duration > 4
+
+
+def test_no_speech_below_a_level(quiet_media: dict[str, Path]) -> None:
+    with EmulatorProcess(extra_args=("--no-speech-below", "-30")) as e:
+        soft = client(e).transcribe(str(quiet_media["soft"]), {}, interval=POLL, timeout=60)
+        assert soft.result.transcription.utterances == []
+        loud = client(e).transcribe(str(quiet_media["steady"]), {}, interval=POLL, timeout=60)
+        assert loud.result.transcription.full_transcript.startswith("Lorem")  # a level rule: any loud sound is "speech"
+        e.fault(no_speech_below=None)  # back to judging the content
+        soft = client(e).transcribe(str(quiet_media["soft"]), {}, interval=POLL, timeout=60)
+        assert soft.result.transcription.full_transcript.startswith("Lorem")
+
+
+def test_a_lost_reply_comes_after_the_request_was_carried_out(media: dict[str, Path]) -> None:
+    with EmulatorProcess(extra_args=("--lose-reply", "create:1")) as e:
+        c = client(e)
+        url = c.upload_file(str(media["tone"])).audio_url
+        answered = c.create({"audio_url": url, "custom_metadata": {"t": "1"}}).id
+        # The SDK's own retry (once, after the dropped connection) got an answer; the dropped
+        # request had made its job already: two jobs for one create. (subtool turns that retry off.)
+        assert e.stats()["jobs_created"] == 2
+        made = {i.id for i in c.list({"custom_metadata": {"t": "1"}}).items}
+        assert answered in made and len(made) == 2
+        assert [x["outcome"] for x in e.log() if x["endpoint"] == "create"] == ["dropped", "answered"]
+        e.reset()
+        e.fault(endpoint="create", lose_reply=1, status=502)
+        with pytest.raises(HttpError) as err:
+            GladiaClient(api_key="k", api_url=e.url, http_retry=HttpRetryOptions(max_attempts=1)).prerecorded().create(
+                {"audio_url": url, "custom_metadata": {"t": "2"}}
+            )
+        assert err.value.status == 502
+        assert e.stats()["jobs_created"] == 1
+        [made] = c.list({"custom_metadata": {"t": "2"}}).items
+        assert wait_done(c, made.id).status == "done"
+        log = e.log()
+        assert [(x["endpoint"], x["status"]) for x in log if x["endpoint"] == "create"] == [("create", 502)]
+
+
+def test_queue_keeps_creates_over_the_limit_queued(media: dict[str, Path]) -> None:
+    with EmulatorProcess(max_concurrent=2, latency=1.0, queue=True) as e:
+        c = client(e)
+        url = c.upload_file(str(media["tone"])).audio_url
+        ids = [c.create({"audio_url": url}).id for _ in range(5)]  # no 429
+        states = [c.get(i).status for i in ids]
+        assert states.count("queued") >= 3 and states.count("processing") <= 2
+        assert [wait_done(c, i).status for i in ids] == ["done"] * 5
+        stats = e.stats()
+        assert stats["max_processing_jobs"] == 2 and stats["max_queued_jobs"] >= 3 and "429" not in stats["answers"]
+        e.fault(queue=1)  # a queue of one: the next create over it is refused, with Retry-After
+        c.create({"audio_url": url})
+        c.create({"audio_url": url})
+        c.create({"audio_url": url})
+        r = httpx.post(f"{e.url}/v2/pre-recorded", json={"audio_url": url}, headers={"x-gladia-key": "k"})
+        assert r.status_code == 429 and 1 <= int(r.headers["retry-after"]) <= 2
+
+
+def test_429s_carry_retry_after_and_the_rate_limit_covers_polling(media: dict[str, Path]) -> None:
+    with EmulatorProcess(max_concurrent=1, latency=5) as e:
+        c = client(e)
+        url = c.upload_file(str(media["tone"])).audio_url
+        job = c.create({"audio_url": url})
+        r = httpx.post(f"{e.url}/v2/pre-recorded", json={"audio_url": url}, headers={"x-gladia-key": "k"})
+        assert r.status_code == 429 and 3 <= int(r.headers["retry-after"]) <= 5  # until the running job is due
+        e.fault(rate_limit="2/s")
+        h = {"x-gladia-key": "k"}
+        answers = [httpx.get(f"{e.url}/v2/pre-recorded/{job.id}", headers=h) for _ in range(3)]
+        assert [a.status_code for a in answers] == [200, 200, 429]
+        assert answers[2].headers["retry-after"] == "1" and answers[2].json()["statusCode"] == 429
+        e.fault(endpoint="get", status=429, retry_after=7)
+        e.fault(rate_limit=None)
+        r = httpx.get(f"{e.url}/v2/pre-recorded/{job.id}", headers=h)
+        assert r.status_code == 429 and r.headers["retry-after"] == "7"
+
+
+def test_delay_holds_an_endpoint_back(emu: EmulatorProcess, media: dict[str, Path]) -> None:
+    with EmulatorProcess(extra_args=("--delay", "list:1.5")) as e:
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.get(f"{e.url}/v2/pre-recorded", headers={"x-gladia-key": "k"}, timeout=0.5)
+        assert httpx.get(f"{e.url}/v2/pre-recorded/none", headers={"x-gladia-key": "k"}, timeout=0.5).status_code == 404
+        started = time.monotonic()
+        assert httpx.get(f"{e.url}/v2/pre-recorded", headers={"x-gladia-key": "k"}, timeout=5).status_code == 200
+        assert time.monotonic() - started >= 1.5  # held back by construction
+        e.fault(delay={"list": 0})
+        assert httpx.get(f"{e.url}/v2/pre-recorded", headers={"x-gladia-key": "k"}, timeout=0.5).status_code == 200
+
+
+def test_messy_translations_look_like_the_real_capture(media: dict[str, Path]) -> None:
+    options = {"subtitles": True, "subtitles_config": {"formats": ["srt", "vtt"]}, "translation": True,
+               "translation_config": {"target_languages": ["fr", "de"]}}
+    with EmulatorProcess(messy_translations=True) as e:
+        job = client(e).transcribe(str(media["talk"]), options, interval=POLL, timeout=60)
+    results = job.result.translation.results
+    assert [r.languages for r in results] == [["de"], ["fr"]]  # only "languages" says which is which
+    fr = results[1]
+    assert len(fr.utterances) == len(job.result.transcription.utterances) == 3
+    assert fr.utterances[1].text == "" and fr.utterances[1].words == []  # empty
+    assert fr.utterances[2].text and fr.utterances[2].words == []  # words missing
+    assert fr.utterances[0].text.startswith("Welcome to") and "·fr" in fr.utterances[0].text  # source words left in
+    srt, vtt = (s.subtitles for s in fr.subtitles)
+    assert "time·fr." not in srt and "time·fr." in vtt  # the SRT drops the last word
+    assert srt.count("-->") + 1 == vtt.count("-->")  # the VTT splits a caption the SRT does not
+
+
+def test_strict_takes_only_the_documented_filter_form(media: dict[str, Path], tmp_path: Path) -> None:
+    junk = tmp_path / "junk.mp3"
+    junk.write_bytes(b"\xff\xfb" + b"\0" * 5000)
+    with EmulatorProcess(strict=True) as e:
+        c = client(e)
+        url = c.upload_file(str(media["tone"])).audio_url
+        a = c.create({"audio_url": url, "custom_metadata": {"team": "a"}}).id
+        b = c.create({"audio_url": url, "custom_metadata": {"team": "b"}}).id
+        # The SDK's bracket form is ignored, as an unknown parameter: every job comes back.
+        assert {i.id for i in c.list({"custom_metadata": {"team": "a"}}).items} == {a, b}
+        raw = httpx.get(f"{e.url}/v2/pre-recorded", params={"custom_metadata": json.dumps({"team": "a"})}, headers={"x-gladia-key": "k"})
+        assert [i["id"] for i in raw.json()["items"]] == [a]
+        assert "post_session_metadata" not in raw.json()["items"][0]
+        assert "post_session_metadata" in httpx.get(f"{e.url}/v2/pre-recorded/{a}", headers={"x-gladia-key": "k"}).json()
+        with pytest.raises(HttpError) as err:
+            c.upload_file(str(junk))
+        assert err.value.status == 422 and "validation_errors" not in err.value.response_body
+        with pytest.raises(HttpError) as err:
+            c.create({"audio_url": url, "model": "whisper"})
+        assert err.value.status == 400 and err.value.validation_errors
+
+
+def test_unkind_options_refused_in_one_line() -> None:
+    for args, needle in ((["--lose-reply", "nowhere"], "ENDPOINT[:COUNT[:STATUS]]"), (["--delay", "get:soon"], "SECONDS must be a number"),
+                         (["--rate-limit", "0/s"], "N at least 1"), (["--rate-limit", "5/hour"], "N/s or N/min"), (["--queue", "-1"], "at least 0")):
+        r = subprocess.run([sys.executable, "-m", "subtool.testing.gladia", *args], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 2 and needle in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
+    with EmulatorProcess() as e:
+        for body in ({"delay": {"nowhere": 1}}, {"rate_limit": "x/s"}, {"endpoint": "create", "lose_reply": "many"}):
+            assert httpx.post(f"{e.url}/_emulator/faults", json=body).status_code == 400, body

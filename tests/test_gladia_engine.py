@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -238,8 +239,9 @@ def test_submit_wait_and_find_created_job_by_token(emu, tmp_path: Path) -> None:
     raw = engine.wait(job_id, run=run)
     assert raw["status"] == "done"
     token = raw["custom_metadata"]["subtool_request"]
-    assert engine._find_created(token) == job_id  # how a create that failed after the fact is adopted
-    assert engine._find_created("no-such-token") is None
+    assert engine.find_job(token) == job_id  # how a create that failed after the fact is adopted
+    assert engine.find_job(token, since=time.time()) == job_id
+    assert engine.find_job("no-such-token") is None
     assert "Welcome to the subtitle tool" in engine.to_transcript(raw).text
 
 

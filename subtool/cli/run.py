@@ -69,8 +69,9 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
         results.append(result)
         if not kwargs["as_json"]:
             if not STATE.quiet:
+                said = f"{result.language} -> {', '.join(result.languages)}" if result.language else "no speech found"
                 burned = f"; {result.burned} burned into the picture" if result.burned else ""
-                info(f"{p.input}: {result.language} -> {', '.join(result.languages)} ({result.engine}){burned}")
+                info(f"{p.input}: {said} ({result.engine}){burned}")
             for path in result.files:
                 click.echo(path)
             if result.output:

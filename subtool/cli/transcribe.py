@@ -48,7 +48,8 @@ def command(inputs: tuple[str, ...], outdir: str | None, force: bool, as_json: b
         if not as_json:
             note = " (cached)" if result.cached else ""
             if not STATE.quiet:
-                info(f"{item.input}: {result.transcript.language}, {len(result.files)} files{note}")
+                spoken = result.transcript.language or "no speech found"
+                info(f"{item.input}: {spoken}, {len(result.files)} file{'s' if len(result.files) != 1 else ''}{note}")
             for path in result.files:
                 click.echo(path)
     if as_json:

@@ -7,31 +7,54 @@ What the SDK leaves to us, and how it is done here:
   every call goes through ``_call``: exponential backoff with full jitter on 429, 408, 5xx,
   request timeouts and dropped connections, honouring Retry-After, until the run's deadline.
 - Duplicate jobs. Each create carries a client-made token in ``custom_metadata``; after a failed
-  create, and before trying again, the recent jobs carrying that token are listed, so a job the
-  service made anyway is adopted instead of doubled.
+  create (a timeout, a gateway 5xx, a reset connection: the service may have acted), and before
+  trying again, the jobs carrying that token are looked up, so a job the service made anyway is
+  adopted instead of paid twice. The lookup uses the filter form Gladia documents
+  (``?custom_metadata={"k":"v"}``, JSON; the SDK's ``list`` sends ``custom_metadata[k]=v``, which
+  the API may ignore) with ``after_date``, and pages through the answers until it passes the
+  token's creation time (15 minutes earlier, for clock skew), so it does not depend on either
+  filter being honoured: a 25-slot batch finds its job among the newest 50, 100 or more. A lookup
+  that fails is said (a note naming the token) before the create is tried again.
 - Polling. The SDK's ``poll`` waits a fixed 3 s; here the wait between ``get`` calls is a fifth
   of the time already waited (0.5 s at least, ``poll_max_interval`` = 30 s at most): a job's end
-  is noticed at most about 20% after it happens, and a two-hour job costs about 270 requests.
-- Concurrency. The service runs at most 3 jobs at once on the free plan (25 paid). ``JobSlots``
-  is one process-wide limiter per API URL, shared by the chunks of a long file and by batches: a
-  job holds a slot from ``submit`` until ``wait`` returns.
-- Secrets. The key only goes to the SDK client; every message that leaves this module is passed
-  through ``_scrub``.
+  is noticed at most about 20% after it happens, and a two-hour job costs about 270 requests. A
+  finished multi-hour job with translations is many MB and the SDK gives a GET 10 s: a GET that
+  times out is asked again with three times the timeout (30 s, 90 s, up to 600 s), and the user
+  is told, so a slow result is neither a dead service nor a failed paid job.
+- Concurrency. The service runs at most 3 jobs at once on the free plan (25 paid) and queues the
+  others (a paid account up to 300) rather than refusing them. ``JobSlots`` is one process-wide
+  limiter per API URL, shared by the chunks of a long file and by batches: a job holds a slot from
+  ``submit`` until ``wait`` returns. A job the service keeps ``queued`` is waited for (said once
+  after 15 s), and its time in the queue does not count against the deadline. A 429, on a create
+  or on a poll, is retried after the service's Retry-After (seconds or an HTTP date) when it gives
+  one.
+- Results. A job over audio without speech is a normal result (no language, no utterances);
+  translations are matched to the request by their ``languages`` field, not their position, and
+  their utterances may come back empty or without words (a real capture shows both): those are
+  kept, empty, and said (``notes``).
+- Secrets. The key only goes to the SDK client, and is checked first (a line break or a non-ASCII
+  character is refused before any connection); a user:password in ``GLADIA_API_URL`` is shown as
+  ``user:***``. Every message that leaves this module is passed through ``_scrub``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
+import re
 import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .. import languages as langs
 from ..errors import (
@@ -44,6 +67,7 @@ from ..errors import (
     ServiceTimeoutError,
     ServiceUnavailableError,
     SubtoolError,
+    UsageError,
 )
 from ..models import Transcript, Utterance, Word
 from .base import NOTE, StatusCallback, TranscribeOptions
@@ -73,6 +97,92 @@ TRANSLATION_LANGUAGES = TRANSCRIPTION_LANGUAGES | {"wo"}
 _SERVICE_ALIASES = {"jv": "jw", "nb": "no"}
 
 RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
+# How long a Retry-After is honoured at most (longer ones: the retry window decides).
+RETRY_AFTER_MAX_S = 300.0
+# A GET that times out is asked again with this many times the timeout, up to the maximum.
+TIMEOUT_GROWTH = 3.0
+TIMEOUT_MAX_S = 600.0
+# The token lookup: pages of this many jobs, at most this many pages, back to this long before
+# the token was made (clocks differ).
+SEARCH_PAGE = 50
+SEARCH_PAGES = 20
+SEARCH_MARGIN_S = 900.0
+SEARCH_ATTEMPTS = 3  # a search that meets a 429/5xx/timeout is tried again (1 s, then 2 s later)
+QUEUED_NOTE_S = 15.0
+
+
+_USERINFO = re.compile(r"^(?P<pre>(?:[A-Za-z][A-Za-z0-9+.-]*://)?)(?P<user>[^/@:?#]*)(?::(?P<password>[^/@?#]*))?@")
+
+
+def redact_url(url: str) -> str:
+    """``url`` with the password of a user:password part shown as ``***`` (and a user alone, which
+    may be a token, as ``***``); also for a URL without a scheme."""
+    m = _USERINFO.match(url)
+    if not m:
+        return url
+    shown = f"{m['user']}:***" if m["password"] is not None and m["user"] else "***"
+    return f"{m['pre']}{shown}@{url[m.end():]}"
+
+
+def check_api_url(url: str, *, variable: str = "GLADIA_API_URL") -> str:
+    """``url`` when it is an http(s) URL with a host; else a ``UsageError`` naming ``variable``
+    and the expected form (the SDK's own ValueError would read as an internal error)."""
+    try:
+        parts = urlsplit(url)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        if ok:
+            parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        ok = False
+    if not ok:
+        raise UsageError(
+            f"{variable}={redact_url(url)!r} is not an http(s) URL",
+            hint="Give the scheme and host, e.g. http://127.0.0.1:8765 or https://api.gladia.io",
+        )
+    return url
+
+
+def check_key(key: str) -> None:
+    """Refuse a key that cannot go into an HTTP header (httpx would fail on every attempt, which
+    looks like a network fault): the message describes the character, never the key."""
+    for i, ch in enumerate(key, 1):
+        if ch in "\r\n":
+            what = "a line break"
+        elif ch.isspace():
+            what = "a space or tab"
+        elif not ch.isascii():
+            what = "a non-ASCII character"
+        elif not ch.isprintable():
+            what = "a control character"
+        else:
+            continue
+        raise AuthError(
+            f"the key in GLADIA_API_KEY contains {what} (character {i} of {len(key)})",
+            hint="Copy the key again from the Gladia dashboard, without spaces or line breaks",
+        )
+
+
+def _retry_after(headers: Any) -> float | None:
+    """The Retry-After header in seconds (it may be a number or an HTTP date), or None."""
+    value = (headers or {}).get("retry-after")
+    if not value:
+        return None
+    with contextlib.suppress(TypeError, ValueError):
+        return max(0.0, float(value))
+    with contextlib.suppress(TypeError, ValueError, IndexError):
+        return max(0.0, (parsedate_to_datetime(str(value)) - datetime.now(UTC)).total_seconds())
+    return None
+
+
+def _iso_time(value: object) -> float | None:
+    """An ISO 8601 time as the service writes it (``2025-06-22T15:04:37.431Z``), in epoch seconds."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).timestamp()
 
 
 def _env_float(name: str) -> float | None:
@@ -227,7 +337,7 @@ def _prefetch_sdk() -> None:
     threading.Thread(target=load, name="subtool-sdk-import", daemon=True).start()
 
 
-def _get_job(client: Any, job_id: str) -> dict[str, Any]:
+def _get_job(client: Any, job_id: str, timeout: float | None = None) -> dict[str, Any]:
     """The job as the service's own JSON, through the SDK's HTTP client (its auth, timeouts and
     errors). ``client.get`` would build the SDK's dataclasses and ``to_dict`` turn them back: that
     drops fields the service sends (``error_code``, ``custom_metadata``, ``file.source``), so
@@ -238,7 +348,7 @@ def _get_job(client: Any, job_id: str) -> dict[str, Any]:
     core = getattr(client, "_core", None)
     if http is None or core is None:  # another SDK layout: its public, slower way
         return dict(client.get(job_id).to_dict())
-    timeout = client._options.prerecorded_timeouts.get
+    timeout = timeout or client._options.prerecorded_timeouts.get
     body = http.get(core.build_job_endpoint(job_id), {"request_timeout": timeout}).json()
     if not isinstance(body, dict) or "status" not in body:
         raise ServiceError(f"unexpected answer from the service while checking job {job_id}: not a job")
@@ -271,7 +381,9 @@ class GladiaEngine:
         cache: bool = True,
     ) -> None:
         self._key = api_key if api_key is not None else os.environ.get("GLADIA_API_KEY", "")
-        self.api_url = (api_url or os.environ.get("GLADIA_API_URL") or DEFAULT_API_URL).rstrip("/")
+        url = api_url or os.environ.get("GLADIA_API_URL") or DEFAULT_API_URL
+        self.api_url = check_api_url(url, variable="GLADIA_API_URL" if not api_url else "the API URL").rstrip("/")
+        self.shown_url = redact_url(self.api_url)  # what messages show: never a password
         self.max_jobs = max(1, max_jobs)
         self.poll_max_interval = poll_max_interval
         self.deadline = deadline if deadline is not None else (_env_float("SUBTOOL_GLADIA_DEADLINE") or DEFAULT_DEADLINE_S)
@@ -289,11 +401,20 @@ class GladiaEngine:
     # -- plumbing ---------------------------------------------------------------------------
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self._key, "***") if self._key else text
+        if self._key:
+            text = text.replace(self._key, "***")
+        if self.shown_url != self.api_url:
+            text = text.replace(self.api_url, self.shown_url)
+            m = _USERINFO.match(self.api_url)
+            secret = (m["password"] or m["user"]) if m else None
+            if secret and len(secret) >= 4:  # a shorter one would blank out ordinary letters
+                text = text.replace(secret, "***")
+        return text
 
     def _client(self) -> Any:
         if not self._key:
             raise AuthError("no Gladia API key", hint="Set GLADIA_API_KEY, or use --engine local for the offline engine")
+        check_key(self._key)
         with self._client_lock:
             if self._client_obj is None:
                 from gladiaio_sdk import GladiaClient, HttpRetryOptions
@@ -304,6 +425,8 @@ class GladiaEngine:
 
     def check(self, options: TranscribeOptions) -> None:
         validate(options)
+        if self._key:
+            check_key(self._key)  # before any work on the inputs
 
     def cache_tag(self, options: TranscribeOptions) -> str:
         return ""
@@ -328,9 +451,7 @@ class GladiaEngine:
                     f"the service refused access (HTTP 403: {message}) while {what}",
                     hint="Check GLADIA_API_KEY, and that your plan includes what was asked for",
                 ), False, None
-            retry_after = None
-            with contextlib.suppress(TypeError, ValueError):
-                retry_after = float(exc.response_headers.get("retry-after", ""))
+            retry_after = _retry_after(exc.response_headers)
             if status == 429:
                 return RateLimitError(f"the service kept answering 429 (too many requests) while {what}", hint="Wait, or lower --max-jobs"), True, retry_after
             if status in RETRY_STATUSES or status >= 500:
@@ -340,18 +461,31 @@ class GladiaEngine:
                 message = self._scrub("; ".join(str(d) for d in details)) if isinstance(details, list) else self._scrub(str(details))
             return ServiceError(f"the service refused the request (HTTP {status}: {message}) while {what}"), False, None
         if isinstance(exc, SdkTimeout):
-            return ServiceTimeoutError(f"the service did not answer within {exc.timeout:.0f} s while {what}", hint="Retry later"), True, None
+            return ServiceTimeoutError(
+                f"the service did not answer within {exc.timeout:.0f} s while {what}", hint="Retry later", code="timeout"
+            ), True, None
         text = self._scrub(str(exc))
         if text.startswith("HTTP request failed") or isinstance(exc.__cause__, Exception):
             cause = exc.__cause__.args[-1] if exc.__cause__ is not None and exc.__cause__.args else exc
             return ServiceUnavailableError(
-                f"could not reach the service at {self.api_url} while {what} ({type(cause).__name__})",
+                f"could not reach the service at {self.shown_url} while {what} ({type(cause).__name__})",
                 hint="Check the network and GLADIA_API_URL",
                 code="unreachable",
             ), True, None
         return ServiceError(f"unexpected answer from the service while {what}: {type(exc).__name__}: {text}"), False, None
 
-    def _call(self, run: Run, what: str, fn: Callable[[], T], before_retry: Callable[[], T | None] | None = None) -> T:
+    def _call(
+        self,
+        run: Run,
+        what: str,
+        fn: Callable[[], T],
+        before_retry: Callable[[], T | None] | None = None,
+        on_timeout: Callable[[], None] | None = None,
+    ) -> T:
+        """``fn()``, retried on what may pass (429, 5xx, timeouts, dropped connections) with
+        backoff, honouring Retry-After, within the retry window and the run's deadline.
+        ``before_retry`` may settle the call instead (a job found by its token);
+        ``on_timeout`` is told before a request that timed out is sent again."""
         attempt = 0
         first_failure: float | None = None
         while True:
@@ -381,10 +515,13 @@ class GladiaEngine:
                 attempt += 1
                 delay = random.uniform(0.5, 1.0) * min(30.0, 0.5 * 2 ** (attempt - 1))
                 if retry_after is not None:
-                    delay = max(delay, min(retry_after, 60.0))
+                    delay = max(delay, min(retry_after, RETRY_AFTER_MAX_S))
                 if now + delay > run.until or now + delay - first_failure > window:
                     raise error from None
-                run.status(f"{NOTE}retrying in {delay:.1f} s: {error.message}")
+                waited = " (as the service asked)" if retry_after is not None and delay >= retry_after else ""
+                run.status(f"{NOTE}retrying in {delay:.1f} s{waited}: {error.message}")
+                if error.code == "timeout" and on_timeout is not None:
+                    on_timeout()
                 run.sleep(delay)
 
     # -- the steps ---------------------------------------------------------------------------
@@ -397,20 +534,82 @@ class GladiaEngine:
         response = self._call(run, f"uploading {path.name}", lambda: client.upload_file(path))
         return str(response.audio_url)
 
-    def _find_created(self, token: str) -> str | None:
-        """The job a failed-looking create made anyway, found by its token (best effort)."""
-        try:
-            page = self._client().list({"custom_metadata": {TOKEN_KEY: token}, "limit": 20})
-        except Exception:  # noqa: BLE001 - if listing fails too, the create is simply retried
+    def _search_token(self, token: str, since: float | None) -> str | None:
+        """The id of the job created with ``token``, or None when the service has none. Asks with
+        the documented filter form (JSON) and ``after_date``, and pages through the answers until
+        they are older than ``since`` (less a margin for clock skew), in case the service honours
+        neither filter. A ``ServiceError`` when the search itself fails or cannot finish."""
+        client = self._client()
+        http = getattr(client, "_http_client", None)
+        core = getattr(client, "_core", None)
+        if http is None or core is None:
+            raise ServiceError("this SDK version has no HTTP client to search jobs with")
+        base = core.build_list_endpoint(None)
+        params: list[tuple[str, str]] = [("custom_metadata", json.dumps({TOKEN_KEY: token})), ("limit", str(SEARCH_PAGE))]
+        floor = since - SEARCH_MARGIN_S if since is not None else None
+        if floor is not None:
+            stamp = datetime.fromtimestamp(floor, UTC)
+            params.append(("after_date", stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"))
+        query = urlencode(params)
+        timeout = client._options.prerecorded_timeouts.list
+        def fetch(url: str) -> Any:
+            for attempt in range(1, SEARCH_ATTEMPTS + 1):
+                try:
+                    return http.get(url, {"request_timeout": timeout}).json()
+                except Exception as exc:  # noqa: BLE001 - classified into one line
+                    error, retry, retry_after = self._classify(exc, "searching for it")
+                    if not retry or attempt == SEARCH_ATTEMPTS:
+                        raise ServiceError(error.message) from None
+                    time.sleep(min(RETRY_AFTER_MAX_S, retry_after if retry_after is not None else float(attempt)))
             return None
-        for item in page.items or []:
-            if (item.custom_metadata or {}).get(TOKEN_KEY) == token:
-                return str(item.id)
-        return None
 
-    def find_job(self, token: str) -> str | None:
-        """The job created with ``token`` (see ``submit``), if the service has one."""
-        return self._find_created(token)
+        for _ in range(SEARCH_PAGES):
+            page = fetch(f"{base}?{query}")
+            if not isinstance(page, dict) or not isinstance(page.get("items"), list):
+                raise ServiceError("the service's job list was not a list of jobs")
+            older = 0
+            for item in page["items"]:
+                if not isinstance(item, dict):
+                    continue
+                if (item.get("custom_metadata") or {}).get(TOKEN_KEY) == token and item.get("id"):
+                    return str(item["id"])
+                created = _iso_time(item.get("created_at"))
+                if floor is not None and created is not None and created < floor:
+                    older += 1
+            following = page.get("next")
+            if not page["items"] or not following or (floor is not None and older == len(page["items"])):
+                return None
+            # Only the link's query is used (as the SDK does): the request stays on this API URL.
+            query = urlencode(parse_qsl(urlsplit(str(following)).query, keep_blank_values=True))
+        span = f"the {SEARCH_PAGES * SEARCH_PAGE} newest jobs" if floor is None else f"{SEARCH_PAGES * SEARCH_PAGE} jobs"
+        raise ServiceError(f"searched {span} without getting back to when it was made")
+
+    def _find_created(self, token: str, since: float | None, run: Run) -> str | None:
+        """The job a failed-looking create made anyway, found by its token; None (and a note that
+        names the token, when the search failed) otherwise."""
+        try:
+            job_id = self._search_token(token, since)
+        except SubtoolError as exc:
+            run.status(
+                f"{NOTE}could not check whether the service made the job anyway (token {TOKEN_KEY}={token}): "
+                f"{self._scrub(exc.message)}; creating it again may make a second job: look for that token among your jobs"
+            )
+            return None
+        if job_id is not None:
+            run.status(f"{NOTE}the service had made job {job_id} although its answer was lost: using it")
+        return job_id
+
+    def find_job(self, token: str, since: float | None = None) -> str | None:
+        """The job created with ``token`` (see ``submit``), if the service has one; ``since`` is
+        when the token was made (epoch seconds), if known. A ``ServiceError`` naming the token when
+        the service could not be searched (the caller must not assume there is no job)."""
+        try:
+            return self._search_token(token, since)
+        except SubtoolError as exc:
+            raise ServiceError(
+                f"could not search the service for the job created with token {TOKEN_KEY}={token}: {self._scrub(exc.message)}",
+                hint="Retry later; the token identifies the job among yours",
+            ) from None
 
     def submit(self, audio: str | Path, options: TranscribeOptions, *, run: Run | None = None, token: str | None = None) -> str:
         """Upload ``audio`` when it is a local file, create the job, return its id. The job holds
@@ -424,8 +623,11 @@ class GladiaEngine:
         body = build_request(options, audio_url, token)
         client = self._client()
         self.slots.acquire(run.cancel)
+        since = time.time()
         try:
-            job_id = self._call(run, "creating the job", lambda: str(client.create(body).id), before_retry=lambda: self._find_created(token))
+            job_id = self._call(
+                run, "creating the job", lambda: str(client.create(body).id), before_retry=lambda: self._find_created(token, since, run)
+            )
         except BaseException:
             self.slots.release()
             raise
@@ -436,15 +638,41 @@ class GladiaEngine:
         return job_id
 
     def wait(self, job_id: str, *, run: Run | None = None, path: str | None = None) -> dict[str, Any]:
-        """Poll ``job_id`` until it is done; its raw JSON. Releases the job's slot."""
+        """Poll ``job_id`` until it is done; its raw JSON. Releases the job's slot. Time the job
+        spends queued at the service does not count against the deadline."""
         run = run or self.new_run()
         client = self._client()
         started = time.monotonic()
         last = ""
+        queued_since: float | None = None
+        queued_for = 0.0
+        told_queued = False
+        timeout = [float(client._options.prerecorded_timeouts.get) if hasattr(client, "_options") else 10.0]
+
+        def longer() -> None:
+            before = timeout[0]
+            timeout[0] = min(TIMEOUT_MAX_S, before * TIMEOUT_GROWTH)
+            run.status(
+                f"{NOTE}job {job_id}: the service took more than {before:.0f} s to answer (a large result is slow to "
+                f"download): asking again, allowing {timeout[0]:.0f} s"
+            )
+
         try:
             while True:
-                raw = self._call(run, f"checking job {job_id}", lambda: _get_job(client, job_id))
+                raw = self._call(run, f"checking job {job_id}", lambda: _get_job(client, job_id, timeout[0]), on_timeout=longer)
                 status = str(raw.get("status"))
+                now = time.monotonic()
+                if status == "queued":
+                    queued_since = now if queued_since is None else queued_since
+                    if not told_queued and now - queued_since >= QUEUED_NOTE_S:
+                        told_queued = True
+                        run.status(
+                            f"{NOTE}job {job_id} is queued at the service (its limit of jobs at once is reached): "
+                            "waiting; time in the queue does not count against the deadline"
+                        )
+                elif queued_since is not None:
+                    queued_for += now - queued_since
+                    queued_since = None
                 if status != last:
                     run.status(f"job {job_id} {status}")
                     last = status
@@ -459,21 +687,28 @@ class GladiaEngine:
                     if isinstance(detail, dict):
                         detail = detail.get("message")
                     raise JobError(job_id, raw.get("error_code"), self._scrub(str(detail)) if detail else None, path=path)
-                remaining = run.until - time.monotonic()
+                in_queue = queued_for + (now - queued_since if queued_since is not None else 0.0)
+                remaining = run.until + in_queue - now
                 if remaining <= 0:
                     raise ServiceTimeoutError(
                         f"job {job_id} did not finish within the {run.deadline:g} s deadline (last status: {status})",
                         path=path,
                         hint="Raise SUBTOOL_GLADIA_DEADLINE, or fetch the job later by its id",
                     )
-                run.sleep(min(poll_interval(time.monotonic() - started, self.poll_max_interval), remaining))
+                run.sleep(min(poll_interval(now - started, self.poll_max_interval), remaining))
         finally:
             self.slots.release()
 
     def to_transcript(
-        self, raw: dict[str, Any], *, targets: list[str] | None = None, offset: float = 0.0, job_ids: list[str] | None = None
+        self,
+        raw: dict[str, Any],
+        *,
+        targets: list[str] | None = None,
+        offset: float = 0.0,
+        job_ids: list[str] | None = None,
+        notes: list[str] | None = None,
     ) -> Transcript:
-        return to_transcript(raw, targets=targets, offset=offset, job_ids=job_ids)
+        return to_transcript(raw, targets=targets, offset=offset, job_ids=job_ids, notes=notes)
 
     # -- the whole thing -------------------------------------------------------------------
 
@@ -501,7 +736,10 @@ class GladiaEngine:
                 raw = self.wait(job_id, run=run)
                 if raw_sink is not None:
                     raw_sink.append({"offset": 0.0, "job": raw})
-                transcript = to_transcript(raw, targets=targets, job_ids=[job_id])
+                notes: list[str] = []
+                transcript = to_transcript(raw, targets=targets, job_ids=[job_id], notes=notes)
+                for note in notes:
+                    run.status(NOTE + note)
                 if duration and not transcript.duration:
                     transcript.duration = duration
                 return transcript
@@ -552,40 +790,80 @@ class GladiaEngine:
         if real or errors:
             raise (real or errors)[0]
         parts: list[Transcript] = []
-        for item in results:
+        notes: list[str] = []
+        for i, item in enumerate(results):
             assert item is not None
             start, raw, job_id = item
             if raw_sink is not None:
                 raw_sink.append({"offset": start, "job": raw})
-            parts.append(to_transcript(raw, targets=list(options.translate), offset=start, job_ids=[job_id]))
+            part = to_transcript(raw, targets=list(options.translate), offset=start, job_ids=[job_id], notes=notes)
+            if not part.utterances:
+                notes.append(f"no speech found in {_clock(plan[i][0])}-{_clock(plan[i][1])} (chunk {i + 1} of {len(plan)})")
+            parts.append(part)
+        for note in dict.fromkeys(notes):
+            run.status(NOTE + note)
         return stitch(parts, [p[0] for p in plan], duration=duration)
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
 # -- result mapping ------------------------------------------------------------------------------
 
 
+def _num(value: object) -> float | None:
+    """A finite number from the service's JSON, else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if number == number and abs(number) != float("inf") else None
+
+
 def _utterances(items: list[dict[str, Any]] | None, offset: float) -> list[Utterance]:
+    """The service's utterances as ``Utterance``s, times shifted by ``offset``. Read defensively
+    (real translations come with ``words: []``, ``text: ""``): a word without text or times is
+    left out, an utterance without text gets its words' text, an utterance that cannot be timed
+    at all is left out; an utterance with neither text nor words is kept, empty, so that the
+    utterances stay aligned with the spoken ones (``Transcript.translations``)."""
     out: list[Utterance] = []
     for u in items or []:
-        words = [
-            Word(
-                text=str(w.get("word", "")).strip(),
-                start=round(float(w["start"]) + offset, 3),
-                end=round(float(w["end"]) + offset, 3),
-                confidence=w.get("confidence"),
-            )
-            for w in u.get("words") or []
-        ]
+        if not isinstance(u, dict):
+            continue
+        words: list[Word] = []
+        spoken: list[str] = []
+        for w in u.get("words") or []:
+            if not isinstance(w, dict):
+                continue
+            text = str(w.get("word") or "")
+            start, end = _num(w.get("start")), _num(w.get("end"))
+            spoken.append(text)
+            if not text.strip() or start is None or end is None:
+                continue
+            words.append(Word(text=text.strip(), start=round(start + offset, 3), end=round(max(start, end) + offset, 3),
+                              confidence=_num(w.get("confidence"))))
+        start, end = _num(u.get("start")), _num(u.get("end"))
+        if start is None:
+            start = words[0].start - offset if words else None
+        if end is None:
+            end = words[-1].end - offset if words else start
+        if start is None or end is None:
+            continue
+        text = str(u.get("text") or "").strip() or "".join(spoken).strip()
         out.append(
             Utterance(
-                start=round(float(u["start"]) + offset, 3),
-                end=round(float(u["end"]) + offset, 3),
-                text=str(u.get("text", "")).strip(),
+                start=round(start + offset, 3),
+                end=round(max(start, end) + offset, 3),
+                text=text,
                 words=words,
-                speaker=u.get("speaker"),
-                language=u.get("language"),
-                confidence=u.get("confidence"),
-                channel=u.get("channel"),
+                speaker=u.get("speaker") if isinstance(u.get("speaker"), int) else None,
+                language=str(u["language"]) if u.get("language") else None,
+                confidence=_num(u.get("confidence")),
+                channel=u.get("channel") if isinstance(u.get("channel"), int) else None,
             )
         )
     return out
@@ -599,42 +877,105 @@ def normalize_subtitles(text: str, fmt: str) -> str:
 
 
 def _subtitles(items: list[dict[str, Any]] | None) -> dict[str, str]:
-    return {str(s["format"]): normalize_subtitles(str(s.get("subtitles", "")), str(s["format"])) for s in items or [] if s.get("format")}
+    out: dict[str, str] = {}
+    for s in items or []:
+        if isinstance(s, dict) and s.get("format") and str(s.get("subtitles") or "").strip() not in ("", "WEBVTT"):
+            out[str(s["format"])] = normalize_subtitles(str(s["subtitles"]), str(s["format"]))
+    return out
 
 
-def to_transcript(raw: dict[str, Any], *, targets: list[str] | None = None, offset: float = 0.0, job_ids: list[str] | None = None) -> Transcript:
+def _addon_error(error: object) -> str:
+    if isinstance(error, dict):
+        return str(error.get("message") or error.get("exception") or error.get("status_code") or "failed")
+    return str(error)
+
+
+def to_transcript(
+    raw: dict[str, Any],
+    *,
+    targets: list[str] | None = None,
+    offset: float = 0.0,
+    job_ids: list[str] | None = None,
+    notes: list[str] | None = None,
+) -> Transcript:
     """A done job's JSON -> ``Transcript``, times shifted by ``offset`` seconds. ``targets`` are
-    the requested translation languages, in order (the service answers in that order)."""
+    the requested translation languages (the user's tags): each translation result is matched to
+    them by its ``languages`` field (by position only when it has none). What the result lacks
+    (a translation that failed or did not come, utterances that came back empty) is appended to
+    ``notes``. Audio without speech gives ``language`` None and no utterances."""
+    notes = notes if notes is not None else []
     result = raw.get("result") or {}
     tr = result.get("transcription") or {}
     utterances = _utterances(tr.get("utterances"), offset)
-    detected = [str(c) for c in tr.get("languages") or []]
-    language = detected[0] if detected else next((u.language for u in utterances if u.language), None) or "und"
+    detected = [str(c) for c in tr.get("languages") or [] if c]
+    language = detected[0] if detected else next((u.language for u in utterances if u.language), None)
+    if language is None and any(u.text for u in utterances):
+        forced = ((raw.get("request_params") or {}).get("language_config") or {}).get("languages") or []
+        language = str(forced[0]) if len(forced) == 1 else None
     transcript = Transcript(
         language=language,
         utterances=utterances,
-        languages=detected or [language],
-        duration=(result.get("metadata") or {}).get("audio_duration"),
+        languages=detected or ([language] if language else []),
+        duration=_num((result.get("metadata") or {}).get("audio_duration")),
         engine="gladia",
         job_ids=list(job_ids or ([str(raw["id"])] if raw.get("id") else [])),
     )
     if transcript.duration is not None and offset:
         transcript.duration = round(offset + float(transcript.duration), 3)
     subs = _subtitles(tr.get("subtitles"))
-    if subs:
+    if subs and language:
         transcript.subtitles[language] = subs
+    if not utterances:
+        return transcript  # nothing was said: there is nothing to translate
+    requested = list(targets or [])
+    by_code: dict[str, list[str]] = {}
+    for tag in requested:
+        try:
+            code = service_code(tag, translation=True)
+        except SubtoolError:
+            code = tag
+        by_code.setdefault(code, []).append(tag)
     translation = result.get("translation") or {}
-    for i, item in enumerate(translation.get("results") or []):
+    found = translation.get("results")
+    items: list[Any] = found if isinstance(found, list) else []
+    told: set[str] = set()
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        got = next((str(c) for c in item.get("languages") or [] if c), None)
+        if got is None:
+            tags = [requested[i]] if i < len(requested) else []
+        elif requested:
+            tags = by_code.get(got, [got] if got in requested else [])
+            if not tags:
+                notes.append(f"the service sent a translation into '{got}', which was not asked for: left out")
+        else:
+            tags = [got]
+        if not tags:
+            continue
         if item.get("error"):
+            notes.append(f"the {', '.join(tags)} translation failed at the service ({_addon_error(item['error'])}): no {', '.join(tags)} subtitles")
+            told.update(tags)
             continue
-        got = (item.get("languages") or [None])[0]
-        lang = targets[i] if targets and i < len(targets) else got
-        if not lang:
-            continue
-        transcript.translations[str(lang)] = _utterances(item.get("utterances"), offset)
+        translated = _utterances(item.get("utterances"), offset)
+        empty = sum(1 for u in translated if not u.text)
+        if empty:
+            notes.append(
+                f"{', '.join(tags)}: {empty} of {len(translated)} translated utterances came back empty from the service: "
+                "those lines have no subtitle in that language"
+            )
         subs = _subtitles(item.get("subtitles"))
-        if subs:
-            transcript.subtitles[str(lang)] = subs
+        for tag in tags:
+            transcript.translations[tag] = translated
+            if subs:
+                transcript.subtitles[tag] = subs
+    # In request order, whatever the service's order.
+    order = {tag: i for i, tag in enumerate(requested)}
+    transcript.translations = dict(sorted(transcript.translations.items(), key=lambda kv: order.get(kv[0], len(order))))
+    missing = [t for t in requested if t not in transcript.translations and t not in told]
+    if missing:
+        why = f" (the translation failed: {_addon_error(translation['error'])})" if translation.get("error") else ""
+        notes.append(f"the service sent no {', '.join(missing)} translation{why}: no subtitles in {'that language' if len(missing) == 1 else 'those languages'}")
     return transcript
 
 
@@ -651,8 +992,9 @@ def stitch(parts: list[Transcript], offsets: list[float], *, duration: float | N
     shifted here (``offsets`` gives each chunk's start) and renumbered as one file."""
     import pysubs2
 
-    first = parts[0]
-    out = Transcript(language=first.language, engine="gladia", duration=duration)
+    # A chunk without speech (a music intro) has no language: the spoken one comes from the others.
+    language = next((p.language for p in parts if p.language), None)
+    out = Transcript(language=language, engine="gladia", duration=duration)
     for part in parts:
         out.utterances += part.utterances
         out.job_ids += part.job_ids

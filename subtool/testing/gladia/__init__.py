@@ -10,8 +10,8 @@ is its base URL), or from Python with :class:`EmulatorProcess`::
         emu.fault(endpoint="create", status=500, count=2)
         assert emu.stats()["jobs_done"] == 1
 
-Control endpoints (no key): ``GET /_emulator/stats``, ``POST /_emulator/faults``,
-``POST /_emulator/reset``. Behaviour choices where the public material is silent are listed in
+Control endpoints (no key): ``GET /_emulator/stats``, ``GET /_emulator/log`` (each API request's
+arrival and answer times and status), ``POST /_emulator/faults``, ``POST /_emulator/reset``. Behaviour choices where the public material is silent are listed in
 :mod:`subtool.testing.gladia.server`.
 """
 
@@ -44,6 +44,9 @@ class EmulatorProcess:
         max_upload_mb: float | None = None,
         max_duration_min: float | None = None,
         transcriber: str = "placeholder",
+        queue: bool = False,
+        strict: bool = False,
+        messy_translations: bool = False,
         extra_args: Sequence[str] = (),
         host: str = "127.0.0.1",
     ) -> None:
@@ -56,6 +59,7 @@ class EmulatorProcess:
             args += ["--max-upload-mb", str(max_upload_mb)]
         if max_duration_min is not None:
             args += ["--max-duration-min", str(max_duration_min)]
+        args += ["--queue"] * queue + ["--strict"] * strict + ["--messy-translations"] * messy_translations
         self.args = [*args, *extra_args]
         self.url = ""
         self.proc: subprocess.Popen[bytes] | None = None
@@ -108,9 +112,20 @@ class EmulatorProcess:
         result: dict[str, Any] = self._call("GET", "/_emulator/stats")
         return result
 
+    def log(self) -> list[dict[str, Any]]:
+        """The API requests so far (since the last reset): ``t`` (arrival, epoch seconds),
+        ``t_end`` (answer sent), ``method``, ``endpoint``, ``path``, ``status`` (None when the
+        connection was dropped), ``outcome``."""
+        result: list[dict[str, Any]] = self._call("GET", "/_emulator/log")
+        return result
+
     def fault(self, **body: Any) -> None:
         """E.g. ``fault(endpoint="create", status=500, count=2)``, ``fault(endpoint="get", drop=1)``,
-        ``fault(job_error={"code": 500})``, ``fault(upload_bandwidth=200_000)``, ``fault(latency=2.0)``."""
+        ``fault(endpoint="get", status=429, retry_after=3)``, ``fault(endpoint="create", lose_reply=1)``
+        (carried out, then the answer lost; with ``status=502`` that answer instead),
+        ``fault(job_error={"code": 500})``, ``fault(upload_bandwidth=200_000)``, ``fault(latency=2.0)``,
+        ``fault(delay={"get": 12})``, ``fault(queue=True, max_concurrent=3)``, ``fault(rate_limit="5/s")``,
+        ``fault(messy_translations=True)``, ``fault(strict=True)``, ``fault(no_speech_below=-40)``."""
         self._call("POST", "/_emulator/faults", body)
 
     def reset(self) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .server import ENDPOINTS, Config, EmulatorServer, State, apply_fault
+from .server import ENDPOINTS, Config, EmulatorServer, State, apply_fault, parse_rate
 
 DEFAULT_SAMPLES = Path(__file__).resolve().parents[3] / "samples"
 
@@ -37,6 +37,36 @@ def _parse_drop(value: str) -> tuple[str, int]:
         return name, int(count or 1)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"COUNT must be an integer in {value!r}") from exc
+
+
+def _parse_lose(value: str) -> tuple[str, int, int | None]:
+    parts = value.split(":")
+    if len(parts) > 3 or parts[0] not in ENDPOINTS:
+        raise argparse.ArgumentTypeError(f"expected ENDPOINT[:COUNT[:STATUS]] with ENDPOINT in {', '.join(ENDPOINTS)}, got {value!r}")
+    try:
+        return parts[0], int(parts[1]) if len(parts) > 1 else 1, int(parts[2]) if len(parts) > 2 else None
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"COUNT and STATUS must be integers in {value!r}") from exc
+
+
+def _parse_delay(value: str) -> tuple[str, float]:
+    name, _, seconds = value.partition(":")
+    if name not in ENDPOINTS:
+        raise argparse.ArgumentTypeError(f"expected ENDPOINT:SECONDS with ENDPOINT in {', '.join(ENDPOINTS)}, got {value!r}")
+    try:
+        delay = float(seconds)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"SECONDS must be a number in {value!r}") from exc
+    if delay < 0:
+        raise argparse.ArgumentTypeError(f"SECONDS must be at least 0 in {value!r}")
+    return name, delay
+
+
+def _parse_rate(value: str) -> tuple[int, float]:
+    try:
+        return parse_rate(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _parse_job_error(value: str) -> tuple[int, int]:
@@ -69,7 +99,21 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=_bounded(int, 0, 65535), default=0, help="0 picks a free port")
     p.add_argument("--key", action="append", default=[], help="accepted x-gladia-key (repeatable); default: any non-empty key")
     p.add_argument("--latency", type=_bounded(float, 0), default=0.0, help="seconds from create to done per job")
-    p.add_argument("--max-concurrent", type=_bounded(int, 1), default=None, help="creates beyond this many queued+processing jobs get 429")
+    p.add_argument("--max-concurrent", type=_bounded(int, 1), default=None,
+                   help="jobs processed at once; creates beyond this many queued+processing jobs get 429 (Retry-After), unless --queue")
+    p.add_argument("--queue", type=_bounded(int, 0), nargs="?", const=300, default=None, metavar="MAX_QUEUED",
+                   help="creates beyond --max-concurrent wait queued (up to MAX_QUEUED, default 300 as a paid plan), as the service documents")
+    p.add_argument("--rate-limit", type=_parse_rate, default=None, metavar="N/s",
+                   help="requests per key beyond N per second (N/min: per minute) get 429 with Retry-After, on every endpoint")
+    p.add_argument("--delay", type=_parse_delay, action="append", default=[], metavar="ENDPOINT:SECONDS",
+                   help="hold back every answer of ENDPOINT (the SDK gives up a GET after 10 s)")
+    p.add_argument("--lose-reply", type=_parse_lose, action="append", default=[], metavar="ENDPOINT[:COUNT[:STATUS]]",
+                   help="carry out the request, then drop the connection (or answer STATUS) instead of answering")
+    p.add_argument("--no-speech-below", type=float, default=None, metavar="DB",
+                   help="audio with no voiced region louder than DB dBFS gets the empty (no speech) result; default: judged from the content")
+    p.add_argument("--messy-translations", action="store_true", help="translations shaped like a real capture (empty utterances, missing words)")
+    p.add_argument("--strict", action="store_true",
+                   help="as the real API: only the documented custom_metadata JSON list filter, no post_session_metadata in lists, validation_errors only on 400")
     p.add_argument("--max-upload-mb", type=_bounded(float, 0, above=True), default=1000.0, help="upload limit in MB (10^6 bytes), as the service's")
     p.add_argument("--max-duration-min", type=_bounded(float, 0, above=True), default=135.0)
     p.add_argument("--transcriber", choices=("placeholder", "local"), default="placeholder")
@@ -96,12 +140,20 @@ def main(argv: list[str] | None = None) -> int:
         transcriber=args.transcriber,
         samples=args.samples,
         upload_bandwidth=args.upload_bandwidth,
+        queue=args.queue,
+        rate_limit=args.rate_limit,
+        delays=dict(args.delay),
+        no_speech_below=args.no_speech_below,
+        messy_translations=args.messy_translations,
+        strict=args.strict,
     )
     state = State(config)
     for endpoint, status, count in args.fail:
         state.faults.add_http(endpoint, status, count)
     for endpoint, count in args.drop:
         state.faults.add_http(endpoint, None, count)
+    for endpoint, count, status in args.lose_reply:
+        state.faults.add_lost(endpoint, status, count)
     for code, count in args.job_error:
         apply_fault(state, {"job_error": {"code": code, "count": count}})
     try:

@@ -1,5 +1,6 @@
 """What the emulator learns from audio: duration and channels (ffprobe), a coarse energy envelope
-(ffmpeg -> 8 kHz mono PCM), the voiced regions, and which repository sample a file is.
+(ffmpeg -> 8 kHz mono PCM), whether it holds speech at all and where (the voiced regions), and
+which repository sample a file is.
 
 Samples are recognised after re-encoding (the client sends a mono 16 kHz Opus extraction, not the
 original) by correlating log-energy envelopes, which survive lossy codecs and resampling.
@@ -109,12 +110,12 @@ def envelope(path: Path) -> list[float]:
     return [float(x) for x in 10.0 * np.log10(power + 1e-10)]
 
 
-def voiced_regions(env: list[float], *, min_gap: float = 0.15) -> list[tuple[float, float]]:
+def voiced_regions(env: list[float], *, min_gap: float = 0.15, floor_db: float = -55.0) -> list[tuple[float, float]]:
     """(start, end) seconds where the envelope shows speech: frames within 35 dB of the loudest
-    and above -55 dBFS; gaps shorter than ``min_gap`` are bridged."""
+    and above ``floor_db`` dBFS; gaps shorter than ``min_gap`` are bridged."""
     if not env:
         return []
-    floor = max(max(env) - 35.0, -55.0)
+    floor = max(max(env) - 35.0, floor_db)
     regions: list[tuple[float, float]] = []
     start: int | None = None
     for i, level in enumerate([*env, -200.0]):
@@ -128,6 +129,28 @@ def voiced_regions(env: list[float], *, min_gap: float = 0.15) -> list[tuple[flo
                 regions.append((a, b))
             start = None
     return [(a, b) for a, b in regions if b - a >= 0.06]
+
+
+SPEECH_SPREAD_DB = 8.0
+
+
+def has_speech(env: list[float], *, below: float | None = None) -> bool:
+    """Whether the audio holds anything a speech recogniser would transcribe.
+
+    With ``below`` (dBFS): any voiced region louder than that. Otherwise, from the content: some
+    frame above -55 dBFS, and a level that moves the way speech does (syllables and pauses: the
+    10th and 90th percentiles of the frame levels at least 8 dB apart). Measured on 20 ms frames:
+    the repository's speech samples spread 81-84 dB, a tone amplitude-modulated at 3 Hz 17 dB,
+    8 s of pink noise 4 dB, a steady tone 0 dB; digital silence and noise at -70 dBFS have no
+    voiced frame at all."""
+    if below is not None:
+        return bool(voiced_regions(env, floor_db=below))
+    if not voiced_regions(env):
+        return False
+    import numpy as np
+
+    levels = np.array(env)
+    return float(np.percentile(levels, 90) - np.percentile(levels, 10)) >= SPEECH_SPREAD_DB
 
 
 def similarity(a: list[float], b: list[float]) -> float:

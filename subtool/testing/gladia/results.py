@@ -3,6 +3,14 @@
 Words are plain dicts shaped as the API sends them (``{"word", "start", "end", "confidence"}``,
 a leading space on every word but an utterance's first). Subtitles are written from the words
 under ``subtitles_config``; the SRT uses a dot before the milliseconds, as the real service does.
+
+Audio without speech gets what the schema allows and the service sends for it: no language, no
+utterances, an empty ``full_transcript`` and empty subtitle files. ``messy=True`` shapes the
+translations like a real capture (a June 2025 job, Japanese to French and English): some translated
+utterances come back with ``words: []`` and ``text: ""``, others with text but no words, the first
+one keeps source words untranslated, the SRT drops the last word and the VTT splits a cue the SRT
+does not, and the results come in the reverse of the requested order (only ``languages`` says
+which is which).
 """
 
 from __future__ import annotations
@@ -191,6 +199,51 @@ def subtitles(utterances: list[Utterance], config: dict[str, Any]) -> list[dict[
     return [{"format": fmt, "subtitles": subtitle_file(utterances, fmt, config)} for fmt in config.get("formats") or ["srt"]]
 
 
+# -- messy translations (the real capture's shapes) -----------------------------------------------
+
+
+def messy_translation(source: list[Utterance], translated: list[Utterance]) -> list[Utterance]:
+    """``translated`` as the real service sometimes sends it: utterance 1 of every 4 empty
+    (``words: []``, ``text: ""``), utterance 2 of every 4 without its words, and the first one
+    with its first half left in the source language."""
+    out: list[Utterance] = []
+    for i, (src, u) in enumerate(zip(source, translated, strict=True)):
+        u = {**u, "words": [dict(w) for w in u["words"]]}
+        if i % 4 == 1:
+            u["words"], u["text"] = [], ""
+        elif i % 4 == 2:
+            u["words"] = []
+        elif i == 0 and len(u["words"]) > 1:
+            half = len(u["words"]) // 2
+            u["words"][:half] = [dict(w) for w in src["words"][:half]]
+            u["text"] = "".join(w["word"] for w in u["words"]).strip()
+        out.append(u)
+    return out
+
+
+def messy_subtitles(utterances: list[Utterance], config: dict[str, Any]) -> list[dict[str, str]]:
+    """The formats disagree, as in the capture: the SRT loses the last word, the VTT splits its
+    first caption in two (both written from the whole translation: the capture's subtitles have
+    text its utterances lack)."""
+    out = []
+    for fmt in config.get("formats") or ["srt"]:
+        caps = cues(utterances, config)
+        if fmt == "srt" and caps:
+            a, b, rows = caps[-1]
+            words = " ".join(rows).split()
+            caps[-1] = (a, b, [" ".join(words[:-1])] if len(words) > 1 else rows)
+        elif fmt == "vtt" and caps:
+            a, b, rows = caps[0]
+            words = " ".join(rows).split()
+            if len(words) > 1:
+                mid = (a + b) / 2
+                caps[:1] = [(a, mid, [" ".join(words[: len(words) // 2])]), (mid, b, [" ".join(words[len(words) // 2 :])])]
+        blocks = [f"{i}\n{_stamp(a, '.')} --> {_stamp(b, '.')}\n" + "\n".join(rows) for i, (a, b, rows) in enumerate(caps, 1)]
+        body = "\n\n".join(blocks) + "\n" if blocks else ""
+        out.append({"format": fmt, "subtitles": "WEBVTT\n\n" + body if fmt == "vtt" else body})
+    return out
+
+
 # -- the result object -------------------------------------------------------------------------
 
 
@@ -204,13 +257,15 @@ def sentences_of(utterances: list[Utterance]) -> list[str]:
 
 def build_result(
     utterances: list[Utterance],
-    language: str,
+    language: str | None,
     params: dict[str, Any],
     *,
     audio_duration: float,
     transcription_time: float,
+    messy: bool = False,
 ) -> dict[str, Any]:
-    """``result`` of a done job for the echoed ``params`` (request_params with defaults)."""
+    """``result`` of a done job for the echoed ``params`` (request_params with defaults);
+    ``language`` None (with no utterances) for audio without speech."""
     if params.get("diarization"):
         cfg = params.get("diarization_config") or {}
         count = cfg.get("number_of_speakers") or cfg.get("min_speakers") or 1
@@ -219,7 +274,7 @@ def build_result(
         assign_speakers(utterances, int(count))
     transcription: dict[str, Any] = {
         "full_transcript": " ".join(u["text"] for u in utterances),
-        "languages": [language],
+        "languages": [language] if language and utterances else [],
         "utterances": utterances,
     }
     sub_cfg = params.get("subtitles_config") if params.get("subtitles") else None
@@ -239,18 +294,22 @@ def build_result(
     if params.get("translation"):
         results = []
         for target in params["translation_config"]["target_languages"]:
-            t_utts = translate(utterances, target)
+            clean = t_utts = translate(utterances, target)
+            if messy:
+                t_utts = messy_translation(utterances, clean)
             item: dict[str, Any] = {
                 "languages": [target],
-                "full_transcript": " ".join(u["text"] for u in t_utts),
+                "full_transcript": " ".join(u["text"] for u in t_utts if u["text"]),
                 "utterances": t_utts,
                 "error": None,
             }
             if sub_cfg is not None:
-                item["subtitles"] = subtitles(t_utts, sub_cfg)
+                item["subtitles"] = messy_subtitles(clean, sub_cfg) if messy else subtitles(t_utts, sub_cfg)
             if params.get("sentences"):
                 item["sentences"] = [addon(sentences_of(t_utts))]
             results.append(item)
+        if messy:
+            results.reverse()
         result["translation"] = addon(results)
     text = transcription["full_transcript"]
     if params.get("summarization"):

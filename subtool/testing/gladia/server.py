@@ -11,7 +11,26 @@ Choices where the public material is silent (see ../shared/reference/gladia-api.
 - a remote ``audio_url`` that cannot be fetched or decoded ends the job in error with
   ``error_code: 400`` (the callback's "Bad Request" example); an ``audio_url`` naming one of this
   emulator's own files that does not exist is refused at create with 422;
-- 429 (concurrency) uses the common error envelope.
+- 429 (concurrency, rate) uses the common error envelope and carries ``Retry-After`` (whole
+  seconds: until the first running job is due to end, or until the rate window frees a request).
+
+Kind by default, unkind on request (what the real service may do and subtool must survive):
+- audio without speech (``has_speech``: silence, steady noise or tone; ``--no-speech-below DB``
+  for a plain level threshold) gets the empty result the schema allows, not invented words;
+- ``--queue``: creates beyond ``--max-concurrent`` are accepted and stay ``queued`` until a slot
+  frees (Gladia's documented behaviour; a paid account queues up to 300), instead of 429;
+- ``--rate-limit N/s`` (or ``N/min``): requests beyond that per key get 429 with Retry-After, on
+  every endpoint, polling included;
+- ``--delay ENDPOINT:SECONDS``: every answer of that endpoint is held back (the SDK gives up a GET
+  after 10 s);
+- ``--lose-reply ENDPOINT[:COUNT[:STATUS]]``: the request is carried out, then its answer is lost
+  (the connection dropped, or STATUS sent instead), as after a timeout, a gateway 5xx or a reset;
+- ``--messy-translations``: translations shaped like a real capture (see ``results``);
+- ``--strict``: the list filter takes only the documented ``custom_metadata={"k":"v"}`` JSON form
+  (the SDK's ``custom_metadata[k]=v`` is ignored, as an unknown parameter), list items carry no
+  ``post_session_metadata``, and ``validation_errors`` appear only on 400 answers.
+``GET /_emulator/log`` gives each API request's arrival and answer times and status, so a test can
+time a client's waits from the server's side.
 """
 
 from __future__ import annotations
@@ -19,6 +38,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import re
 import shutil
 import socket
@@ -28,7 +48,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -60,6 +80,12 @@ class Config:
     transcriber: str = "placeholder"
     samples: Path | None = None
     upload_bandwidth: float | None = None
+    queue: int | None = None  # with max_concurrent: how many jobs may wait queued (None: 429 instead)
+    rate_limit: tuple[int, float] | None = None  # (requests, per seconds), per key
+    delays: dict[str, float] = field(default_factory=dict)  # endpoint -> seconds before answering
+    no_speech_below: float | None = None  # dBFS; None: judged from the content
+    messy_translations: bool = False
+    strict: bool = False
 
 
 @dataclass
@@ -86,8 +112,9 @@ class Job:
     result: dict[str, Any] | None = None
     forced_error: tuple[int, str] | None = None
     file_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    started: float | None = None  # when it left the queue
 
-    def to_dict(self, *, trimmed: bool = False) -> dict[str, Any]:
+    def to_dict(self, *, trimmed: bool = False, strict: bool = False) -> dict[str, Any]:
         f = self.file
         source = self.body["audio_url"] if f is None or f.source else None
         file_obj = {
@@ -100,7 +127,7 @@ class Job:
         result = self.result
         if trimmed and result is not None:
             result = {"metadata": result["metadata"]}
-        return {
+        out = {
             "id": self.id,
             "request_id": "G-" + self.id.replace("-", "")[:8],
             "version": 2,
@@ -115,6 +142,9 @@ class Job:
             "request_params": self.params,
             "result": result,
         }
+        if trimmed and strict:
+            del out["post_session_metadata"]  # the list items of the hiring-case sample have none
+        return out
 
 
 def file_digest(path: Path) -> str:
@@ -131,27 +161,43 @@ def _name_from_url(url: str) -> str:
 
 
 class Faults:
-    """Pending one-shot faults: per endpoint a queue of HTTP statuses or drops; job errors."""
+    """Pending one-shot faults: per endpoint a queue of HTTP statuses or drops (before the request
+    is carried out), a queue of lost replies (after it is); job errors."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.http: dict[str, list[int | None]] = {}  # None = drop the connection
+        self.retry_after: dict[str, list[int | None]] = {}  # the Retry-After of each queued status
+        self.lost: dict[str, list[int | None]] = {}  # None = drop the connection after acting
         self.job_errors: list[tuple[int, str]] = []
 
-    def add_http(self, endpoint: str, status: int | None, count: int) -> None:
+    def add_http(self, endpoint: str, status: int | None, count: int, retry_after: int | None = None) -> None:
         with self.lock:
             self.http.setdefault(endpoint, []).extend([status] * count)
+            self.retry_after.setdefault(endpoint, []).extend([retry_after] * count)
+
+    def add_lost(self, endpoint: str, status: int | None, count: int) -> None:
+        with self.lock:
+            self.lost.setdefault(endpoint, []).extend([status] * count)
+
+    def take_lost(self, endpoint: str) -> tuple[bool, int | None]:
+        with self.lock:
+            queue = self.lost.get(endpoint)
+            if queue:
+                return True, queue.pop(0)
+            return False, None
 
     def add_job_error(self, code: int, count: int, message: str) -> None:
         with self.lock:
             self.job_errors.extend([(code, message)] * count)
 
-    def take_http(self, endpoint: str) -> tuple[bool, int | None]:
+    def take_http(self, endpoint: str) -> tuple[bool, int | None, int | None]:
         with self.lock:
             queue = self.http.get(endpoint)
             if queue:
-                return True, queue.pop(0)
-            return False, None
+                waits = self.retry_after.get(endpoint) or [None]
+                return True, queue.pop(0), waits.pop(0)
+            return False, None, None
 
     def take_job_error(self) -> tuple[int, str] | None:
         with self.lock:
@@ -160,6 +206,8 @@ class Faults:
     def clear(self) -> None:
         with self.lock:
             self.http.clear()
+            self.retry_after.clear()
+            self.lost.clear()
             self.job_errors.clear()
 
 
@@ -177,6 +225,7 @@ class State:
         self.folder = Path(tempfile.mkdtemp(prefix="gladia-emulator-"))
         self.samples = audio.SampleLibrary(config.samples)
         self.base_url = ""
+        self.recent: dict[str, deque[float]] = {}  # per key: accepted request times (rate limit)
         self.reset_stats()
 
     def reset_stats(self) -> None:
@@ -187,10 +236,20 @@ class State:
             self.jobs_done = 0
             self.jobs_failed = 0
             self.max_running = self.running()
+            self.max_processing = self.processing()
+            self.max_queued = self.queued()
             self.requests: Counter[str] = Counter()
+            self.answers: Counter[str] = Counter()
+            self.log: deque[dict[str, Any]] = deque(maxlen=20_000)
 
     def running(self) -> int:
         return sum(1 for j in self.jobs.values() if j.status in ("queued", "processing"))
+
+    def processing(self) -> int:
+        return sum(1 for j in self.jobs.values() if j.status == "processing")
+
+    def queued(self) -> int:
+        return sum(1 for j in self.jobs.values() if j.status == "queued")
 
     def stats(self) -> dict[str, Any]:
         with self.lock:
@@ -202,8 +261,36 @@ class State:
                 "jobs_failed": self.jobs_failed,
                 "max_concurrent_jobs": self.max_running,
                 "running_jobs": self.running(),
+                "max_processing_jobs": self.max_processing,
+                "processing_jobs": self.processing(),
+                "max_queued_jobs": self.max_queued,
+                "queued_jobs": self.queued(),
                 "requests": {e: self.requests.get(e, 0) for e in ENDPOINTS},
+                "answers": dict(self.answers),
             }
+
+    def rate_wait(self, key: str) -> int | None:
+        """None when a request with ``key`` may go on (it is counted), else the whole seconds until
+        the rate limit's window frees one (Retry-After)."""
+        limit = self.config.rate_limit
+        if limit is None:
+            return None
+        count, window = limit
+        now = time.monotonic()
+        with self.lock:
+            times = self.recent.setdefault(key, deque())
+            while times and now - times[0] >= window:
+                times.popleft()
+            if len(times) >= count:
+                return max(1, math.ceil(times[0] + window - now))
+            times.append(now)
+            return None
+
+    def busy_wait(self) -> int:
+        """Retry-After for a create refused at the concurrency limit: until the first running
+        job is due to end (its latency), at least a second."""
+        due = [(j.started or j.created) + self.config.latency for j in self.jobs.values() if j.status in ("queued", "processing")]
+        return max(1, math.ceil(min(due, default=0.0) - time.time()))
 
     def cleanup(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -242,14 +329,24 @@ class State:
 
 def run_job(state: State, job: Job) -> None:
     """queued -> processing -> done|error, taking ``latency`` seconds from create to the end.
+    With ``queue``, a job waits queued while ``max_concurrent`` jobs are processing, and its
+    latency counts from when it leaves the queue.
 
     The latency is read again while waiting, so a runtime change (``{"latency": 0}``) also
     releases the jobs already waiting."""
     _wait_until(state, job, lambda: min(state.config.latency * 0.1, 0.5))
-    with state.lock:
-        if job.status != "queued":
-            return
-        job.status = "processing"
+    while True:
+        with state.lock:
+            if job.status != "queued":
+                return
+            cfg = state.config
+            if cfg.queue is None or cfg.max_concurrent is None or state.processing() < cfg.max_concurrent:
+                job.status = "processing"
+                if time.time() - job.created > min(cfg.latency * 0.1, 0.5) + 0.05:  # it waited for a slot
+                    job.started = time.time() - min(cfg.latency * 0.1, 0.5)
+                state.max_processing = max(state.max_processing, state.processing())
+                break
+        time.sleep(0.02)
     error: int | None = None
     result: dict[str, Any] | None = None
     try:
@@ -279,7 +376,7 @@ def run_job(state: State, job: Job) -> None:
 
 
 def _wait_until(state: State, job: Job, offset: Callable[[], float]) -> None:
-    while (left := job.created + offset() - time.time()) > 0:
+    while (left := (job.started or job.created) + offset() - time.time()) > 0:
         time.sleep(min(left, 0.1))
 
 
@@ -304,8 +401,9 @@ def fetch(state: State, url: str) -> StoredFile | None:
 def transcribe(state: State, job: Job, stored: StoredFile, info: audio.Probed) -> dict[str, Any]:
     started = time.time()
     languages = job.params["language_config"]["languages"]
+    found: str | None
     if state.config.transcriber == "local":
-        utterances, detected = local_transcript(stored.path, languages)
+        utterances, found = local_transcript(stored.path, languages)
     else:
         with state.lock:
             env = state.envelopes.get(stored.digest)
@@ -313,22 +411,28 @@ def transcribe(state: State, job: Job, stored: StoredFile, info: audio.Probed) -
             env = audio.envelope(stored.path)
             with state.lock:
                 state.envelopes[stored.digest] = env
-        sample = state.samples.match(env)
-        if sample is not None:
-            tokens = sample.text.split()
-            detected = sample.language
+        below = state.config.no_speech_below
+        if not audio.has_speech(env, below=below):
+            utterances, found = [], None
         else:
-            tokens = results.placeholder_words(info.duration)
-            detected = "en"
-        timed = results.time_words(tokens, audio.voiced_regions(env), info.duration)
-        language = pick_language(languages, detected, known=sample is not None)
-        utterances = results.utterances_from_words(timed, language, max_words=0 if sample else results.PLACEHOLDER_UTTERANCE)
-        detected = language
+            sample = state.samples.match(env)
+            if sample is not None:
+                tokens = sample.text.split()
+                detected = sample.language
+            else:
+                tokens = results.placeholder_words(info.duration)
+                detected = "en"
+            regions = audio.voiced_regions(env, floor_db=below) if below is not None else audio.voiced_regions(env)
+            timed = results.time_words(tokens, regions, info.duration)
+            language = pick_language(languages, detected, known=sample is not None)
+            utterances = results.utterances_from_words(timed, language, max_words=0 if sample else results.PLACEHOLDER_UTTERANCE)
+            found = language
     spelling = (job.params.get("custom_spelling_config") or {}).get("spelling_dictionary") if job.params.get("custom_spelling") else None
     if spelling:
         apply_spelling(utterances, spelling)
     return results.build_result(
-        utterances, detected, job.params, audio_duration=info.duration, transcription_time=time.time() - started + state.config.latency
+        utterances, found if utterances else None, job.params, audio_duration=info.duration,
+        transcription_time=time.time() - started + state.config.latency, messy=state.config.messy_translations,
     )
 
 
@@ -353,7 +457,7 @@ def apply_spelling(utterances: list[dict[str, Any]], dictionary: dict[str, list[
         u["text"] = "".join(w["word"] for w in u["words"]).strip()
 
 
-def local_transcript(path: Path, languages: list[str]) -> tuple[list[dict[str, Any]], str]:
+def local_transcript(path: Path, languages: list[str]) -> tuple[list[dict[str, Any]], str | None]:
     """The embedded offline engine's transcript, in the API's shape."""
     from ...engines.base import TranscribeOptions
     from ...engines.local import LocalEngine  # type: ignore[import-not-found, unused-ignore]
@@ -366,8 +470,8 @@ def local_transcript(path: Path, languages: list[str]) -> tuple[list[dict[str, A
              "confidence": round(w.confidence if w.confidence is not None else 0.9, 2)}
             for i, w in enumerate(u.words)
         ] or [{"word": u.text.strip(), "start": u.start, "end": u.end, "confidence": 0.9}]
-        utterances.append(results.make_utterance(words, u.language or transcript.language, channel=u.channel or 0))
-    return utterances, transcript.language
+        utterances.append(results.make_utterance(words, u.language or transcript.language or "en", channel=u.channel or 0))
+    return utterances, transcript.language if utterances else None
 
 
 # -- HTTP ------------------------------------------------------------------------------------------
@@ -408,10 +512,16 @@ class Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method: str) -> None:
         self._body_read = False
+        self._lose: tuple[bool, int | None] = (False, None)
+        self._answered: int | None = None
+        self._retry_after: int | None = None
+        arrived = time.time()
         parsed = urlparse(self.path)
         path = parsed.path.rstrip("/") or "/"
         self.route_path = parsed.path
         self.query = parse_qs(parsed.query, keep_blank_values=True)
+        endpoint: str | None = None
+        outcome = "answered"
         try:
             if path.startswith("/_emulator/"):
                 self._control(method, path)
@@ -423,26 +533,46 @@ class Handler(BaseHTTPRequestHandler):
                 return
             with self.state.lock:
                 self.state.requests[endpoint] += 1
-            hit, status = self.state.faults.take_http(endpoint)
+            hit, status, retry_after = self.state.faults.take_http(endpoint)
             if hit:
                 self._drain()
                 if status is None:
                     raise Dropped
+                self._retry_after = retry_after
                 self._error(status, HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error")
                 return
             if not self._authorized():
                 self._drain()
                 self._error(401, "gladia key not found")
                 return
+            wait = self.state.rate_wait((self.headers.get("x-gladia-key") or "").strip())
+            if wait is not None:
+                self._drain()
+                self._retry_after = wait
+                self._error(429, "Too many requests: the rate limit is reached")
+                return
+            delay = self.state.config.delays.get(endpoint)
+            if delay:
+                time.sleep(delay)
+            self._lose = self.state.faults.take_lost(endpoint)
             handler(arg)
         except Dropped:
+            outcome = "dropped"
             self.close_connection = True
             try:
                 self.connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
         except (BrokenPipeError, ConnectionResetError):
+            outcome = "client gone"
             self.close_connection = True
+        finally:
+            if endpoint is not None:
+                entry = {"t": arrived, "t_end": time.time(), "method": method, "endpoint": endpoint, "path": parsed.path,
+                         "status": self._answered if outcome == "answered" else None, "outcome": outcome}
+                with self.state.lock:
+                    self.state.log.append(entry)
+                    self.state.answers[str(self._answered) if outcome == "answered" else outcome] += 1
 
     def _route(self, method: str, path: str) -> tuple[str | None, Any, str | None]:
         if path == "/v2/upload" and method == "POST":
@@ -538,11 +668,22 @@ class Handler(BaseHTTPRequestHandler):
                     time.sleep(ahead)
 
     def _send(self, status: int, body: bytes = b"", content_type: str = "application/json; charset=utf-8") -> None:
+        lost, instead = self._lose
+        if lost:
+            # The request was carried out; its answer is lost on the way back.
+            self._lose = (False, None)
+            if instead is None:
+                raise Dropped
+            self._error(instead, HTTPStatus(instead).phrase if instead in HTTPStatus._value2member_map_ else "Error")
+            return
+        self._answered = status
         self.send_response(status)
         if body or status != 202:
             self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("x-aipi-call-id", uuid.uuid4().hex[:12])
+        if self._retry_after is not None:
+            self.send_header("Retry-After", str(self._retry_after))
         self.end_headers()
         if body and self.command != "HEAD":
             self.wfile.write(body)
@@ -558,7 +699,7 @@ class Handler(BaseHTTPRequestHandler):
             "statusCode": status,
             "message": message,
         }
-        if validation_errors is not None:
+        if validation_errors is not None and (status == 400 or not self.state.config.strict):
             body["validation_errors"] = validation_errors
         self._json(status, body)
 
@@ -579,6 +720,11 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_emulator/stats" and method == "GET":
             self._drain()
             self._json(200, self.state.stats())
+        elif path == "/_emulator/log" and method == "GET":
+            self._drain()
+            with self.state.lock:
+                entries = list(self.state.log)
+            self._json(200, entries)
         elif path == "/_emulator/reset" and method == "POST":
             self._drain()
             self.state.faults.clear()
@@ -684,8 +830,10 @@ class Handler(BaseHTTPRequestHandler):
         state = self.state
         with state.lock:
             limit = state.config.max_concurrent
-            if limit is not None and state.running() >= limit:
+            queue = state.config.queue
+            if limit is not None and state.running() >= limit + (queue or 0):
                 refused = True
+                self._retry_after = state.busy_wait()
             else:
                 refused = False
                 job = Job(str(uuid.uuid4()), time.time(), body, spec.echo(body), stored)
@@ -693,8 +841,10 @@ class Handler(BaseHTTPRequestHandler):
                 state.jobs[job.id] = job
                 state.jobs_created += 1
                 state.max_running = max(state.max_running, state.running())
+                state.max_queued = max(state.max_queued, state.queued())
         if refused:
-            self._error(429, f"Too many requests: the maximum of {limit} concurrent jobs is reached")
+            what = f"{limit} concurrent jobs and {queue} queued ones are" if queue else f"{limit} concurrent jobs is"
+            self._error(429, f"Too many requests: the maximum of {what} reached")
             return
         threading.Thread(target=run_job, args=(state, job), name=f"job-{job.id[:8]}", daemon=True).start()
         self._json(201, {"id": job.id, "result_url": f"{state.base_url}/v2/pre-recorded/{job.id}"})
@@ -850,9 +1000,10 @@ def list_jobs(state: State, query: dict[str, list[str]]) -> tuple[list[str], dic
         if raw and bounds[name] is None:
             problems.append(f"{name} must be a valid ISO 8601 date string")
     meta: dict[str, Any] = {}
+    strict = state.config.strict
     for key, values in query.items():
         m = re.fullmatch(r"custom_metadata\[(.+)\]", key)
-        if m:
+        if m and not strict:  # the SDK's form; the documented one is the JSON below
             meta[m.group(1)] = values[-1]
         elif key == "custom_metadata":
             try:
@@ -881,7 +1032,7 @@ def list_jobs(state: State, query: dict[str, list[str]]) -> tuple[list[str], dic
 
     with state.lock:
         jobs = sorted((j for j in state.jobs.values() if keep(j)), key=lambda j: j.created, reverse=True)
-        items = [j.to_dict(trimmed=True) for j in jobs[offset : offset + limit]]
+        items = [j.to_dict(trimmed=True, strict=strict) for j in jobs[offset : offset + limit]]
     filters = [(k, v) for k, vs in query.items() if k not in ("offset", "limit") for v in vs]
 
     def link(off: int) -> str:
@@ -904,10 +1055,14 @@ def apply_fault(state: State, body: Any) -> str | None:
             endpoint = body["endpoint"]
             if endpoint not in ENDPOINTS:
                 return f"endpoint must be one of {', '.join(ENDPOINTS)}"
-            if "drop" in body:
+            if "lose_reply" in body:
+                status = body.get("status")
+                state.faults.add_lost(endpoint, int(status) if status is not None else None, int(body["lose_reply"]))
+            elif "drop" in body:
                 state.faults.add_http(endpoint, None, int(body["drop"]))
             else:
-                state.faults.add_http(endpoint, int(body["status"]), int(body.get("count", 1)))
+                wait = body.get("retry_after")
+                state.faults.add_http(endpoint, int(body["status"]), int(body.get("count", 1)), int(wait) if wait is not None else None)
         if "job_error" in body:
             je = body["job_error"]
             state.faults.add_job_error(int(je.get("code", 500)), int(je.get("count", 1)), str(je.get("message", "Internal Server Error")))
@@ -916,9 +1071,38 @@ def apply_fault(state: State, body: Any) -> str | None:
             state.config.upload_bandwidth = float(bw) if bw else None
         if "latency" in body:
             state.config.latency = float(body["latency"])
+        cfg = state.config
+        if "delay" in body:
+            delays = body["delay"]
+            if not isinstance(delays, dict) or any(k not in ENDPOINTS for k in delays):
+                return f"delay must map endpoints ({', '.join(ENDPOINTS)}) to seconds"
+            cfg.delays = {**cfg.delays, **{k: float(v) for k, v in delays.items() if v}}
+            for k in [k for k, v in delays.items() if not v]:
+                cfg.delays.pop(k, None)
+        if "max_concurrent" in body:
+            cfg.max_concurrent = int(body["max_concurrent"]) if body["max_concurrent"] else None
+        if "queue" in body:
+            q = body["queue"]
+            cfg.queue = (300 if q is True else int(q)) if q else None
+        if "rate_limit" in body:
+            cfg.rate_limit = parse_rate(str(body["rate_limit"])) if body["rate_limit"] else None
+        for name in ("messy_translations", "strict"):
+            if name in body:
+                setattr(cfg, name, bool(body[name]))
+        if "no_speech_below" in body:
+            cfg.no_speech_below = float(body["no_speech_below"]) if body["no_speech_below"] is not None else None
     except (KeyError, TypeError, ValueError) as exc:
         return f"malformed fault: {exc}"
     return None
+
+
+def parse_rate(text: str) -> tuple[int, float]:
+    """``"5/s"``, ``"30/min"`` (or a bare number, per second) -> (requests, window seconds)."""
+    count, _, unit = text.partition("/")
+    windows = {"": 1.0, "s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0}
+    if unit not in windows or int(count) < 1:
+        raise ValueError(f"expected N/s or N/min with N at least 1, got {text!r}")
+    return int(count), windows[unit]
 
 
 class EmulatorServer(ThreadingHTTPServer):

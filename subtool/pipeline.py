@@ -8,8 +8,8 @@ before anything is downloaded or uploaded, so a typo costs nothing.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +19,7 @@ from typing import Any
 
 from . import languages as langs
 from . import transcription as tx
-from .engines.base import Engine, StatusCallback, TranscribeOptions
+from .engines.base import NOTE, Engine, StatusCallback, TranscribeOptions
 from .errors import SubtoolError, UsageError
 from .models import SubtitleTrack
 from .outputs import check_writable, existing_ancestor
@@ -197,7 +197,7 @@ def plan(
                 _output_for(info.stem, out_dir or Path.cwd(), deliv, output, None)  # refuses -o
                 prepared = tx.prepare_source(info, options, engine, outdir=out_dir, force=force, keep_raw=keep_raw)
                 if len(infos) == 1:
-                    prepared.input = input
+                    prepared.input = sources.redact(input)
                 plans.append(Plan(prepared.input, True, deliv, prof, prepared.stem.parent, None, prepared=prepared))
                 continue
             folder = out_dir or Path.cwd()
@@ -209,7 +209,7 @@ def plan(
                     _check_disk(target.parent, int(size * (2.5 if deliv.kind == "burn" else 2.05)) + 10_000_000, "the download and the subtitled video")
             for path in tx.planned_outputs(folder / info.stem, options, keep_raw=keep_raw):
                 check_writable(path, force=force)
-            plans.append(Plan(info.webpage_url or input, True, deliv, prof, folder, target, source=info))
+            plans.append(Plan(sources.redact(info.webpage_url or input), True, deliv, prof, folder, target, source=info))
         return plans
 
     prepared = tx.prepare(input, options, engine, outdir=out_dir, force=force, keep_raw=keep_raw, deep=deep)
@@ -317,8 +317,10 @@ def execute(
     on_status: StatusCallback | None = None,
     on_progress: ProgressCallback | None = None,
     on_warning: Callable[[str], None] | None = None,
+    max_download: int | None = None,
 ) -> RunResult:
-    """Run one planned input to the end."""
+    """Run one planned input to the end. ``max_download``: bytes a URL's download may take
+    (default ``sources.DEFAULT_MAX_DOWNLOAD``)."""
     from . import sources
 
     timings: dict[str, float] = {}
@@ -334,20 +336,26 @@ def execute(
             return None
         return lambda done, total: on_progress(stage, done, total)
 
-    with tempfile.TemporaryDirectory(prefix="subtool-run-") as tmp:
+    with contextlib.ExitStack() as scratch:
         prepared = p.prepared
         if prepared is None:  # a URL whose video we need
             t0 = time.monotonic()
+            audio_only = p.delivery.kind == "sidecars"
+            if on_status and audio_only and engine.fetches_urls and sources.has_credentials(p.source.url):
+                on_status(f"{NOTE}the URL carries a password, which is never handed to the service: its audio is downloaded here")
             if on_status:
                 on_status("downloading")
-            audio_only = p.delivery.kind == "sidecars"
             prefer = {"mp4": "mp4", "mov": "mp4", "webm": "webm"}.get(p.delivery.container or "", "mkv")
+            # Beside the outputs, on the disk whose free space plan() checked, not in the temporary folder.
+            where = scratch.enter_context(sources.scratch_folder(p.output.parent if p.output is not None else p.outdir))
             downloaded = sources.download(
-                p.source, tmp, prefer=prefer, audio_only=audio_only, cookies=cookies, on_progress=stage_progress("download")
+                p.source, where, prefer=prefer, audio_only=audio_only, cookies=cookies, on_progress=stage_progress("download"),
+                max_bytes=max_download,
             )
             timings["download"] = time.monotonic() - t0
             prepared = tx.prepare(str(downloaded), options, engine, outdir=p.outdir, force=force, keep_raw=keep_raw)
             prepared.stem = p.outdir / p.source.stem
+            prepared.url = p.source.webpage_url or p.source.url  # the transcript's source (shown redacted), not the scratch copy
         result = tx.transcribe(
             prepared,
             options,
@@ -416,6 +424,7 @@ def run(
     keep_raw: bool = False,
     cookies: str | Path | None = None,
     allow_playlist: bool = False,
+    max_download: int | None = None,
     on_status: StatusCallback | None = None,
     on_progress: ProgressCallback | None = None,
     on_warning: Callable[[str], None] | None = None,
@@ -453,7 +462,7 @@ def run(
     return [
         execute(
             p, options, eng, force=force, speaker_labels=speaker_labels, keep_raw=keep_raw, cookies=cookies,
-            on_status=on_status, on_progress=on_progress, on_warning=on_warning,
+            on_status=on_status, on_progress=on_progress, on_warning=on_warning, max_download=max_download,
         )
         for p in plans
     ]

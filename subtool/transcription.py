@@ -69,6 +69,7 @@ class Prepared:
     duration: float | None = None
     url: str | None = None
     service_url: str | None = None  # what the engine may fetch itself (None: download it here)
+    max_download: int | None = None  # bytes, for a URL downloaded here (None: sources.DEFAULT_MAX_DOWNLOAD)
 
 
 def resolve_engine(
@@ -161,7 +162,7 @@ def prepare(
     sources.refuse_other_schemes(input)
     if sources.is_url(input):
         prepared = prepare_source(sources.resolve(input, limit_s=float("inf"))[0], options, engine, outdir=out, force=force, keep_raw=keep_raw)
-        prepared.input = input
+        prepared.input = sources.redact(input)  # what is shown; prepared.url is what is fetched
         return prepared
     else:
         media = probe(input, deep=False)
@@ -202,9 +203,11 @@ def prepare_source(
     keep_raw: bool = False,
 ) -> Prepared:
     """``prepare`` for a URL already resolved (a ``sources.SourceInfo``, a playlist entry)."""
+    from .sources import redact
+
     url = info.webpage_url or info.url
     stem = (Path(outdir) if outdir is not None else Path.cwd()) / info.stem
-    prepared = Prepared(url, stem, True, None, info.duration, url, handed_url(info, engine))
+    prepared = Prepared(redact(url), stem, True, None, info.duration, url, handed_url(info, engine))
     if not force:
         for path in planned_outputs(prepared.stem, options, keep_raw=keep_raw):
             check_writable(path, force=False)
@@ -296,7 +299,9 @@ def transcribe(
                 transcript = engine.transcribe(audio, sent, duration=prepared.duration, on_status=on_status)
             result_cache.store(key, transcript, raw)
         timings["transcribe"] = time.monotonic() - t1
-    transcript.source = prepared.url or str(prepared.input)
+    from .sources import redact
+
+    transcript.source = redact(prepared.url or str(prepared.input))
     files, tracks = write_outputs(prepared.stem, transcript, options, profile, force=force, speaker_labels=speaker_labels, raw=raw if keep_raw else None)
     return TranscribeResult(
         input=prepared.input,
@@ -333,8 +338,10 @@ def audio_for(
             return prepared.service_url
         from . import sources
 
+        if engine.fetches_urls and sources.has_credentials(prepared.url):
+            status(f"{NOTE}the URL carries a password, which is never handed to the service: its audio is downloaded here")
         status("downloading the audio")
-        downloaded = sources.download(prepared.url, tmp, audio_only=True)
+        downloaded = sources.download(prepared.url, tmp, audio_only=True, max_bytes=prepared.max_download, cancel=cancel)
         if engine.takes_media:
             return downloaded
         return extract_audio(downloaded, tmp / "audio.ogg", stream=options.audio_stream, cancel=cancel)

@@ -118,6 +118,22 @@ def test_run_stops_an_endless_download_at_max_download(server: Server, tmp_path:
     assert r.returncode == 2 and "'lots' is not a size" in r.stderr
 
 
+def test_batch_item_with_an_endless_download_fails_alone(server: Server, tmp_path: Path, tmpdir_env: tuple[Path, dict[str, str]]) -> None:
+    tmpdir, env = tmpdir_env
+    out = tmp_path / "out"
+    r = run_cli(
+        "batch", server.url("endless.mp4"), "--engine", "local", "--sidecars-only", "-d", str(out), "--max-download", "2M", "--json", env=env
+    )
+    assert r.returncode == 1, r.stderr
+    import json
+
+    [item] = json.loads(r.stdout)["items"]
+    assert item["status"] == "failed" and item["exit_code"] == 3
+    assert "the download passed the --max-download limit of 2.0 MB" in item["error"]
+    assert leftovers(tmpdir) == []
+    assert [p.name for p in out.iterdir()] == [".subtool-batch.sqlite"]
+
+
 def test_transcribe_gives_up_on_a_trickle(server: Server, tmp_path: Path, tmpdir_env: tuple[Path, dict[str, str]]) -> None:
     tmpdir, env = tmpdir_env
     out = tmp_path / "out"

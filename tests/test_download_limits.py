@@ -48,15 +48,30 @@ def _handler(server: Server) -> type[http.server.BaseHTTPRequestHandler]:
                 self.end_headers()
                 return
             path = self.path.split("?")[0]
+            if path == "/announced.html":
+                # A page that announces its video's size (schema.org's contentSize), then serves
+                # an endless stream.
+                page = (
+                    '<html><head><title>Announced</title><script type="application/ld+json">{"@context": "https://schema.org", "@type": "VideoObject", '
+                    f'"name": "Announced", "contentUrl": "{server.base}/endless.mp4", "contentSize": "1000000"}}</script></head></html>'
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+                return
             self.send_response(200)
             self.send_header("Content-Type", "video/mp4")
             self.end_headers()
             # endless.mp4: as fast as the client reads; slow.mp4: 64 KB every 20 ms, without end;
             # trickle.mp4: 16 bytes every 0.2 s.
             piece, pause = {"/endless.mp4": (b"\0" * 65536, 0.0), "/slow.mp4": (b"\0" * 65536, 0.02), "/trickle.mp4": (b"\0" * 16, 0.2)}[path]
-            deadline = time.monotonic() + 120
+            # Endless as far as any limit under test goes; capped, so that a client without
+            # limits (the code before them) cannot fill the test machine's disk.
+            deadline, cap = time.monotonic() + 120, 200_000_000
             try:
-                while time.monotonic() < deadline:
+                while time.monotonic() < deadline and server.sent.get(path, 0) < cap:
                     self.wfile.write(piece)
                     self.wfile.flush()
                     server.sent[path] = server.sent.get(path, 0) + len(piece)
@@ -102,6 +117,19 @@ def test_library_download_stops_at_max_bytes(server: Server, tmp_path: Path) -> 
     assert line.startswith(f"{url}: the download passed the --max-download limit of 3.0 MB; stopped")
     assert "--max-download SIZE" in line
     assert server.sent["/endless.mp4"] < 3_000_000 + 16 * 1024 * 1024  # stopped near the limit (one read block past it at most)
+    assert leftovers(out) == []
+
+
+def test_download_stops_well_past_the_size_the_site_announced(server: Server, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    info = sources.inspect(server.url("announced.html"))
+    assert (info.raw or {}).get("filesize") == 1_000_000
+    with pytest.raises(SourceError) as caught:
+        sources.download(info, out, retries=0)  # far below the default --max-download
+    line = caught.value.line()
+    assert line.startswith(f"{server.url('announced.html')}: the download passed ")
+    assert "far more than the 1.0 MB the site announced; stopped" in line
+    assert server.sent["/endless.mp4"] < 1_000_000 * 1.5 + 10_000_000 + 16 * 1024 * 1024
     assert leftovers(out) == []
 
 

@@ -293,7 +293,10 @@ class _State:
         self.lock = threading.Lock()
         problem = None
         if path.exists() and path.stat().st_size > 0:
-            probe = sqlite3.connect(path, timeout=30)
+            try:
+                probe = sqlite3.connect(path, timeout=30)
+            except sqlite3.Error as exc:
+                raise UsageError(f"cannot be opened ({exc})", path=path, hint="Check its permissions, or pass --state NEW_FILE") from None
             try:
                 problem = _state_problem(probe)
             finally:
@@ -377,9 +380,14 @@ def _locked(state_file: Path) -> Iterator[None]:
     import fcntl
 
     lock_path = state_file.with_name(state_file.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    if state_file.is_dir():
+        raise UsageError("is a folder, not a batch state file", path=state_file, hint="Give --state a file name")
     while True:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise UsageError(f"cannot be created ({exc.strerror or exc})", path=lock_path, hint="Choose another --state") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

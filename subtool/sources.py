@@ -238,6 +238,8 @@ def _source_error(url: str, exc: BaseException) -> SourceError:
             )
         if isinstance(cur, HTTPError):
             status = cur.status
+            if status == 401 and has_credentials(url):
+                return SourceError("access refused (HTTP 401)", path=url, hint="Check the user name and password in the URL")
             if status in (401, 403):
                 return SourceError(f"access refused (HTTP {status})", path=url, hint=LOGIN_HINT)
             if status == 404:

@@ -107,6 +107,7 @@ def test_a_password_in_a_url_is_used_and_never_shown_stored_or_handed_over(tmp_p
         r = run_cli("run", f"http://{USER}:{WRONG}@{host}/talk.mp4", "--sidecars-only", "-d", "wrong", env=env, cwd=tmp_path)
         outputs.extend([r.stdout, r.stderr])
         assert r.returncode == 3 and f"http://{USER}:***@{host}/talk.mp4: access refused (HTTP 401)" in r.stderr
+        assert "Check the user name and password in the URL" in r.stderr
         assert emu.stats()["jobs_created"] == 5
         at_service = service_jobs(emu)
     assert at_service.count('"audio_url"') >= 5  # the jobs are listed, with what the service was handed

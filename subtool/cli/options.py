@@ -97,6 +97,6 @@ def download_options(f: F) -> F:
     return click.option(
         "--max-download", "max_download", type=Size(), default=None, show_default="8G", metavar="SIZE",
         help="Stop a URL's download past this size (e.g. 500M, 4G): 8 times the service's 1000 MB upload limit, "
-        "room for 135 minutes of video at about 8 Mbit/s. A download also stops at well past the size the site announced, "
-        "and after 60 s without data (SUBTOOL_DOWNLOAD_STALL_TIMEOUT).",
+        "room for 135 minutes of video at about 8 Mbit/s. A download also stops well past the size the site announced, "
+        "and when less than 64 KB arrived in 60 s (SUBTOOL_DOWNLOAD_STALL_TIMEOUT, seconds).",
     )(f)

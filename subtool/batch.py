@@ -14,6 +14,19 @@ State: one SQLite row per item (WAL, each change of stage its own transaction). 
 token is committed before the create and the job id right after it, before waiting, so after a
 crash ``--resume`` polls that job (or finds it by its token) instead of paying for a new one;
 the finished transcript is kept in the row too, so nothing after it needs the service again.
+One batch at a time holds the state (an OS lock on ``<state>.lock``, released by the OS however
+the process dies): two ``--resume`` on one state paid every remaining item twice (10 jobs for 6
+items). The file is checked when opened (SQLite's quick_check, its application id and columns):
+a damaged or foreign file is refused with what to do, and a row that cannot be read (bad JSON)
+is done again, its job polled by its id, rather than blocking every later ``--resume``. A URL's
+password is never stored: an item's key and stored input use the redacted URL, and the real one
+is read from the manifest again on ``--resume``.
+
+Outputs: before any job, the files each item will write (``_item_outputs``: its video and its
+side files) are compared across items as the filesystem compares them (symlinks and ``..``
+resolved, case ignored where the folder ignores it); a later item that would overwrite an
+earlier one's fails, naming both rows. A manifest file's items may write only inside its folder
+or -d unless ``allow_outside`` (a shared manifest once wrote far above its own folder).
 """
 
 from __future__ import annotations
@@ -30,7 +43,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -235,13 +248,74 @@ def _delivery(spec: str | None) -> tuple[str | None, str | None, bool]:
 # -- state -------------------------------------------------------------------------------------
 
 
-class _State:
-    """The SQLite state file: one row per item, one transaction per change."""
+APPLICATION_ID = 0x53554254  # "SUBT" in the SQLite header (PRAGMA application_id): a subtool batch state
+COLUMNS = (
+    "key", "position", "input", "settings", "stage", "token", "job_id", "cache_key", "transcript", "outputs", "output", "error",
+    "exit_code", "attempts", "created", "updated", "started", "finished",
+)
 
-    def __init__(self, path: Path) -> None:
+
+def _state_problem(db: sqlite3.Connection) -> tuple[str, str] | None:
+    """("damaged", why) or ("foreign", why) for a file that is not a usable batch state; None for
+    ours (or an empty database). Read-only: a foreign database is not touched."""
+    try:
+        app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        check = [str(r[0]) for r in db.execute("PRAGMA quick_check").fetchall()]
+        tables = sorted(str(r[0]) for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+        columns = {str(r[1]) for r in db.execute("PRAGMA table_info(items)")}
+    except sqlite3.DatabaseError as exc:
+        return "damaged", str(exc)
+    if check != ["ok"]:
+        lines = [line for line in "\n".join(check).splitlines() if line.strip() and not line.startswith("***")]
+        return "damaged", f"SQLite's check: {lines[0] if lines else check[0]}"
+    if app_id not in (0, APPLICATION_ID):
+        return "foreign", f"a SQLite database of another application (id {app_id:#x})"
+    if not tables:
+        return None
+    kind = "damaged" if app_id == APPLICATION_ID else "foreign"
+    if "items" not in tables:
+        return kind, "a SQLite database with the tables " + ", ".join(tables)
+    if columns != set(COLUMNS):
+        return kind, "a SQLite database whose items table has other columns (" + ", ".join(sorted(columns)) + ")"
+    return None
+
+
+class _State:
+    """The SQLite state file: one row per item, one transaction per change.
+
+    On open the file is checked (SQLite's quick_check, the application id, the table's columns):
+    a damaged file or another application's database is refused with what to do, never read as
+    a state; ``restart`` sets a damaged one aside (``<name>.damaged``), never a foreign one."""
+
+    def __init__(self, path: Path, *, restart: bool = False, on_note: Callable[[str], None] | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.lock = threading.Lock()
+        problem = None
+        if path.exists() and path.stat().st_size > 0:
+            try:
+                probe = sqlite3.connect(path, timeout=30)
+            except sqlite3.Error as exc:
+                raise UsageError(f"cannot be opened ({exc})", path=path, hint="Check its permissions, or pass --state NEW_FILE") from None
+            try:
+                problem = _state_problem(probe)
+            finally:
+                probe.close()
+        if problem is not None and problem[0] == "foreign":
+            raise UsageError(f"is not a subtool batch state: {problem[1]}", path=path, hint="Pass --state NEW_FILE (this file is left as it is)")
+        if problem is not None and not restart:
+            raise UsageError(
+                f"is not a usable subtool batch state: damaged, or not a SQLite file ({problem[1]})",
+                path=path,
+                hint="Pass --state NEW_FILE to start a new state, or --restart to set this one aside and start over (jobs it recorded are then paid again)",
+            )
+        if problem is not None:
+            aside = path.with_name(path.name + ".damaged")
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.replace(f"{path}{suffix}", f"{aside}{suffix}")
+            if on_note:
+                on_note(f"{path}: damaged ({problem[1]}); set aside as {aside}, starting afresh")
         try:
             self.db = sqlite3.connect(path, check_same_thread=False, timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -250,6 +324,7 @@ class _State:
             # stage, serialised across the workers: it halved the batch's throughput.
             self.db.execute("PRAGMA synchronous=NORMAL")
             with self.db:
+                self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 self.db.execute(
                     """CREATE TABLE IF NOT EXISTS items (
                         key TEXT PRIMARY KEY, position INTEGER, input TEXT NOT NULL, settings TEXT,
@@ -258,7 +333,7 @@ class _State:
                         created REAL, updated REAL, started REAL, finished REAL)"""
                 )
         except sqlite3.DatabaseError as exc:
-            raise UsageError(f"is not a usable batch state file ({exc})", path=path, hint="Pass --state NEW_FILE, or delete it") from None
+            raise UsageError(f"is not a usable batch state file ({exc})", path=path, hint="Pass --state NEW_FILE, or --restart") from None
 
     def rows(self) -> dict[str, dict[str, Any]]:
         with self.lock:
@@ -294,6 +369,98 @@ class _State:
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):
             self.db.close()
+
+
+@contextlib.contextmanager
+def _locked(state_file: Path) -> Iterator[None]:
+    """Hold an OS lock (``flock``) on ``<state>.lock`` for the whole run, so that a second batch on
+    the same state is refused at once rather than paying every remaining item again; the OS
+    releases it when the process dies, however it dies. The file holds the holder's pid (for the
+    refusal's message) and is removed on the way out."""
+    import fcntl
+
+    lock_path = state_file.with_name(state_file.name + ".lock")
+    if state_file.is_dir():
+        raise UsageError("is a folder, not a batch state file", path=state_file, hint="Give --state a file name")
+    while True:
+        try:
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise UsageError(f"cannot be created ({exc.strerror or exc})", path=lock_path, hint="Choose another --state") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(fd)
+            os.close(fd)
+            raise UsageError(
+                f"is in use by another subtool batch ({f'pid {holder}' if holder else 'pid unknown'})",
+                path=state_file,
+                hint="Wait for that batch to end (or stop it), then run again with --resume; one state serves one batch at a time",
+            ) from None
+        except OSError as exc:
+            os.close(fd)
+            raise UsageError(f"cannot be locked ({exc.strerror or exc})", path=lock_path, hint="Put the state on a local disk with --state") from None
+        # Its previous holder may have removed the file between our open and our lock: then lock
+        # the file that is there now.
+        try:
+            current = os.stat(lock_path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            current = False
+        if current:
+            break
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock_path)  # still held: whoever opens it next locks a new file
+        os.close(fd)
+
+
+def _holder(fd: int) -> str | None:
+    """The pid in a lock file (its holder writes it just after locking: wait a moment for it)."""
+    for _ in range(20):
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        if text.isdigit():
+            return text
+        time.sleep(0.05)
+    return None
+
+
+# -- reading rows back -----------------------------------------------------------------------------
+
+
+def _row_transcript(row: Mapping[str, Any]) -> Transcript | None:
+    """The transcript a row holds; None when it holds none, or one that cannot be read."""
+    text = row.get("transcript")
+    if not text:
+        return None
+    try:
+        return Transcript.from_dict(json.loads(text))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def _row_outputs(row: Mapping[str, Any]) -> list[str] | None:
+    try:
+        value = json.loads(row.get("outputs") or "[]")
+    except (ValueError, TypeError):
+        return None
+    return [str(v) for v in value] if isinstance(value, list) else None
+
+
+def _unreadable(row: Mapping[str, Any]) -> str | None:
+    """What of a row cannot be read (bad JSON written by hand, a disk fault, an older subtool)."""
+    if row.get("stage") not in STAGES:
+        return f"its stage {row.get('stage')!r}"
+    if row.get("transcript") and _row_transcript(row) is None:
+        return "its transcript"
+    if row["stage"] == "done" and _row_outputs(row) is None:
+        return "its list of outputs"
+    return None
 
 
 # -- pacing ------------------------------------------------------------------------------------
@@ -438,9 +605,13 @@ class _Batch:
         on_event: EventCallback | None,
         on_warning: Callable[[str], None] | None,
         cookies: str | Path | None = None,
+        on_note: Callable[[str], None] | None = None,
+        max_download: int | None = None,
     ) -> None:
         self.state = state
         self.cookies = cookies
+        self.on_note = on_note
+        self.max_download = max_download
         self.engine = engine
         self.force = force
         self.speaker_labels = speaker_labels
@@ -541,28 +712,36 @@ class _Batch:
         if row.get("transcript") and stage != "pending":
             # Paid for already: an item that failed after its transcription (a bad preset, a full
             # disk) is not transcribed again.
-            transcript = Transcript.from_dict(json.loads(row["transcript"]))
-        elif stage in ("submitted", "submitting") and self.gladia:
+            transcript = _row_transcript(row)
+        if transcript is None and stage in ("submitted", "submitting") and self.gladia:
             transcript = self._resume_job(w, row)
-        elif stage == "failed" and self.gladia and row.get("job_id"):
+        elif transcript is None and stage == "failed" and self.gladia and row.get("job_id"):
             # Its job may have finished after the earlier run gave up waiting (a deadline, the
             # network): use it; a job that ended in error, or is gone, is created again.
             with contextlib.suppress(ServiceError):
                 transcript = self._resume_job(w, row)
-        with tempfile.TemporaryDirectory(prefix="subtool-batch-") as tmp:
+        from . import sources
+
+        with tempfile.TemporaryDirectory(prefix="subtool-batch-") as tmp, contextlib.ExitStack() as scratch:
             prepared = plan.prepared
             if prepared is None:  # a URL whose video is needed: download it
-                from . import sources
-
+                audio_only = plan.delivery.kind == "sidecars"
+                if audio_only and self.on_note and self.engine.fetches_urls and sources.has_credentials(plan.source.url):
+                    self.on_note(f"{sources.redact(w.item.input)}: the URL carries a password, which is never handed to the service: its audio is downloaded here")
                 with self._local():
                     self._stage(w.key, "audio")
                     prefer = {"mp4": "mp4", "mov": "mp4", "webm": "webm"}.get(plan.delivery.container or "", "mkv")
-                    downloaded = sources.download(plan.source, tmp, prefer=prefer, audio_only=plan.delivery.kind == "sidecars", cookies=self.cookies)
+                    # Beside the outputs, on the disk they go to, not in the temporary folder.
+                    where = scratch.enter_context(sources.scratch_folder(plan.output.parent if plan.output is not None else plan.outdir))
+                    downloaded = sources.download(
+                        plan.source, where, prefer=prefer, audio_only=audio_only, cookies=self.cookies, cancel=self.cancel,
+                        max_bytes=self.max_download,
+                    )
                     prepared = tx.prepare(str(downloaded), w.options, self.engine, stem=plan.stem, force=True)
-                    prepared.url = plan.input  # transcript.json names the URL, not the temporary download
+                    prepared.url = plan.source.webpage_url or plan.source.url  # transcript.json names the URL, not the download
             if transcript is None:
                 transcript = self._transcribe(w, prepared, Path(tmp))
-            transcript.source = prepared.url or str(w.item.input)
+            transcript.source = sources.redact(prepared.url or str(w.item.input))
             resumed = w.resumed or stage != "pending"
             if resumed:  # a killed run may have left temporary files of this item's outputs
                 remove_stale_parts(prepared.stem.parent, prepared.stem.name)
@@ -662,14 +841,21 @@ class _Batch:
 
 def _reason(item: _Item, error: SubtoolError) -> str:
     """The error's line, naming the item when the error does not already."""
+    from .sources import redact
+
     line = error.line()
-    named = (item.input and item.input in line) or line.startswith(f"{item.where}:")
-    return line if named else f"{item.input or item.where}: {line}"
+    shown = redact(item.input)
+    named = (shown and shown in line) or line.startswith(f"{item.where}:")
+    return line if named else f"{shown or item.where}: {line}"
 
 
 def _settings(item: _Item, options: TranscribeOptions, profile: str | None) -> dict[str, Any]:
+    """What makes an item what it is (its key is their hash), as stored in the state: a URL's
+    password is not part of it (the URL is read from the manifest again on --resume)."""
+    from .sources import redact
+
     return {
-        "input": item.input,
+        "input": redact(item.input),
         "languages": item.languages,
         "translate": item.translate,
         "delivery": item.delivery,
@@ -723,11 +909,88 @@ def _plan(w: _Work, engine: Engine, profile: str | None, force: bool, keep_raw: 
     return p
 
 
-def _local_stem(item: _Item) -> Path | None:
-    """Where a local input's outputs go (URLs are named after their title, known later)."""
+def _side_stem(item: _Item) -> Path | None:
+    """The stem of an item's side files (sidecars, transcript.json, raw.json), by the rule every
+    run follows (``pipeline.side_stem``): in ``outdir`` named after the input, else beside
+    ``output`` named after it, else beside the input. A URL's stem is its title, known once it is
+    resolved (None here) unless ``output`` names it."""
+    outdir = Path(item.outdir) if item.outdir else None
     if _is_url(item.input):
+        return pipeline.side_stem(Path.cwd(), "", output=item.output, outdir=None) if item.output and outdir is None else None
+    return pipeline.side_stem(Path(item.input).parent, Path(item.input).stem, output=item.output, outdir=outdir)
+
+
+def _item_outputs(item: _Item, options: TranscribeOptions, deliv: pipeline.Delivery, keep_raw: bool) -> set[Path]:
+    """The files ``item`` writes that are known before it runs: its video and its side files
+    (a language left to detection, or a URL's title, is known only later: the item's own checks
+    refuse those outputs when they exist)."""
+    stem = _side_stem(item)
+    out: set[Path] = set()
+    if stem is not None:
+        out.update(tx.planned_outputs(stem, options, keep_raw=keep_raw))
+    if item.output:
+        out.add(Path(item.output))
+    elif stem is not None and deliv.kind != "sidecars":
+        video = pipeline._output_for(stem, deliv, None, pipeline.burn_choice(deliv, options))
+        if video is not None:
+            out.add(video)
+    return out
+
+
+def _output_folders(item: _Item) -> set[Path]:
+    folders = {Path(f) for f in (item.outdir, Path(item.output).parent if item.output else None) if f}
+    if not folders:
+        folders.add(Path.cwd() if _is_url(item.input) else Path(item.input).parent)
+    return folders
+
+
+def _case_insensitive(folder: Path) -> bool:
+    """Whether ``folder`` finds names whatever their case (macOS and Windows by default, a Linux
+    folder with casefolding): a probe file made there is looked up in upper case. A folder that
+    cannot be written is taken as case-sensitive (nothing is written there anyway)."""
+    try:
+        with tempfile.NamedTemporaryFile(prefix=".subtool-case-probe-", dir=folder) as probe:
+            name = Path(probe.name).name
+            return (folder / name.upper()).exists()
+    except OSError:
+        return False
+
+
+class _Claims:
+    """Which item writes which output, paths compared as the filesystem does: symlinks and ``..``
+    resolved, and regardless of case where the folder is case-insensitive (probed, once per
+    folder, only when two paths differ by case alone)."""
+
+    def __init__(self) -> None:
+        self.owners: dict[str, list[tuple[str, str]]] = {}  # casefolded -> [(resolved, where)]
+        self.folding: dict[Path, bool] = {}
+
+    def clash(self, paths: Iterable[Path]) -> tuple[Path, str] | None:
+        """The first of ``paths`` that an item already claimed, with that item's place."""
+        for path in sorted(paths):
+            full = path.resolve()
+            for other, where in self.owners.get(str(full).casefold(), []):
+                if other == str(full) or self._folds(full.parent):
+                    return full, where
         return None
-    return Path(item.outdir or Path(item.input).parent) / Path(item.input).stem
+
+    def claim(self, paths: Iterable[Path], where: str) -> None:
+        for path in paths:
+            full = path.resolve()
+            self.owners.setdefault(str(full).casefold(), []).append((str(full), where))
+
+    def _folds(self, folder: Path) -> bool:
+        from .outputs import existing_ancestor
+
+        probe_in = existing_ancestor(folder)
+        if probe_in not in self.folding:
+            self.folding[probe_in] = _case_insensitive(probe_in)
+        return self.folding[probe_in]
+
+
+def _outside(folder: Path, roots: list[Path]) -> bool:
+    full = folder.resolve()
+    return not any(full == root or full.is_relative_to(root) for root in roots)
 
 
 # -- the entry point -------------------------------------------------------------------------------
@@ -750,6 +1013,8 @@ def run_batch(
     local_jobs: int | None = None,
     report_path: str | Path | None = None,
     cookies: str | Path | None = None,
+    max_download: int | None = None,
+    allow_outside: bool = False,
     on_event: EventCallback | None = None,
     on_note: Callable[[str], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
@@ -761,10 +1026,19 @@ def run_batch(
 
     ``options`` are the transcription options shared by all items (an item's languages and
     translate replace theirs); ``defaults`` fill an item's empty keys. The state file defaults to
-    ``.subtool-batch.sqlite`` in the default outdir, or beside the manifest. Raises ``UsageError``
-    for a malformed manifest or an existing state without ``resume``/``restart``, and
-    ``Interrupted`` (with the job ids still at the service) when Ctrl-C or ``cancel`` stops it;
-    an item's own failure is in the report, never raised."""
+    ``.subtool-batch.sqlite`` in the default outdir, or beside the manifest; one batch at a time
+    holds it (a second is refused with the first one's pid). Raises ``UsageError`` for a malformed
+    manifest, a state in use, damaged or not a batch state, or an existing state without
+    ``resume``/``restart``, and ``Interrupted`` (with the job ids still at the service) when Ctrl-C
+    or ``cancel`` stops it; an item's own failure is in the report, never raised.
+
+    A manifest file may come from someone else: its items may write only inside the manifest's
+    folder or the default outdir (``defaults["outdir"]``, -d) unless ``allow_outside``; an input
+    outside the manifest's folder is said in a note. Two items that would write the same file
+    (paths compared as the filesystem does) are refused before any job: the later one fails.
+    ``max_download``: bytes a URL item's download may take (default ``sources.DEFAULT_MAX_DOWNLOAD``)."""
+    from .sources import redact
+
     t0 = time.monotonic()
     if resume and restart:
         raise UsageError("--resume and --restart exclude each other")
@@ -777,35 +1051,45 @@ def run_batch(
     default_outdir = defaults.get("outdir")
     folder = Path(default_outdir) if default_outdir else base
     state_file = Path(state_path) if state_path is not None else folder / STATE_NAME
+    roots = None
+    if isinstance(items, (str, Path)) and not allow_outside:
+        roots = [base, *([Path(default_outdir).resolve()] if default_outdir else [])]
+    if isinstance(items, (str, Path)) and on_note:
+        for item in batch_items:
+            if item.input and not _is_url(item.input) and _outside(Path(item.input), [base]):
+                on_note(f"{item.where}: reads {item.input}, outside the manifest's folder {base}")
+    notes = (lambda line: on_note(redact(line))) if on_note else None
 
-    existing = state_file.exists() and state_file.stat().st_size > 0
-    state = _State(state_file)
-    try:
-        rows = state.rows()
-        if rows and not resume and not restart:
-            raise UsageError(
-                f"a batch state with {len(rows)} items already exists",
-                path=state_file,
-                hint="Pass --resume to go on with it, or --restart to start over (jobs already paid for are then paid again)",
+    with _locked(state_file):
+        existing = state_file.exists() and state_file.stat().st_size > 0
+        state = _State(state_file, restart=restart, on_note=notes)
+        try:
+            rows = state.rows()
+            if rows and not resume and not restart:
+                raise UsageError(
+                    f"a batch state with {len(rows)} items already exists",
+                    path=state_file,
+                    hint="Pass --resume to go on with it, or --restart to start over (jobs already paid for are then paid again)",
+                )
+            if restart:
+                state.clear()
+                rows = {}
+            if resume and not existing and notes:
+                notes(f"{state_file}: no earlier state, starting afresh")
+            eng = engine if not isinstance(engine, str) else tx.resolve_engine(
+                engine, max_jobs=max_jobs, model=shared.model, threads=shared.threads, on_note=notes
             )
-        if restart:
-            state.clear()
-            rows = {}
-        if resume and not existing and on_note:
-            on_note(f"{state_file}: no earlier state, starting afresh")
-        eng = engine if not isinstance(engine, str) else tx.resolve_engine(
-            engine, max_jobs=max_jobs, model=shared.model, threads=shared.threads, on_note=on_note
-        )
-        tx.check_options(dataclasses.replace(shared, languages=[], translate=[]), eng)
-        if getattr(eng, "slots", None) is not None:
-            eng.slots.limit = max(1, max_jobs)  # type: ignore[attr-defined]
-        return _run(
-            batch_items, rows, state, eng, shared, t0=t0, max_jobs=max_jobs, profile=profile, force=force, speaker_labels=speaker_labels,
-            keep_raw=keep_raw, local_jobs=local_jobs or max(1, os.cpu_count() or 1), report_path=report_path, on_event=on_event,
-            on_warning=on_warning, cancel=cancel or threading.Event(), cookies=cookies,
-        )
-    finally:
-        state.close()
+            tx.check_options(dataclasses.replace(shared, languages=[], translate=[]), eng)
+            if getattr(eng, "slots", None) is not None:
+                eng.slots.limit = max(1, max_jobs)  # type: ignore[attr-defined]
+            return _run(
+                batch_items, rows, state, eng, shared, t0=t0, max_jobs=max_jobs, profile=profile, force=force, speaker_labels=speaker_labels,
+                keep_raw=keep_raw, local_jobs=local_jobs or max(1, os.cpu_count() or 1), report_path=report_path, on_event=on_event,
+                on_note=notes, on_warning=on_warning, cancel=cancel or threading.Event(), cookies=cookies, max_download=max_download,
+                roots=roots,
+            )
+        finally:
+            state.close()
 
 
 def _run(
@@ -824,46 +1108,92 @@ def _run(
     local_jobs: int,
     report_path: str | Path | None,
     on_event: EventCallback | None,
+    on_note: Callable[[str], None] | None,
     on_warning: Callable[[str], None] | None,
     cancel: threading.Event,
     cookies: str | Path | None = None,
+    max_download: int | None = None,
+    roots: list[Path] | None = None,
 ) -> BatchReport:
+    from .sources import redact
+
     reports: list[ItemReport] = []
     failures: list[tuple[str, str, int]] = []
     work: list[tuple[int, _Work]] = []
     seen: dict[str, str] = {}
-    stems: dict[Path, str] = {}
     new_rows: list[tuple[str, int, str, str]] = []
+    # Checked first, then the outputs: items done by an earlier run keep theirs.
+    checked: list[tuple[int, _Item, str, dict[str, Any], bool, TranscribeOptions, pipeline.Delivery]] = []
+    claims = _Claims()
     for position, item in enumerate(batch_items):
-        report = ItemReport(item.input, item.where, "pending")
+        report = ItemReport(redact(item.input), item.where, "pending")
         reports.append(report)
         base_opts = _options_for(item, shared)
-        key = _key(_settings(item, base_opts, profile))
+        settings = _settings(item, base_opts, profile)
+        key = _key(settings)
         row = rows.get(key)
         if key in seen:
             report.status, report.exit_code = "failed", 2
             report.error = f"{item.where}: the same input and settings as {seen[key]}"
             continue
         seen[key] = item.where
-        new_rows.append((key, position, item.input, json.dumps(_settings(item, base_opts, profile), ensure_ascii=False, default=str)))
+        new_rows.append((key, position, settings["input"], json.dumps(settings, ensure_ascii=False, default=str)))
+        # Outputs of an earlier attempt may exist (they were checked free when it started).
+        started = row is not None and (
+            row["stage"] in STARTED or row["stage"] not in STAGES or row["stage"] == "done"
+            or (row["stage"] == "failed" and (row.get("attempts") or 0) > 0)
+        )
+        bad = _unreadable(row) if row is not None else None
+        if row is not None and bad is not None:
+            # One row that cannot be read must not block the batch: it is done again, its job
+            # polled again by its id when one is known (never created again).
+            stage = "transcribed" if _row_transcript(row) else "submitted" if row.get("job_id") else "pending"
+            if on_note:
+                again = (
+                    "its outputs are written again from its transcript" if stage == "transcribed"
+                    else f"its job {row['job_id']} is polled again" if stage == "submitted" else "it is run again"
+                )
+                on_note(f"{item.where}: {bad} in the state {state.path} cannot be read; {again}")
+            state.set(key, stage=stage, transcript=None if bad == "its transcript" else row.get("transcript"), outputs=None)
+            row = {**row, "stage": stage}
         if row is not None and row["stage"] == "done":
             report.status = "skipped"
-            report.outputs = json.loads(row["outputs"] or "[]")
+            report.outputs = _row_outputs(row) or []
             report.output = row["output"]
             report.job_id = row["job_id"]
-            if row["transcript"]:
-                report.languages = Transcript.from_dict(json.loads(row["transcript"])).all_languages()
+            transcript = _row_transcript(row)
+            if transcript is not None:
+                report.languages = transcript.all_languages()
+            with contextlib.suppress(SubtoolError):
+                opts, deliv = _check(item, shared, eng)
+                claims.claim(_item_outputs(item, opts, deliv, keep_raw), item.where)
             continue
         row = row or {"stage": "pending", "attempts": 0}
-        # Outputs of an earlier attempt may exist (they were checked free when it started).
-        started = row["stage"] in STARTED or (row["stage"] == "failed" and (row.get("attempts") or 0) > 0)
         try:
             opts, deliv = _check(item, shared, eng)
-            stem = _local_stem(item)
-            if stem is not None and stem in stems:
-                raise UsageError(f"would write the same outputs ({stem}.*) as {stems[stem]}", hint="Give it another outdir")
-            if stem is not None:
-                stems[stem] = item.where
+        except SubtoolError as exc:
+            report.status, report.error, report.exit_code = "failed", _reason(item, exc), exc.exit_code
+            failures.append((key, report.error, exc.exit_code))
+            continue
+        checked.append((position, item, key, row, started, opts, deliv))
+    for position, item, key, row, started, opts, deliv in checked:
+        report = reports[position]
+        try:
+            outside = sorted(f.resolve() for f in _output_folders(item) if roots is not None and _outside(f, roots))
+            if outside:
+                where = " or the -d folder" if len(roots or []) > 1 else ""
+                raise UsageError(
+                    f"would write into {outside[0]}, outside the manifest's folder{where}",
+                    path=item.where,
+                    hint="Pass --allow-outside if the manifest is yours and meant to write there",
+                )
+            outputs = _item_outputs(item, opts, deliv, keep_raw)
+            clash = claims.clash(outputs)
+            if clash is not None:
+                raise UsageError(
+                    f"would write {clash[0]}, which {clash[1]} also writes", path=item.where, hint="Give one of them another output or outdir"
+                )
+            claims.claim(outputs, item.where)
         except SubtoolError as exc:
             report.status, report.error, report.exit_code = "failed", _reason(item, exc), exc.exit_code
             failures.append((key, report.error, exc.exit_code))
@@ -876,7 +1206,7 @@ def _run(
 
     batch = _Batch(
         state, eng, max_jobs=max_jobs, local_jobs=local_jobs, force=force, speaker_labels=speaker_labels, keep_raw=keep_raw,
-        cancel=cancel, on_event=on_event, on_warning=on_warning, cookies=cookies,
+        cancel=cancel, on_event=on_event, on_warning=on_warning, cookies=cookies, on_note=on_note, max_download=max_download,
     )
     by_key = {w.key: (w.position, w) for _, w in work}
     rows = state.rows()

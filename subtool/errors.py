@@ -2,7 +2,9 @@
 
 Every error carries the exit code of DESIGN.md and renders as one line that names the file (or
 URL, or job) and the problem, followed by what to do about it. ``cli`` maps them to exit codes;
-the library raises them as they are.
+the library raises them as they are. A password in a URL (``http://user:pass@host``) is hidden
+(``sources.redact``) in the message and path as the error is made, so no line, report or state
+that shows an error can hold it.
 """
 
 from __future__ import annotations
@@ -33,9 +35,11 @@ class SubtoolError(Exception):
         hint: str | None = None,
         code: str | None = None,
     ) -> None:
-        self.message = message
-        self.path = str(path) if path is not None else None
-        self.hint = hint
+        from .sources import redact
+
+        self.message = redact(message)
+        self.path = redact(str(path)) if path is not None else None
+        self.hint = redact(hint) if hint is not None else None
         self.code = code
         super().__init__(self.line())
 

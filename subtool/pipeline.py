@@ -8,9 +8,9 @@ before anything is downloaded or uploaded, so a typo costs nothing.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +20,7 @@ from typing import Any
 
 from . import languages as langs
 from . import transcription as tx
-from .engines.base import Engine, StatusCallback, TranscribeOptions
+from .engines.base import NOTE, Engine, StatusCallback, TranscribeOptions
 from .errors import SubtoolError, UsageError
 from .models import SubtitleTrack
 from .outputs import check_writable, existing_ancestor
@@ -248,7 +248,7 @@ def plan(
             if hand_over and tx.handed_url(info, engine):
                 prepared = tx.prepare_source(info, options, engine, stem=stem, force=force, keep_raw=keep_raw)
                 if len(infos) == 1:
-                    prepared.input = input
+                    prepared.input = sources.redact(input)
                 plans.append(Plan(prepared.input, True, deliv, prof, stem, None, prepared=prepared))
                 continue
             if target is not None:
@@ -258,7 +258,7 @@ def plan(
                     _check_disk(target.parent, int(size * (2.5 if deliv.kind == "burn" else 2.05)) + 10_000_000, "the download and the subtitled video")
             for path in tx.planned_outputs(stem, options, keep_raw=keep_raw):
                 check_writable(path, force=force)
-            plans.append(Plan(info.webpage_url or input, True, deliv, prof, stem, target, source=info, burn_language=burned))
+            plans.append(Plan(sources.redact(info.webpage_url or input), True, deliv, prof, stem, target, source=info, burn_language=burned))
         return plans
 
     stem = side_stem(Path(input).parent, Path(input).stem, output=output, outdir=out_dir)
@@ -383,8 +383,10 @@ def execute(
     on_status: StatusCallback | None = None,
     on_progress: ProgressCallback | None = None,
     on_warning: Callable[[str], None] | None = None,
+    max_download: int | None = None,
 ) -> RunResult:
-    """Run one planned input to the end."""
+    """Run one planned input to the end. ``max_download``: bytes a URL's download may take
+    (default ``sources.DEFAULT_MAX_DOWNLOAD``)."""
     from . import sources
 
     timings: dict[str, float] = {}
@@ -400,20 +402,25 @@ def execute(
             return None
         return lambda done, total: on_progress(stage, done, total)
 
-    with tempfile.TemporaryDirectory(prefix="subtool-run-") as tmp:
+    with contextlib.ExitStack() as scratch:
         prepared = p.prepared
         if prepared is None:  # a URL whose video we need
             t0 = time.monotonic()
+            audio_only = p.delivery.kind == "sidecars"
+            if on_status and audio_only and engine.fetches_urls and sources.has_credentials(p.source.url):
+                on_status(f"{NOTE}the URL carries a password, which is never handed to the service: its audio is downloaded here")
             if on_status:
                 on_status("downloading")
-            audio_only = p.delivery.kind == "sidecars"
             prefer = {"mp4": "mp4", "mov": "mp4", "webm": "webm"}.get(p.delivery.container or "", "mkv")
+            # Beside the outputs, on the disk whose free space plan() checked, not in the temporary folder.
+            where = scratch.enter_context(sources.scratch_folder(p.output.parent if p.output is not None else p.outdir))
             downloaded = sources.download(
-                p.source, tmp, prefer=prefer, audio_only=audio_only, cookies=cookies, on_progress=stage_progress("download")
+                p.source, where, prefer=prefer, audio_only=audio_only, cookies=cookies, on_progress=stage_progress("download"),
+                max_bytes=max_download,
             )
             timings["download"] = time.monotonic() - t0
             prepared = tx.prepare(str(downloaded), options, engine, stem=p.stem, force=force, keep_raw=keep_raw)
-            prepared.url = p.input  # transcript.json names the URL, not the temporary download
+            prepared.url = p.source.webpage_url or p.source.url  # the transcript's source (shown redacted), not the scratch copy
         result = tx.transcribe(
             prepared,
             options,
@@ -484,6 +491,7 @@ def run(
     keep_raw: bool = False,
     cookies: str | Path | None = None,
     allow_playlist: bool = False,
+    max_download: int | None = None,
     on_status: StatusCallback | None = None,
     on_progress: ProgressCallback | None = None,
     on_warning: Callable[[str], None] | None = None,
@@ -522,7 +530,7 @@ def run(
     return [
         execute(
             p, options, eng, force=force, speaker_labels=speaker_labels, keep_raw=keep_raw, cookies=cookies,
-            on_status=on_status, on_progress=on_progress, on_warning=on_warning,
+            on_status=on_status, on_progress=on_progress, on_warning=on_warning, max_download=max_download,
         )
         for p in plans
     ]

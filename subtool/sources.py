@@ -9,6 +9,23 @@ service fetches itself, else 135).
 Every failure becomes a ``SourceError`` (exit 3) with one line naming the URL, except a playlist
 given without ``allow_playlist``, which is a ``UsageError`` (exit 2): the URL is fine, the options
 are not. yt-dlp is imported inside the functions so that ``subtool --help`` stays fast.
+
+A download is bounded: a server that streams without end once filled 35 GB of a temporary folder
+in 80 s, and one that trickled 16 bytes every 2 s kept a run waiting for hours. So ``download``
+stops at ``max_bytes`` (``DEFAULT_MAX_DOWNLOAD``, 8 GB: eight times the service's 1000 MB upload
+limit, room for its 135-minute limit of video at about 8 Mbit/s, a high 1080p bitrate), at the
+size the site announced plus ``ANNOUNCED_MARGIN`` (sizes computed from bitrates are that far off),
+when the disk holding it gets down to ``DISK_RESERVE``, and when less than ``STALL_BYTES`` arrived in
+``stall_timeout`` seconds (60 s, or ``SUBTOOL_DOWNLOAD_STALL_TIMEOUT``). yt-dlp reads in blocks
+and calls its progress hook only when a block is full, so a trickle never reaches the hook: the
+download runs in its own thread, watched from the caller's, which gives up on it (and raises an
+exception inside it to end it) when it stalls. ``socket_timeout`` alone covers a dead socket, not
+a trickle. A download the caller keeps (the video a mux reads) goes to a ``scratch_folder`` on the
+outputs' disk, whose free space was checked, not into the temporary folder.
+
+A URL may carry a password (``http://user:pass@host/...``; yt-dlp sends it as HTTP basic
+authentication). ``redact`` hides it wherever a URL is shown or stored, and ``service_url`` never
+hands such a URL to the service: its media are downloaded here.
 """
 
 from __future__ import annotations
@@ -21,6 +38,7 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -40,6 +58,14 @@ YOUTUBE_URL_LIMIT_S = 120 * 60
 MEDIA_LIMIT_S = 135 * 60
 
 LOGIN_HINT = "Pass --cookies FILE (cookies.txt exported from a browser where you are logged in)"
+
+# Download bounds (see the module docstring for the reasons and the figures).
+DEFAULT_MAX_DOWNLOAD = 8 * 1000**3
+ANNOUNCED_MARGIN = (1.5, 10 * 1000**2)  # x1.5 + 10 MB over the size the site announced
+DISK_RESERVE = 64 * 1000**2
+STALL_TIMEOUT_S = 60.0
+STALL_ENV = "SUBTOOL_DOWNLOAD_STALL_TIMEOUT"
+STALL_BYTES = 64 * 1024
 
 
 @dataclass
@@ -71,6 +97,32 @@ def is_url(text: str) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
+# The userinfo of a URL: up to the last "@" of its authority (a password may hold a raw "@").
+_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<info>[^\s/?#]*)@")
+
+
+def redact(text: str) -> str:
+    """``text`` with the password of every URL in it hidden: ``http://user:***@host/...``. A
+    userinfo without a password may be a token (``https://TOKEN@host``): hidden whole."""
+
+    def hide(m: re.Match[str]) -> str:
+        user, sep, _password = m["info"].partition(":")
+        return f"{m['scheme']}{user}:***@" if sep else f"{m['scheme']}***@"
+
+    return _USERINFO.sub(hide, text) if "@" in text else text
+
+
+def has_credentials(url: str | None) -> bool:
+    """True when ``url`` carries a user name or password."""
+    if not url:
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.username is not None or parts.password is not None
+
+
 def refuse_other_schemes(text: str) -> None:
     """``ftp://...``, ``rtmp://...``, ``s3://...``: say so, rather than "file not found"."""
     scheme, sep, _rest = text.partition("://")
@@ -88,17 +140,17 @@ class _Logger:
         self.errors: list[str] = []
 
     def debug(self, msg: str) -> None:
-        log.debug("yt-dlp: %s", msg)
+        log.debug("yt-dlp: %s", redact(msg))
 
     def info(self, msg: str) -> None:
-        log.debug("yt-dlp: %s", msg)
+        log.debug("yt-dlp: %s", redact(msg))
 
     def warning(self, msg: str) -> None:
-        log.info("yt-dlp: %s", msg)
+        log.info("yt-dlp: %s", redact(msg))
 
     def error(self, msg: str) -> None:
         self.errors.append(msg)
-        log.debug("yt-dlp: %s", msg)
+        log.debug("yt-dlp: %s", redact(msg))
 
 
 def _check_cookies(cookies: str | Path | None) -> str | None:
@@ -186,6 +238,8 @@ def _source_error(url: str, exc: BaseException) -> SourceError:
             )
         if isinstance(cur, HTTPError):
             status = cur.status
+            if status == 401 and has_credentials(url):
+                return SourceError("access refused (HTTP 401)", path=url, hint="Check the user name and password in the URL")
             if status in (401, 403):
                 return SourceError(f"access refused (HTTP {status})", path=url, hint=LOGIN_HINT)
             if status == 404:
@@ -315,7 +369,7 @@ def _probe_duration(raw: dict[str, Any], *, cookiefile: str | None, timeout: flo
             out = run_ffprobe(args, timeout=timeout)
             durations.append(float(json.loads(out.stdout)["format"]["duration"]))
         except Exception as exc:  # noqa: BLE001 - an unknown duration is checked again after the download
-            log.debug("ffprobe found no duration for %s: %s", media_url, exc)
+            log.debug("ffprobe found no duration for %s: %s", redact(media_url), redact(str(exc)))
             return None
     return max(durations) if durations else None
 
@@ -344,15 +398,19 @@ SERVICE_PLATFORMS = frozenset({"youtube", "tiktok", "instagram", "facebook", "vi
 def service_url(info: SourceInfo) -> str | None:
     """The URL the transcription service can fetch for ``info`` by itself: the page of a platform
     it knows, or the media file's own URL (a direct link, a ``<video>`` on a page). None when only
-    yt-dlp can get at the media: it is then downloaded here."""
-    if info.platform in SERVICE_PLATFORMS:
-        return info.webpage_url or info.url
-    if info.direct_media_url:
-        return info.direct_media_url
+    yt-dlp can get at the media, or when the URL (or the page's) carries a password, which is
+    never handed to a third party: the media are then downloaded here."""
+    if has_credentials(info.url) or has_credentials(info.webpage_url):
+        return None
+    found: str | None = None
     media = (info.raw or {}).get("url")
-    if info.extractor == "HTML5MediaEmbed" and isinstance(media, str) and is_url(media):
-        return media
-    return None
+    if info.platform in SERVICE_PLATFORMS:
+        found = info.webpage_url or info.url
+    elif info.direct_media_url:
+        found = info.direct_media_url
+    elif info.extractor == "HTML5MediaEmbed" and isinstance(media, str) and is_url(media):
+        found = media
+    return None if has_credentials(found) else found
 
 
 def duration_limit(info: SourceInfo, *, service_fetches_url: bool) -> float:
@@ -455,14 +513,20 @@ def download(
     timeout: float = 30,
     retries: int = 3,
     force: bool = False,
+    max_bytes: int | None = None,
+    stall_timeout: float | None = None,
 ) -> Path:
     """Download the media into ``dest_dir`` as ``<stem>.<ext>`` and return its path.
 
     yt-dlp works in a hidden folder inside ``dest_dir``; the finished file is renamed into place,
     and the folder (``.part`` files, fragments) is removed whatever happens, so a failed or
-    interrupted download leaves nothing behind. ``on_progress(done_bytes, total_bytes|None)``.
+    interrupted download leaves nothing behind. ``on_progress(done_bytes, total_bytes|None)``,
+    called from the download's own thread. ``max_bytes`` (default ``DEFAULT_MAX_DOWNLOAD``) and
+    ``stall_timeout`` (seconds; default ``SUBTOOL_DOWNLOAD_STALL_TIMEOUT`` or 60) bound it: past
+    them it stops with a ``SourceError`` saying which.
     """
     fmt_opts = _format_options(prefer, audio_only)
+    stall_s = stall_timeout if stall_timeout is not None else _stall_timeout()
     cookiefile = _check_cookies(cookies)
     info = info_or_url if isinstance(info_or_url, SourceInfo) else None
     url = info.url if info else str(info_or_url)
@@ -477,14 +541,10 @@ def download(
 
     from yt_dlp.utils import DownloadCancelled
 
-    def hook(status: dict[str, Any]) -> None:
-        if cancel is not None and cancel.is_set():
-            raise DownloadCancelled("cancelled")
-        if on_progress is not None and status.get("status") == "downloading":
-            total = status.get("total_bytes") or status.get("total_bytes_estimate")
-            on_progress(float(status.get("downloaded_bytes") or 0), float(total) if total else None)
-
     with _work_dir(dest) as work:
+        transfer = _Transfer(
+            url, work, max_bytes=DEFAULT_MAX_DOWNLOAD if max_bytes is None else max_bytes, stall_s=stall_s, cancel=cancel, on_progress=on_progress,
+        )
         opts = _options(cookies=cookiefile, timeout=timeout, retries=retries)
         opts.update(fmt_opts)
         opts.update(
@@ -492,18 +552,23 @@ def download(
                 "noplaylist": True,
                 "paths": {"home": str(work), "temp": str(work)},
                 "outtmpl": {"default": "media.%(ext)s"},
-                "progress_hooks": [hook],
+                "progress_hooks": [transfer.hook],
+                "postprocessor_hooks": [transfer.postprocessor_hook],
                 "overwrites": True,
                 "continuedl": False,
             }
         )
         try:
-            done = _run_download(opts, info, url)
+            done = transfer.run(lambda: _run_download(opts, info, url, transfer))
         except KeyboardInterrupt:
             raise Interrupted(f"{url}: download interrupted") from None
-        except DownloadCancelled:
+        except (DownloadCancelled, _Stop):
+            if transfer.problem is not None:
+                raise transfer.problem from None
             raise Interrupted(f"{url}: download cancelled") from None
         except Exception as exc:  # yt-dlp raises many types; each becomes one line
+            if transfer.problem is not None:
+                raise transfer.problem from None
             if cancel is not None and cancel.is_set():
                 raise Interrupted(f"{url}: download cancelled") from None
             if isinstance(exc, SourceError):
@@ -521,7 +586,182 @@ def download(
     return target
 
 
-def _run_download(opts: dict[str, Any], info: SourceInfo | None, url: str) -> Any:
+def _stall_timeout() -> float:
+    text = os.environ.get(STALL_ENV, "").strip()
+    if not text:
+        return STALL_TIMEOUT_S
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(f"{STALL_ENV}={text!r} is not a number of seconds", hint="Unset it, or give e.g. 60") from None
+    if not value > 0:
+        raise UsageError(f"{STALL_ENV}={text!r} must be more than 0 seconds", hint="Unset it, or give e.g. 60")
+    return value
+
+
+def _mb(n: float) -> str:
+    return f"{n / 1e6:.1f} MB" if n < 1e9 else f"{n / 1e9:.2f} GB"
+
+
+class _Stop(BaseException):
+    """Raised inside the download's thread to end it (a BaseException, so that yt-dlp's
+    ``except Exception`` clauses let it through)."""
+
+
+class _Transfer:
+    """One download, run in its own thread and watched from the caller's: its size against the
+    limits, the free disk, its progress against the stall timeout, Ctrl-C and ``cancel``."""
+
+    def __init__(
+        self, url: str, work: Path, *, max_bytes: int, stall_s: float, cancel: threading.Event | None, on_progress: ProgressCallback | None
+    ) -> None:
+        self.url = url
+        self.work = work
+        self.max_bytes = max_bytes
+        self.stall_s = stall_s
+        self.cancel = cancel
+        self.on_progress = on_progress
+        self.problem: SourceError | None = None
+        self.stopping = False
+        self.lock = threading.Lock()
+        self.files: dict[str, float] = {}  # bytes per file (a video and an audio stream: two)
+        self.received = 0.0
+        self.mark = 0.0  # bytes received when progress was last seen
+        self.last = time.monotonic()
+        self.busy_locally = False  # yt-dlp's ffmpeg is merging: no bytes to expect
+        self.disk_checked = 0.0
+
+    # in the download's thread ---------------------------------------------------------------
+
+    def touch(self) -> None:
+        with self.lock:
+            self.last = time.monotonic()
+            self.mark = self.received
+
+    def hook(self, status: dict[str, Any]) -> None:
+        from yt_dlp.utils import DownloadCancelled
+
+        if self.stopping or (self.cancel is not None and self.cancel.is_set()):
+            raise DownloadCancelled("cancelled")
+        name = str(status.get("tmpfilename") or status.get("filename") or "")
+        got = float(status.get("downloaded_bytes") or 0)
+        now = time.monotonic()
+        with self.lock:
+            self.files[name] = got
+            self.received = sum(self.files.values())
+            if self.received - self.mark >= STALL_BYTES or status.get("status") == "finished":
+                self.last, self.mark = now, self.received
+        if status.get("status") != "downloading":
+            return
+        fmt = status.get("info_dict") or {}
+        length = status.get("total_bytes")  # the server's Content-Length: the HTTP layer holds to it
+        announced = length or fmt.get("filesize") or fmt.get("filesize_approx") or status.get("total_bytes_estimate")
+        if isinstance(length, int | float) and length > self.max_bytes:
+            self._fail(f"the server announces {_mb(length)}, more than the --max-download limit of {_mb(self.max_bytes)}", limit=True)
+        if self.received > self.max_bytes:
+            self._fail(f"the download passed the --max-download limit of {_mb(self.max_bytes)}; stopped", limit=True)
+        if not length and isinstance(announced, int | float) and announced > 0:
+            allowed = announced * ANNOUNCED_MARGIN[0] + ANNOUNCED_MARGIN[1]
+            if got > allowed:
+                self._fail(f"the download passed {_mb(got)}, far more than the {_mb(announced)} the site announced; stopped")
+        if now - self.disk_checked >= 1.0:
+            self.disk_checked = now
+            free = shutil.disk_usage(self.work).free
+            if free < DISK_RESERVE:
+                self._fail(
+                    f"the disk holding {self.work.parent} is nearly full ({_mb(free)} left) after {_mb(self.received)} of the download; stopped",
+                    hint="Free some space, or write elsewhere with -d",
+                )
+        if self.on_progress is not None:
+            size = length or announced
+            self.on_progress(got, float(size) if isinstance(size, int | float) and size > 0 else None)
+
+    def postprocessor_hook(self, status: dict[str, Any]) -> None:
+        # yt-dlp's ffmpeg merges the video and audio streams: no bytes arrive meanwhile.
+        with self.lock:
+            self.busy_locally = status.get("status") in ("started", "processing")
+            self.last = time.monotonic()
+
+    def _fail(self, message: str, *, limit: bool = False, hint: str | None = None) -> None:
+        from yt_dlp.utils import DownloadCancelled
+
+        if limit and hint is None:
+            hint = "Pass --max-download SIZE if the video really is that large"
+        self.problem = SourceError(message, path=self.url, hint=hint)
+        self.stopping = True
+        raise DownloadCancelled(message)
+
+    # in the caller's thread -------------------------------------------------------------------
+
+    def run(self, fn: Callable[[], Any]) -> Any:
+        """``fn()`` in a thread of its own; its result, or what it raised, or the reason it was
+        stopped (``problem``)."""
+        box: dict[str, Any] = {}
+        gate = threading.Lock()
+
+        def target() -> None:
+            try:
+                try:
+                    box["result"] = fn()
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                    box["error"] = exc
+                with gate:
+                    box["finished"] = True
+            except _Stop as exc:  # the stop landed after fn returned
+                box.setdefault("error", exc)
+
+        thread = threading.Thread(target=target, name="subtool-download", daemon=True)
+        self.touch()
+        thread.start()
+        try:
+            while thread.is_alive():
+                thread.join(0.2)
+                if not thread.is_alive():
+                    break
+                if self.cancel is not None and self.cancel.is_set():
+                    self._end(thread, gate, box)
+                    break
+                with self.lock:
+                    idle = 0.0 if self.busy_locally else time.monotonic() - self.last
+                    received = self.received
+                if idle > self.stall_s:
+                    self.problem = SourceError(
+                        f"the download stalled: less than {STALL_BYTES // 1024} KB arrived in {self.stall_s:g} s "
+                        f"({_mb(received)} received); stopped",
+                        path=self.url,
+                        hint="Check the network, or try again later",
+                    )
+                    self._end(thread, gate, box)
+                    break
+        except KeyboardInterrupt:
+            self._end(thread, gate, box)
+            raise
+        if self.problem is not None:
+            raise self.problem
+        if "error" in box:
+            raise box["error"]
+        if "result" not in box:  # stopped (cancel) before it finished
+            from yt_dlp.utils import DownloadCancelled
+
+            raise DownloadCancelled("cancelled")
+        return box["result"]
+
+    def _end(self, thread: threading.Thread, gate: threading.Lock, box: dict[str, Any]) -> None:
+        """Stop the download's thread: its next progress call raises, and ``_Stop`` is raised in
+        it now (it lands as soon as its blocked read returns). Waited for a moment only: a read
+        on a dead socket ends with the socket timeout, and the work folder goes anyway."""
+        import ctypes
+
+        self.stopping = True
+        with gate:
+            if not box.get("finished") and thread.ident is not None:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(_Stop))
+        thread.join(5)
+        if thread.is_alive():
+            log.debug("%s: the download's thread is still in a read; left to end with its socket timeout", redact(self.url))
+
+
+def _run_download(opts: dict[str, Any], info: SourceInfo | None, url: str, transfer: _Transfer) -> Any:
     import yt_dlp
     from yt_dlp.networking.exceptions import HTTPError
     from yt_dlp.utils import DownloadError
@@ -537,8 +777,9 @@ def _run_download(opts: dict[str, Any], info: SourceInfo | None, url: str) -> An
             expired = any(isinstance(e, HTTPError) and e.status in (403, 410) for e in _error_chain(exc))
             if not expired:
                 raise
-            log.debug("%s: media links from the metadata expired (%s); asking the site again", url, exc)
+            log.debug("%s: media links from the metadata expired (%s); asking the site again", redact(url), redact(str(exc)))
         # Signed media links (YouTube's) expire: fall through to a fresh extraction.
+        transfer.touch()
     with yt_dlp.YoutubeDL(opts) as ydl:
         if raw is not None and raw.get("_type") == "url":
             return ydl.process_ie_result(dict(raw), download=True)
@@ -556,6 +797,33 @@ def _refuse_existing(dest: Path, stem: str, *, force: bool) -> None:
     for ext in _MEDIA_EXTS:
         if (dest / f"{stem}{ext}").exists():
             raise OutputExistsError(dest / f"{stem}{ext}")
+
+
+@contextlib.contextmanager
+def scratch_folder(near: str | Path) -> Iterator[Path]:
+    """A hidden folder in ``near`` for a download that is needed after ``download`` returns (the
+    video a mux reads): on the disk the outputs go to, whose free space was checked, rather than
+    in the temporary folder (often a small tmpfs). Removed afterwards, with the folders it had to
+    make when they stayed empty."""
+    from .outputs import make_folder
+
+    folder = Path(near).absolute()
+    made: list[Path] = []  # deepest first
+    cur = folder
+    while not cur.exists() and cur != cur.parent:
+        made.append(cur)
+        cur = cur.parent
+    make_folder(folder)
+    work = Path(tempfile.mkdtemp(prefix=".download.", suffix=TEMP_MARK, dir=folder))
+    try:
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        for path in made:
+            try:
+                path.rmdir()
+            except OSError:
+                break
 
 
 @contextlib.contextmanager

@@ -75,6 +75,7 @@ class Prepared:
     duration: float | None = None
     url: str | None = None
     service_url: str | None = None  # what the engine may fetch itself (None: download it here)
+    max_download: int | None = None  # bytes, for a URL downloaded here (None: sources.DEFAULT_MAX_DOWNLOAD)
 
 
 def resolve_engine(
@@ -168,7 +169,7 @@ def prepare(
     if sources.is_url(input):
         info = sources.resolve(input, limit_s=float("inf"))[0]
         prepared = prepare_source(info, options, engine, stem=stem or (out or Path.cwd()) / info.stem, force=force, keep_raw=keep_raw)
-        prepared.input = input
+        prepared.input = sources.redact(input)  # what is shown; prepared.url is what is fetched
         return prepared
     else:
         media = probe(input, deep=False)
@@ -210,8 +211,10 @@ def prepare_source(
 ) -> Prepared:
     """``prepare`` for a URL already resolved (a ``sources.SourceInfo``, a playlist entry), its
     side files named ``stem``."""
+    from .sources import redact
+
     url = info.webpage_url or info.url
-    prepared = Prepared(url, stem, True, None, info.duration, url, handed_url(info, engine))
+    prepared = Prepared(redact(url), stem, True, None, info.duration, url, handed_url(info, engine))
     if not force:
         for path in planned_outputs(prepared.stem, options, keep_raw=keep_raw):
             check_writable(path, force=False)
@@ -305,7 +308,9 @@ def transcribe(
     if not any(u.text.strip() for u in transcript.utterances):
         # No speech, whatever the engine guessed the language to be: the same result from both.
         transcript = dataclasses.replace(transcript, language=None, languages=[], utterances=[], translations={}, subtitles={})
-    transcript.source = prepared.url or str(prepared.input)
+    from .sources import redact
+
+    transcript.source = redact(prepared.url or str(prepared.input))
     if not transcript.utterances:
         status(f"{NOTE}no speech found: no subtitle file written, only {prepared.stem.name}.transcript.json (with no utterances)")
     try:
@@ -353,8 +358,10 @@ def audio_for(
             return prepared.service_url
         from . import sources
 
+        if engine.fetches_urls and sources.has_credentials(prepared.url):
+            status(f"{NOTE}the URL carries a password, which is never handed to the service: its audio is downloaded here")
         status("downloading the audio")
-        downloaded = sources.download(prepared.url, tmp, audio_only=True)
+        downloaded = sources.download(prepared.url, tmp, audio_only=True, max_bytes=prepared.max_download, cancel=cancel)
         if engine.takes_media:
             return downloaded
         return extract_audio(downloaded, tmp / "audio.ogg", stream=options.audio_stream, cancel=cancel)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,8 @@ from typing import Any
 import click
 
 from .app import STATE, emit_json, err, info, json_option, progress_enabled, warn
-from .options import build_options, pop_options, transcribe_options
+from .options import build_options, download_options, pop_options, transcribe_options
+from .signals import terminate_as_interrupt
 
 MANIFEST_SUFFIXES = (".csv", ".tsv", ".toml")
 
@@ -109,14 +109,17 @@ def _table(report: Any) -> None:
 @click.option("--local-jobs", type=click.IntRange(min=1, max=64), help="ffmpeg work at once (default: the CPU count).")
 @click.option("--cookies", type=click.Path(dir_okay=False, path_type=str), help="A cookies.txt file for URL items on sites that need a login.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=str), help="Also write the report as JSON to this file.")
+@click.option("--allow-outside", is_flag=True, help="Let a manifest's items write outside its folder (and the -d folder).")
 @click.option("--force", is_flag=True, help="Overwrite existing outputs.")
+@download_options
 @json_option
 def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
     """Run many inputs: a manifest (CSV or TOML), or paths and globs with the options given once.
 
     A manifest has a header row with the columns input, languages, translate, delivery (a mux
     preset, burn:STYLE, or sidecars), burn_language, output, outdir; relative paths are relative
-    to the manifest. Exit 1 when any item failed; 130 when interrupted (then --resume).
+    to the manifest, and its items write only inside its folder or -d (--allow-outside lifts
+    that). Exit 1 when any item failed; 130 when interrupted (then --resume).
     """
     from .. import batch
     from ..errors import UsageError
@@ -133,20 +136,14 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
     items: Any = inputs[0] if manifest else _inputs(inputs)
 
     # SIGTERM stops a batch the way Ctrl-C does: state recorded, open jobs named, exit 130.
-    def on_term(_sig: int, _frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, on_term)
-    try:
-        with _Bar() as bar:
-            report = batch.run_batch(
-                items, state_path=kwargs["state_path"], max_jobs=shared["max_jobs"], resume=kwargs["resume"], restart=kwargs["restart"],
-                options=options, defaults=defaults, engine=shared["engine"], profile=shared["profile"], force=kwargs["force"],
-                speaker_labels=shared["speaker_labels"], keep_raw=shared["keep_raw"], local_jobs=kwargs["local_jobs"],
-                report_path=kwargs["report_path"], cookies=kwargs["cookies"], on_event=bar.update, on_note=info, on_warning=warn,
-            )
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    with terminate_as_interrupt(), _Bar() as bar:
+        report = batch.run_batch(
+            items, state_path=kwargs["state_path"], max_jobs=shared["max_jobs"], resume=kwargs["resume"], restart=kwargs["restart"],
+            options=options, defaults=defaults, engine=shared["engine"], profile=shared["profile"], force=kwargs["force"],
+            speaker_labels=shared["speaker_labels"], keep_raw=shared["keep_raw"], local_jobs=kwargs["local_jobs"],
+            report_path=kwargs["report_path"], cookies=kwargs["cookies"], max_download=kwargs["max_download"],
+            allow_outside=kwargs["allow_outside"], on_event=bar.update, on_note=info, on_warning=warn,
+        )
     if kwargs["as_json"]:
         emit_json(report.to_dict())
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -71,3 +72,31 @@ def build_options(o: dict[str, Any]) -> Any:
         use_cache=not o["no_cache"],
         keep_raw=o["keep_raw"],
     )
+
+
+_UNITS = {"": 1, "K": 1000, "M": 1000**2, "G": 1000**3, "T": 1000**4, "KI": 1024, "MI": 1024**2, "GI": 1024**3, "TI": 1024**4}
+
+
+class Size(click.ParamType):
+    """A size in bytes: ``500M``, ``4G``, ``1.5GB``, ``2GiB``, ``1000000`` (K, M, G, T are powers
+    of 1000, as the service's "1000 MB" limit; KiB, MiB, GiB, TiB powers of 1024)."""
+
+    name = "size"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]I?)?B?\s*", str(value), re.IGNORECASE)
+        if not m or float(m.group(1)) <= 0:
+            self.fail(f"{value!r} is not a size (e.g. 500M, 4G, 2GiB)", param, ctx)
+        return int(float(m.group(1)) * _UNITS[(m.group(2) or "").upper()])
+
+
+def download_options(f: F) -> F:
+    """``--max-download``, for the commands that may download a URL's media."""
+    return click.option(
+        "--max-download", "max_download", type=Size(), default=None, show_default="8G", metavar="SIZE",
+        help="Stop a URL's download past this size (e.g. 500M, 4G): 8 times the service's 1000 MB upload limit, "
+        "room for 135 minutes of video at about 8 Mbit/s. A download also stops well past the size the site announced, "
+        "and when less than 64 KB arrived in 60 s (SUBTOOL_DOWNLOAD_STALL_TIMEOUT, seconds).",
+    )(f)

@@ -7,7 +7,8 @@ from typing import Any
 import click
 
 from .app import STATE, emit_json, info, json_option, warn
-from .options import build_options, pop_options, transcribe_options
+from .options import build_options, download_options, pop_options, transcribe_options
+from .signals import terminate_as_interrupt
 from .stages import StageProgress
 
 
@@ -28,6 +29,7 @@ from .stages import StageProgress
 @click.option("--cookies", type=click.Path(dir_okay=False, path_type=str), help="A cookies.txt file for sites that need a login.")
 @click.option("--playlist", "allow_playlist", is_flag=True, help="Accept a playlist URL: each entry becomes an input.")
 @click.option("--force", is_flag=True, help="Overwrite existing outputs.")
+@download_options
 @json_option
 def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
     """Probe, (download), transcribe and translate, write the sidecars, then mux or burn.
@@ -61,10 +63,11 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
     tx.check_distinct([p.stem for p in plans])
     results = []
     for p in plans:
-        with StageProgress(p.input) as progress:
+        with terminate_as_interrupt(), StageProgress(p.input) as progress:
             result = pipeline.execute(
                 p, options, engine, force=kwargs["force"], speaker_labels=shared["speaker_labels"], keep_raw=shared["keep_raw"],
                 cookies=kwargs["cookies"], on_status=progress.status, on_progress=progress.update, on_warning=warn,
+                max_download=kwargs["max_download"],
             )
         results.append(result)
         if not kwargs["as_json"]:

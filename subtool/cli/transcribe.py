@@ -7,7 +7,8 @@ from typing import Any
 import click
 
 from .app import STATE, emit_json, info, json_option
-from .options import build_options, pop_options, transcribe_options
+from .options import build_options, download_options, pop_options, transcribe_options
+from .signals import terminate_as_interrupt
 from .stages import StageProgress
 
 
@@ -16,8 +17,9 @@ from .stages import StageProgress
 @transcribe_options
 @click.option("-d", "--outdir", type=click.Path(file_okay=False, path_type=str), help="Where to write (default: beside each input).")
 @click.option("--force", is_flag=True, help="Overwrite existing outputs.")
+@download_options
 @json_option
-def command(inputs: tuple[str, ...], outdir: str | None, force: bool, as_json: bool, **kwargs: Any) -> int:
+def command(inputs: tuple[str, ...], outdir: str | None, force: bool, as_json: bool, max_download: int | None, **kwargs: Any) -> int:
     """Transcribe (and translate) each INPUT (a media file or a URL) into <stem>.<lang>.<fmt>
     subtitle files and <stem>.transcript.json.
 
@@ -35,10 +37,12 @@ def command(inputs: tuple[str, ...], outdir: str | None, force: bool, as_json: b
     keep_raw = shared["keep_raw"]
     prepared = [tx.prepare(i, options, eng, outdir=outdir, force=force, keep_raw=keep_raw) for i in inputs]
     tx.check_distinct([p.stem for p in prepared])
+    for item in prepared:
+        item.max_download = max_download
 
     results = []
     for item in prepared:
-        with StageProgress(item.input) as progress:
+        with terminate_as_interrupt(), StageProgress(item.input) as progress:
             result = tx.transcribe(
                 item, options, eng, profile=subtitle_profile, force=force, speaker_labels=shared["speaker_labels"], keep_raw=keep_raw,
                 on_status=progress.status, on_progress=lambda done, total: progress.update("audio", done, total),

@@ -59,7 +59,7 @@ from .outputs import remove_stale_parts, write_text
 
 __all__ = ["BatchReport", "run_batch"]
 
-FIELDS = ("input", "languages", "translate", "delivery", "burn_language", "output", "outdir")
+FIELDS = ("input", "languages", "translate", "delivery", "burn_language", "replace", "output", "outdir")
 STATE_NAME = ".subtool-batch.sqlite"
 # "submitting": the create's token is recorded, the job id not yet (a crash there is resolved
 # by looking the token up at the service).
@@ -82,6 +82,7 @@ class _Item:
     translate: list[str] = field(default_factory=list)
     delivery: str | None = None
     burn_language: str | None = None
+    replace: bool = False  # mux: drop the input's own subtitle streams
     output: str | None = None
     outdir: str | None = None
     error: SubtoolError | None = None  # a problem found while reading the row
@@ -115,12 +116,16 @@ def _item(where: str, row: Mapping[str, Any], base: Path, defaults: Mapping[str,
     item = _Item(where, path("input") or "")
     for key in ("languages", "translate"):
         setattr(item, key, _split(merged.get(key)))
+    try:
+        item.replace = _yes(merged.get("replace"), where)
+    except UsageError as exc:
+        item.error = exc
     for key in ("delivery", "burn_language"):
         value = merged.get(key)
         setattr(item, key, str(value).strip() if value not in (None, "") else None)
     item.output, item.outdir = path("output"), path("outdir")
     if not item.input:
-        item.error = UsageError("no input given", path=where, hint="Fill the input column")
+        item.error = item.error or UsageError("no input given", path=where, hint="Fill the input column")
     return item
 
 
@@ -188,6 +193,17 @@ def _read_toml(path: Path) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, 
 
 
 _LIST_FIELDS = ("languages", "translate")  # text ("fr,es") or a list of texts; the rest: text
+_YES = {"yes": True, "true": True, "1": True, "y": True, "no": False, "false": False, "0": False, "n": False, "": False}
+
+
+def _yes(value: Any, where: str) -> bool:
+    """A yes/no cell (``replace``): yes/no, true/false, 1/0, or a TOML boolean."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    answer = _YES.get(str(value).strip().lower())
+    if answer is None:
+        raise UsageError(f"replace must be yes or no, not '{value}'", path=where)
+    return answer
 
 
 def _check_types(entry: Mapping[str, Any], where: str) -> None:
@@ -195,6 +211,7 @@ def _check_types(entry: Mapping[str, Any], where: str) -> None:
     than read as a file named '7' or a language called "{'x':...}"."""
     for key, value in entry.items():
         ok = isinstance(value, str) or (key in _LIST_FIELDS and isinstance(value, list) and all(isinstance(v, str) for v in value))
+        ok = ok or (key == "replace" and isinstance(value, bool))
         ok = ok or (key in ("input", "output", "outdir") and isinstance(value, os.PathLike)) or value is None
         if not ok:
             want = "text or a list of texts" if key in _LIST_FIELDS else "text"
@@ -854,7 +871,7 @@ def _settings(item: _Item, options: TranscribeOptions, profile: str | None) -> d
     password is not part of it (the URL is read from the manifest again on --resume)."""
     from .sources import redact
 
-    return {
+    settings: dict[str, Any] = {
         "input": redact(item.input),
         "languages": item.languages,
         "translate": item.translate,
@@ -866,6 +883,9 @@ def _settings(item: _Item, options: TranscribeOptions, profile: str | None) -> d
         "transcription": tx.cache_options(options),
         "formats": list(options.formats),
     }
+    if item.replace:  # only when set: the keys of states written before the column existed stay the same
+        settings["replace"] = True
+    return settings
 
 
 def _key(settings: dict[str, Any]) -> str:
@@ -886,7 +906,7 @@ def _check(item: _Item, shared: TranscribeOptions, engine: Engine) -> tuple[Tran
         raise item.error
     opts = tx.check_options(_options_for(item, shared), engine)
     mux, burn, sidecars = _delivery(item.delivery)
-    return opts, pipeline.delivery(mux=mux, burn=burn, sidecars_only=sidecars, burn_language=item.burn_language)
+    return opts, pipeline.delivery(mux=mux, burn=burn, sidecars_only=sidecars, burn_language=item.burn_language, replace=item.replace)
 
 
 def _plan(w: _Work, engine: Engine, profile: str | None, force: bool, keep_raw: bool, cookies: str | Path | None = None) -> pipeline.Plan:

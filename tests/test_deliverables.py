@@ -143,6 +143,17 @@ def test_run_warns_of_a_language_added_twice_and_replace_drops_the_old(tmp_path:
     res = run_cli("run", str(carrying), "-t", "fr", "--burn", "clean", "--replace")
     assert res.returncode == 2 and "--replace applies to --mux" in res.stderr
 
+    # batch: --replace for every item, or the manifest's replace column per row
+    manifest = tmp_path / "jobs.csv"
+    manifest.write_text("input,languages,translate,replace,output\n"
+                        "carrying.mkv,en,fr,yes,b1.mkv\ncarrying.mkv,en,fr,no,b2.mkv\ncarrying.mkv,en,fr,maybe,b3.mkv\n", encoding="utf-8")
+    res = run_cli("batch", str(manifest), "--json")
+    assert res.returncode == 1, res.stderr  # the third row fails alone
+    items = json.loads(res.stdout)["items"]
+    assert [i["status"] for i in items] == ["done", "done", "failed"] and "replace must be yes or no" in items[2]["error"]
+    assert [s["tags"]["language"] for s in _subs(tmp_path / "b1.mkv")] == ["eng", "fre"]
+    assert [s["tags"]["language"] for s in _subs(tmp_path / "b2.mkv")] == ["eng", "eng", "fre"]
+
 
 # -- issue 12 item 11: the README's library snippet runs as written --------------------------------
 

@@ -109,6 +109,7 @@ def _table(report: Any) -> None:
 @click.option("--local-jobs", type=click.IntRange(min=1, max=64), help="ffmpeg work at once (default: the CPU count).")
 @click.option("--cookies", type=click.Path(dir_okay=False, path_type=str), help="A cookies.txt file for URL items on sites that need a login.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=str), help="Also write the report as JSON to this file.")
+@click.option("--replace", is_flag=True, help="Mux deliveries: drop the subtitle streams each input already has (a manifest's replace column: yes/no).")
 @click.option("--allow-outside", is_flag=True, help="Let a manifest's items write outside its folder (and the -d folder).")
 @click.option("--force", is_flag=True, help="Overwrite existing outputs.")
 @download_options
@@ -117,7 +118,7 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
     """Run many inputs: a manifest (CSV or TOML), or paths and globs with the options given once.
 
     A manifest has a header row with the columns input, languages, translate, delivery (a mux
-    preset, burn:STYLE, or sidecars), burn_language, output, outdir; relative paths are relative
+    preset, burn:STYLE, or sidecars), burn_language, replace (yes/no), output, outdir; relative paths are relative
     to the manifest, and its items write only inside its folder or -d (--allow-outside lifts
     that). Exit 1 when any item failed; 130 when interrupted (then --resume).
     """
@@ -129,7 +130,7 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
     if sum(bool(x) for x in (kwargs["mux_preset"], kwargs["burn_style"], kwargs["sidecars_only"])) > 1:
         raise UsageError("choose one of --mux, --burn and --sidecars-only")
     delivery = "sidecars" if kwargs["sidecars_only"] else f"burn:{kwargs['burn_style']}" if kwargs["burn_style"] else kwargs["mux_preset"]
-    defaults = {"delivery": delivery, "burn_language": kwargs["burn_language"], "outdir": kwargs["outdir"]}
+    defaults = {"delivery": delivery, "burn_language": kwargs["burn_language"], "outdir": kwargs["outdir"], "replace": kwargs["replace"] or None}
     manifest = len(inputs) == 1 and Path(inputs[0]).suffix.lower() in MANIFEST_SUFFIXES
     if not manifest and any(Path(i).suffix.lower() in MANIFEST_SUFFIXES for i in inputs):
         raise UsageError("a manifest is given alone", hint="Run one manifest per batch, or list media files only")

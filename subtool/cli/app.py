@@ -1,14 +1,37 @@
-"""The click group, shared options, and the one place where errors become lines and exit codes."""
+"""The click group, shared options, and the one place where errors and signals become lines and
+exit codes.
+
+Signals: SIGINT, SIGTERM and SIGHUP (what Ctrl-C, ``timeout``, ``docker stop``, systemd and a
+closed terminal send) are installed first thing in ``main``, before click parses anything, as a
+``SignalInterrupt`` (a ``KeyboardInterrupt``) raised in the main thread. It unwinds through the
+``except KeyboardInterrupt`` / ``finally`` / ``with`` blocks that already clean up after Ctrl-C:
+ffmpeg's process group is stopped (``run_ffmpeg``), part files and temporary folders go, jobs
+still at the service are named. The exit code is the shell's 128 + signal (130, 143, 129).
+SIGINT is taken over even when it was inherited as ignored (a background job, nohup, some CI
+runners): otherwise a Ctrl-C test, or a runner's cancel, finds a process that cannot be stopped
+cleanly. SIGHUP inherited as ignored (``nohup``) stays ignored: the user asked to outlive the
+terminal.
+"""
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
+from types import FrameType
 from typing import Any, TypeVar
 
 import click
 
-from ..errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, Interrupted, SubtoolError
+from ..errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    Interrupted,
+    SignalInterrupt,
+    SubtoolError,
+    signal_name,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -16,14 +39,39 @@ F = TypeVar("F", bound=Callable[..., Any])
 class State:
     verbose: int = 0
     quiet: bool = False
+    signum: int | None = None  # the first stop signal received
 
 
 STATE = State()
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _on_signal(signum: int, _frame: FrameType | None) -> None:
+    if STATE.signum is None:
+        STATE.signum = signum
+    raise SignalInterrupt(signum)
+
+
+def install_signal_handlers() -> None:
+    """SIGINT, SIGTERM and SIGHUP raise ``SignalInterrupt`` (see the module docstring)."""
+    for sig in STOP_SIGNALS:
+        if sig == signal.SIGHUP and signal.getsignal(sig) == signal.SIG_IGN:
+            continue
+        signal.signal(sig, _on_signal)
+
+
+def interrupted_exit_code(default: int = EXIT_INTERRUPTED) -> int:
+    return 128 + STATE.signum if STATE.signum is not None else default
+
 
 def err(line: str) -> None:
-    """One line on stderr (never on stdout: stdout is for --json documents and tables)."""
-    click.echo(line, err=True)
+    """One line on stderr (never on stdout: stdout is for --json documents and tables). A closed
+    terminal (SIGHUP) or stderr is not an error of its own."""
+    try:
+        click.echo(line, err=True)
+    except OSError:
+        pass
 
 
 def info(line: str) -> None:
@@ -49,6 +97,8 @@ class SubtoolGroup(click.Group):
     """Turns every error into one line on stderr and its exit code; a traceback only with -v."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        install_signal_handlers()  # first: a stop signal during parsing or imports is handled too
+        STATE.verbose, STATE.quiet, STATE.signum = 0, False, None
         kwargs["standalone_mode"] = False
         try:
             rv = super().main(*args, **kwargs)
@@ -57,22 +107,19 @@ class SubtoolGroup(click.Group):
         except click.ClickException as exc:
             exc.show()
             sys.exit(exc.exit_code if exc.exit_code else EXIT_USAGE)
-        except click.exceptions.Abort:
-            err("subtool: interrupted")
-            sys.exit(EXIT_INTERRUPTED)
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            err(f"subtool: {_stopped()}interrupted")
+            sys.exit(interrupted_exit_code())
         except Interrupted as exc:
-            err(f"subtool: {exc.line()}")
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            err("subtool: interrupted")
-            sys.exit(EXIT_INTERRUPTED)
+            err(f"subtool: {_stopped()}{exc.line()}")
+            sys.exit(interrupted_exit_code(exc.exit_code))
         except SubtoolError as exc:
             if STATE.verbose:
                 import traceback
 
                 traceback.print_exc()
-            err(f"subtool: {exc.line()}")
-            sys.exit(exc.exit_code)
+            err(f"subtool: {_stopped()}{exc.line()}")
+            sys.exit(interrupted_exit_code(exc.exit_code))
         except BrokenPipeError:
             sys.exit(EXIT_FAILED)
         except Exception as exc:  # noqa: BLE001 - the last guard: one line, details with -v
@@ -81,8 +128,37 @@ class SubtoolGroup(click.Group):
 
                 traceback.print_exc()
             err(f"subtool: internal error: {type(exc).__name__}: {exc} (run with -v for details, and report it)")
-            sys.exit(EXIT_FAILED)
+            sys.exit(interrupted_exit_code(EXIT_FAILED))
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _stopped() -> str:
+    """``stopped by SIGTERM: `` before the line when a signal other than Ctrl-C's stopped the run."""
+    if STATE.signum is None or STATE.signum == signal.SIGINT:
+        return ""
+    return f"stopped by {signal_name(STATE.signum)}: "
+
+
+def _set_verbose(ctx: click.Context, param: click.Parameter, value: int) -> None:
+    STATE.verbose += value or 0
+
+
+def _set_quiet(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    STATE.quiet = STATE.quiet or bool(value)
+
+
+def _add_global_options(command: click.Command) -> None:
+    """``-q`` and ``-v`` after the subcommand too (``subtool check f.srt -q``), same meaning."""
+    names = {opt for p in command.params for opt in getattr(p, "opts", [])}
+    if "-q" not in names:
+        command.params.append(click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_set_quiet,
+                                           help="No progress or notes on stderr."))
+    if "-v" not in names:
+        command.params.append(click.Option(["-v", "--verbose"], count=True, expose_value=False, callback=_set_verbose,
+                                           help="Show details and tracebacks."))
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _add_global_options(sub)
 
 
 # name -> (module, one-line help). Commands load on use, so `subtool --help` imports only click.
@@ -109,12 +185,13 @@ class LazyGroup(SubtoolGroup):
 
         module, _ = COMMANDS[cmd_name]
         try:
-            command = importlib.import_module(module).command
+            command: click.Command = importlib.import_module(module).command
         except ModuleNotFoundError as exc:
             if exc.name == module:
                 return None
             raise
-        return command  # type: ignore[no-any-return]
+        _add_global_options(command)
+        return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
@@ -130,10 +207,10 @@ def main(verbose: int, quiet: bool) -> None:
     """subtool: subtitles for videos, from transcription to muxed or burned-in tracks.
 
     Exit codes: 0 done, 1 failed, 2 usage, 3 input rejected, 4 transcription service
-    refused or failed, 130 interrupted.
+    refused or failed, 130 interrupted (143 stopped by SIGTERM, 129 by SIGHUP).
     """
-    STATE.verbose = verbose
-    STATE.quiet = quiet
+    STATE.verbose += verbose
+    STATE.quiet = STATE.quiet or quiet
 
 
 def json_option(f: F) -> F:

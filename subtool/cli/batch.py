@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -116,7 +115,7 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
 
     A manifest has a header row with the columns input, languages, translate, delivery (a mux
     preset, burn:STYLE, or sidecars), burn_language, output, outdir; relative paths are relative
-    to the manifest. Exit 1 when any item failed; 130 when interrupted (then --resume).
+    to the manifest. Exit 1 when any item failed; 130 when interrupted (143 on SIGTERM; then --resume).
     """
     from .. import batch
     from ..errors import UsageError
@@ -132,21 +131,14 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
         raise UsageError("a manifest is given alone", hint="Run one manifest per batch, or list media files only")
     items: Any = inputs[0] if manifest else _inputs(inputs)
 
-    # SIGTERM stops a batch the way Ctrl-C does: state recorded, open jobs named, exit 130.
-    def on_term(_sig: int, _frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, on_term)
-    try:
-        with _Bar() as bar:
-            report = batch.run_batch(
-                items, state_path=kwargs["state_path"], max_jobs=shared["max_jobs"], resume=kwargs["resume"], restart=kwargs["restart"],
-                options=options, defaults=defaults, engine=shared["engine"], profile=shared["profile"], force=kwargs["force"],
-                speaker_labels=shared["speaker_labels"], keep_raw=shared["keep_raw"], local_jobs=kwargs["local_jobs"],
-                report_path=kwargs["report_path"], cookies=kwargs["cookies"], on_event=bar.update, on_note=info, on_warning=warn,
-            )
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    # SIGTERM and SIGHUP stop a batch the way Ctrl-C does (state recorded, open jobs named): app.py.
+    with _Bar() as bar:
+        report = batch.run_batch(
+            items, state_path=kwargs["state_path"], max_jobs=shared["max_jobs"], resume=kwargs["resume"], restart=kwargs["restart"],
+            options=options, defaults=defaults, engine=shared["engine"], profile=shared["profile"], force=kwargs["force"],
+            speaker_labels=shared["speaker_labels"], keep_raw=shared["keep_raw"], local_jobs=kwargs["local_jobs"],
+            report_path=kwargs["report_path"], cookies=kwargs["cookies"], on_event=bar.update, on_note=info, on_warning=warn,
+        )
     if kwargs["as_json"]:
         emit_json(report.to_dict())
     else:

@@ -68,21 +68,22 @@ def run_ffmpeg(
         text=True,
         encoding="utf-8",
         errors="replace",
-        start_new_session=True,  # Ctrl-C is ours to handle: we stop ffmpeg, then clean up
+        # Ctrl-C and stop signals are ours to handle: we stop ffmpeg's group, then clean up. (In
+        # the terminal's process group ffmpeg would also quit on Ctrl-C, but not on a SIGTERM
+        # sent to subtool alone, and it would go on writing a part file nobody removes.)
+        start_new_session=True,
     )
     stderr_chunks: list[str] = []
-    reader = threading.Thread(target=lambda: stderr_chunks.append(proc.stderr.read() if proc.stderr else ""), daemon=True)
-    reader.start()
-    watcher: threading.Thread | None = None
-    if cancel is not None:
-        def watch() -> None:
-            while proc.poll() is None:
-                if cancel.wait(0.2):
-                    _stop(proc)
-                    return
-        watcher = threading.Thread(target=watch, daemon=True)
-        watcher.start()
     try:
+        reader = threading.Thread(target=lambda: stderr_chunks.append(proc.stderr.read() if proc.stderr else ""), daemon=True)
+        reader.start()
+        if cancel is not None:
+            def watch() -> None:
+                while proc.poll() is None:
+                    if cancel.wait(0.2):
+                        _stop(proc)
+                        return
+            threading.Thread(target=watch, daemon=True).start()
         assert proc.stdout is not None
         for line in proc.stdout:
             key, _, value = line.strip().partition("=")
@@ -92,6 +93,8 @@ def run_ffmpeg(
     except KeyboardInterrupt:
         _stop(proc)
         raise Interrupted(f"{what} interrupted") from None
+    finally:
+        _stop(proc)  # whatever stopped us (an error in on_progress, a signal before the loop)
     reader.join(5)
     if cancel is not None and cancel.is_set():
         raise Interrupted(f"{what} cancelled")

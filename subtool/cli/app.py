@@ -101,7 +101,16 @@ class SubtoolGroup(click.Group):
         STATE.verbose, STATE.quiet, STATE.signum = 0, False, None
         kwargs["standalone_mode"] = False
         try:
-            rv = super().main(*args, **kwargs)
+            try:
+                rv = super().main(*args, **kwargs)
+            except OSError as exc:
+                # A full disk or a name too long where no library code could name it better.
+                from ..outputs import os_error
+
+                converted = os_error(exc)
+                if converted is None:
+                    raise
+                raise converted from exc
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except click.ClickException as exc:

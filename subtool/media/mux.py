@@ -20,7 +20,7 @@ from typing import Any
 from .. import languages
 from ..errors import FFmpegError, LanguageError, MediaError, UsageError
 from ..models import MediaInfo, Stream, SubtitleTrack
-from ..outputs import atomic_path, check_writable
+from ..outputs import atomic_path, check_free_space, check_writable
 from ..presets import MuxPreset
 from .containers import (
     CONTAINERS,
@@ -33,7 +33,7 @@ from .containers import (
     video_encoder_args,
     working_containers,
 )
-from .ffmpeg import ProgressCallback, file_arg, run_ffmpeg, run_ffprobe
+from .ffmpeg import ProgressCallback, file_arg, run_ffmpeg, run_ffprobe, write_verified
 from .probe import probe
 from .subinput import SubtitleInput, prepared
 
@@ -232,6 +232,26 @@ _RULE = {
 }
 # Re-encoding settings for streams a container cannot take: visually transparent, not tiny.
 _REENCODE_VIDEO = {"webm": ("libvpx-vp9", 32, "fast"), "mp4": ("libx264", 20, "medium"), "mov": ("libx264", 20, "medium")}
+
+
+def output_estimate(video: Path, others: list[Path], factor: float) -> int:
+    """The bytes an output made from ``video`` (and ``others``, such as subtitle files) needs:
+    ``factor`` times their sizes (1.05 copied, as ``pipeline.plan`` checks; 1.5 re-encoded), plus
+    1 MB for the container's own index."""
+    total = 0
+    for path in [video, *others]:
+        try:
+            total += Path(path).stat().st_size
+        except OSError:
+            pass
+    return int(total * factor) + 1_000_000
+
+
+def planned_duration(info: MediaInfo) -> float | None:
+    """How long an output of ``info``'s video and audio lasts: the longest of those streams (a
+    subtitle or data stream the output drops may make the file's own duration longer)."""
+    kept = [s.duration for s in info.streams if s.type in {"video", "audio"} and not s.attached_pic and s.duration]
+    return max(kept) if kept else info.duration
 
 
 def check_codecs(info: MediaInfo, container: str, reencode: bool) -> dict[str, list[str]]:
@@ -443,12 +463,16 @@ def mux(
             warn(f"{DISPLAY[container]} has no way to mark no subtitle track as default: the first one "
                  f"({result.tracks[0].language}) will be enabled; use .mkv for none")
 
-        with atomic_path(output, force=force) as tmp:
+        needed = output_estimate(video, [sub.path for sub in subs], 1.5 if result.reencoded else 1.05)
+        check_free_space(output.parent, needed, output.name)
+        planned = {"video": len(info.video_streams), "audio": len(info.audio_streams), "subtitle": len(result.tracks)}
+        with atomic_path(output, force=force, size=needed) as tmp:
             # ffmpeg creates the file itself: writing into the truncated placeholder makes ext4
             # (auto_da_alloc) flush the whole output when ffmpeg closes it, ~1 s per 2 GB.
             tmp.unlink()
             try:
-                run_ffmpeg([*args, "-f", muxer, file_arg(tmp)], duration=info.duration, on_progress=on_progress, what="ffmpeg (mux)")
+                write_verified([*args, "-f", muxer], tmp, output, streams=planned, duration=planned_duration(info), needed=needed,
+                               on_progress=on_progress, what="ffmpeg (mux)")
             except FFmpegError as exc:
                 if "not currently supported in container" in exc.message or "Could not find tag for codec" in exc.message:
                     raise UsageError(f"{DISPLAY[container]} cannot carry a stream of this input as it is ({exc.message})", path=video,

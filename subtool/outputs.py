@@ -46,20 +46,33 @@ def free_space(folder: str | Path) -> int | None:
         return None
 
 
-def disk_full(folder: str | Path, errno_code: int | None, *, what: str | None = None, needed: int | None = None) -> DiskFullError:
+def disk_full(folder: str | Path | None, errno_code: int | None, *, what: str | None = None, needed: int | None = None) -> DiskFullError:
     """The one line for an output that did not fit: the folder, why (``errno_code`` ENOSPC,
     EDQUOT or EFBIG; None: a check before the work found too little space), what, and the space
     needed. The error's ``code`` is the errno's name ("ENOSPC"), or "no_space"."""
-    folder = Path(folder)
     reason = DISK_FULL_REASONS.get(errno_code or 0, "not enough free space")
     text = f"cannot write {what}: {reason}" if what else f"cannot write here: {reason}"
-    free = free_space(folder)
+    free = free_space(folder) if folder is not None else None
     if needed:
         text += f" (about {_size(needed)} needed, {_size(free or 0)} free)" if free is not None else f" (about {_size(needed)} needed)"
     elif free is not None and errno_code == errno.ENOSPC:
         text += f" ({_size(free)} free)"
     code = errno.errorcode.get(errno_code, "no_space") if errno_code else "no_space"
     return DiskFullError(text, path=folder, hint="Free some space or write somewhere else", code=code)
+
+
+def database_full(exc: BaseException, path: str | Path | None = None) -> DiskFullError | None:
+    """A SQLite error (the batch state ``path``) that means the disk is full, as ``DiskFullError``:
+    SQLITE_FULL, or an I/O error where less than 1 MB is left (SQLite's shared memory file cannot
+    grow). None for any other error."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if not isinstance(code, int):
+        return None
+    primary = code & 0xFF
+    folder = Path(path).parent if path is not None else None
+    if primary == 13 or (primary == 10 and folder is not None and (free_space(folder) or 0) < 1_000_000):  # SQLITE_FULL, SQLITE_IOERR
+        return disk_full(folder, errno.ENOSPC, what=Path(path).name if path is not None else "the batch state")
+    return None
 
 
 def os_error(

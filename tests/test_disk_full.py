@@ -176,3 +176,27 @@ def test_names_too_long_are_usage_errors_naming_the_path(tmp_path: Path) -> None
     assert line.startswith(f"subtool: {tmp_path / stem}.") and ": the name or path is too long" in line, line
     assert "Traceback" not in r.stderr and "internal error" not in r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["v.mp4", "v.en.srt", f"{stem}.mp4"])
+
+
+def test_batch_state_on_a_full_disk_names_the_folder(tmp_path: Path, service: EmulatorProcess) -> None:
+    """The batch's SQLite state cannot be written: a full disk, said so (was: "is not a usable
+    batch state file (database or disk is full)... delete it", exit 2)."""
+    video = copy_sample("talk.mp4", tmp_path)
+    disk = tmp_path / "disk"
+    env = {**os.environ, "GLADIA_API_KEY": "k-disk", "GLADIA_API_URL": service.url}
+    jobs = service.stats()["jobs_created"]
+    with small_disk(disk, 1024 * 1024) as mounted:
+        preexec = None
+        if mounted:
+            _fill(disk, 0)
+        else:
+            preexec = lambda: _limited(64)  # noqa: E731
+        r = subprocess.run([SUBTOOL, "batch", str(video), "--sidecars-only", "-d", str(disk)], capture_output=True, text=True, env=env,
+                           preexec_fn=preexec, timeout=300)
+        line = _one_line(r.stderr)
+        if mounted:
+            assert r.returncode == 1
+            assert line.startswith(f"subtool: {disk}: cannot write .subtool-batch.sqlite: no space left on the device"), line
+        else:  # SQLite says only "disk I/O error" for a file-size limit: a clean line is what can be asked then
+            assert r.returncode in (1, 2) and line.startswith(f"subtool: {disk}"), line
+    assert service.stats()["jobs_created"] == jobs  # refused before anything was sent

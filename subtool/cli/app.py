@@ -136,6 +136,12 @@ class SubtoolGroup(click.Group):
                 import traceback
 
                 traceback.print_exc()
+            from ..outputs import database_full
+
+            full = database_full(exc)  # the batch state's SQLite, where no code could name it better
+            if full is not None:
+                err(f"subtool: {_stopped()}{full.line()}")
+                sys.exit(interrupted_exit_code(full.exit_code))
             err(f"subtool: internal error: {type(exc).__name__}: {exc} (run with -v for details, and report it)")
             sys.exit(interrupted_exit_code(EXIT_FAILED))
         sys.exit(rv if isinstance(rv, int) else 0)

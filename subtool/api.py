@@ -93,9 +93,11 @@ def burn(
     style: str = "clean",
     language: str | None = None,
     force: bool = False,
+    allow_heavy: bool = False,
 ) -> Path:
     """``subtool burn``: one subtitle file burned into the picture; returns the output path."""
     from .media.burn import burn as burn_video
     from .presets import load_burn
 
-    return burn_video(Path(video), Path(subtitle), Path(output), style=load_burn(style), language=language, force=force)
+    return burn_video(Path(video), Path(subtitle), Path(output), style=load_burn(style), language=language, force=force,
+                      allow_heavy=allow_heavy)

@@ -101,11 +101,17 @@ def check_writable(target: str | Path, *, force: bool) -> Path:
     """Refuse an existing output unless ``force``, and a target whose folder cannot be made or
     written. Nothing is created: a check that refuses a later input leaves no empty folder."""
     target = Path(target)
-    if target.is_dir():
-        raise UsageError("is a folder, not a file", path=target, hint="Name the output file")
-    if target.exists() and not force:
-        raise OutputExistsError(target)
-    folder = existing_ancestor(target.parent)
+    try:
+        if target.is_dir():
+            raise UsageError("is a folder, not a file", path=target, hint="Name the output file")
+        if target.exists() and not force:
+            raise OutputExistsError(target)
+        folder = existing_ancestor(target.parent)
+    except OSError as exc:  # a name too long for the file system, above all
+        converted = os_error(exc, folder=target.parent, path=target)
+        if converted is None:
+            raise
+        raise converted from None
     if not folder.is_dir():
         raise UsageError(f"cannot be written: {folder} is a file, not a folder", path=target, hint="Choose another output path")
     if not os.access(folder, os.W_OK | os.X_OK):

@@ -54,7 +54,13 @@ def _on_signal(signum: int, _frame: FrameType | None) -> None:
 
 
 def install_signal_handlers() -> None:
-    """SIGINT, SIGTERM and SIGHUP raise ``SignalInterrupt`` (see the module docstring)."""
+    """SIGINT, SIGTERM and SIGHUP raise ``SignalInterrupt`` (see the module docstring). Only
+    from the main thread, where Python runs signal handlers (``main`` called from another thread,
+    as a test runner may, keeps the handlers it has)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
     for sig in STOP_SIGNALS:
         if sig == signal.SIGHUP and signal.getsignal(sig) == signal.SIG_IGN:
             continue

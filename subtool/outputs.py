@@ -140,15 +140,19 @@ def make_folder(folder: str | Path) -> Path:
     return folder
 
 
-def _create_temp(target: Path) -> Path:
-    """An empty new file beside ``target``, mode 0666 less the umask (see the module docstring)."""
+def _create_temp(target: Path, made: list[Path]) -> Path:
+    """An empty new file beside ``target``, mode 0666 less the umask (see the module docstring).
+    Its name goes into ``made`` before it is created, so a signal that lands between the creation
+    and the caller's ``try`` still finds it to remove."""
     # The suffix's length is bounded too: a 250-byte file name plus the mark would not fit.
     suffix = f"{TEMP_MARK}{target.suffix[:20]}"
     for _ in range(100):
         tmp = target.parent / f".{target.stem[:40]}.{secrets.token_hex(4)}{suffix}"
+        made.append(tmp)
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
         except FileExistsError:
+            made.remove(tmp)  # someone else's
             continue
         os.close(fd)
         return tmp
@@ -162,12 +166,16 @@ def atomic_path(target: str | Path, *, force: bool = False, size: int | None = N
     name too long, here or in the caller's writing, becomes ``DiskFullError``/``PathTooLongError``
     (``size``: the bytes the output needs, when known, for the message)."""
     target = Path(target)
+    made: list[Path] = []
     try:
         target = check_writable(target, force=force)
         make_folder(target.parent)
-        tmp_path = _create_temp(target)
-    except OSError as exc:
-        converted = os_error(exc, folder=target.parent, what=target.name, needed=size, path=target)
+        tmp_path = _create_temp(target, made)
+    except BaseException as exc:
+        for path in made:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        converted = os_error(exc, folder=target.parent, what=target.name, needed=size, path=target) if isinstance(exc, OSError) else None
         if converted is None:
             raise
         raise converted from None

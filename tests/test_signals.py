@@ -83,9 +83,10 @@ def _start(args: list[str], work: Path, tmp: Path, env: dict[str, str] | None = 
 
 
 def _wait_for_part(proc: subprocess.Popen[str], work: Path, suffix: str) -> None:
-    """Until ffmpeg has created the output's part file (so it is running, writing)."""
+    """Until ffmpeg runs, writing the output's part file (the file alone may still be the
+    placeholder atomic_path makes before ffmpeg starts)."""
     deadline = time.monotonic() + 120
-    while not list(work.glob(f".*subtool-part{suffix}")):
+    while not (list(work.glob(f".*subtool-part{suffix}")) and [a for a in _mentioning(str(work)) if f"subtool-part{suffix}" in a]):
         assert proc.poll() is None, f"subtool ended before writing: {proc.communicate()[1]}"
         assert time.monotonic() < deadline, "ffmpeg never started writing"
         time.sleep(0.02)

@@ -19,7 +19,7 @@ import signal
 import sys
 from collections.abc import Callable
 from types import FrameType
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -45,6 +45,7 @@ class State:
 STATE = State()
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_PREVIOUS: dict[int, Any] = {}  # the handlers before ours, put back once main has finished
 
 
 def _on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -64,7 +65,7 @@ def install_signal_handlers() -> None:
     for sig in STOP_SIGNALS:
         if sig == signal.SIGHUP and signal.getsignal(sig) == signal.SIG_IGN:
             continue
-        signal.signal(sig, _on_signal)
+        _PREVIOUS.setdefault(sig, signal.signal(sig, _on_signal))
 
 
 def interrupted_exit_code(default: int = EXIT_INTERRUPTED) -> int:
@@ -118,25 +119,21 @@ class SubtoolGroup(click.Group):
                     raise
                 raise converted from exc
         except click.exceptions.Exit as exc:
-            sys.exit(exc.exit_code)
+            _finish(exc.exit_code)
         except click.ClickException as exc:
-            exc.show()
-            sys.exit(exc.exit_code if exc.exit_code else EXIT_USAGE)
+            _finish(exc.exit_code if exc.exit_code else EXIT_USAGE, show=exc.show)
         except (click.exceptions.Abort, KeyboardInterrupt):
-            err(f"subtool: {_stopped()}interrupted")
-            sys.exit(interrupted_exit_code())
+            _finish(interrupted_exit_code(), f"subtool: {_stopped()}interrupted")
         except Interrupted as exc:
-            err(f"subtool: {_stopped()}{exc.line()}")
-            sys.exit(interrupted_exit_code(exc.exit_code))
+            _finish(interrupted_exit_code(exc.exit_code), f"subtool: {_stopped()}{exc.line()}")
         except SubtoolError as exc:
             if STATE.verbose:
                 import traceback
 
                 traceback.print_exc()
-            err(f"subtool: {_stopped()}{exc.line()}")
-            sys.exit(interrupted_exit_code(exc.exit_code))
+            _finish(interrupted_exit_code(exc.exit_code), f"subtool: {_stopped()}{exc.line()}")
         except BrokenPipeError:
-            sys.exit(EXIT_FAILED)
+            _finish(EXIT_FAILED)
         except Exception as exc:  # noqa: BLE001 - the last guard: one line, details with -v
             if STATE.verbose:
                 import traceback
@@ -146,11 +143,32 @@ class SubtoolGroup(click.Group):
 
             full = database_full(exc)  # the batch state's SQLite, where no code could name it better
             if full is not None:
-                err(f"subtool: {_stopped()}{full.line()}")
-                sys.exit(interrupted_exit_code(full.exit_code))
-            err(f"subtool: internal error: {type(exc).__name__}: {exc} (run with -v for details, and report it)")
-            sys.exit(interrupted_exit_code(EXIT_FAILED))
-        sys.exit(rv if isinstance(rv, int) else 0)
+                _finish(interrupted_exit_code(full.exit_code), f"subtool: {_stopped()}{full.line()}")
+            _finish(interrupted_exit_code(EXIT_FAILED),
+                    f"subtool: internal error: {type(exc).__name__}: {exc} (run with -v for details, and report it)")
+        _finish(rv if isinstance(rv, int) else 0)
+
+
+def _finish(code: int, line: str | None = None, show: Callable[[], None] | None = None) -> NoReturn:
+    """Say the last line and exit; a stop signal arriving now (a second Ctrl-C, a SIGTERM after
+    a SIGINT) no longer interrupts: the clean-up is done, only the line is left to say."""
+    import threading
+
+    ours = threading.current_thread() is threading.main_thread() and bool(_PREVIOUS)
+    if ours:
+        for sig in _PREVIOUS:
+            signal.signal(sig, signal.SIG_IGN)
+    try:
+        if show is not None:
+            show()
+        if line is not None:
+            err(line)
+    finally:
+        if ours:  # for a caller that runs main in its own process (a test runner)
+            for sig, previous in _PREVIOUS.items():
+                signal.signal(sig, previous if previous is not None else signal.SIG_DFL)
+            _PREVIOUS.clear()
+    sys.exit(code)
 
 
 def _stopped() -> str:

@@ -12,6 +12,7 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 EXIT_OK = 0
@@ -160,6 +161,37 @@ class SignalInterrupt(KeyboardInterrupt):
     def __init__(self, signum: int) -> None:
         self.signum = signum
         super().__init__(signal_name(signum))
+
+    # A few steps must not be cut in two: between the start of a child process and the moment
+    # its caller holds it (Popen returning), a signal would leave the child running unseen.
+    _held = 0
+    _pending: int | None = None
+
+    @classmethod
+    def deliver(cls, signum: int) -> None:
+        """What a signal handler calls: raise now, or when the held step ends (see ``hold``)."""
+        if cls._held:
+            cls._pending = cls._pending or signum
+            return
+        raise cls(signum)
+
+    @classmethod
+    def hold(cls) -> Callable[[], None]:
+        """Hold signals off for a step of the main thread; returns ``release``, which raises the
+        signal that came meanwhile. Elsewhere (worker threads, where handlers never run) a no-op."""
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        cls._held += 1
+
+        def release() -> None:
+            cls._held -= 1
+            if not cls._held and cls._pending is not None:
+                signum, cls._pending = cls._pending, None
+                raise cls(signum)
+
+        return release
 
 
 def signal_name(signum: int) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from conftest import SUBTOOL, copy_sample, default_signals
 
+from subtool.errors import Interrupted, SignalInterrupt
 from subtool.testing.gladia import EmulatorProcess
 
 SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
@@ -239,3 +240,24 @@ def test_sighup_stays_ignored_under_nohup(media: Path, dirs: tuple[Path, Path]) 
         time.sleep(0.05)
     stderr = _stop(proc, signal.SIGTERM)
     _check_clean(proc, signal.SIGTERM, stderr, work, tmp)
+
+
+def test_a_signal_during_a_held_step_comes_when_it_ends() -> None:
+    """Starting ffmpeg is held: a signal between the fork and Popen returning would otherwise
+    leave ffmpeg running with nobody holding its pid."""
+    release = SignalInterrupt.hold()
+    SignalInterrupt.deliver(signal.SIGTERM)  # held: nothing raised yet
+    with pytest.raises(SignalInterrupt) as caught:
+        release()
+    assert caught.value.signum == signal.SIGTERM
+    with pytest.raises(SignalInterrupt):
+        SignalInterrupt.deliver(signal.SIGHUP)  # not held: at once
+
+
+def test_interrupted_carries_the_signal_exit_code() -> None:
+    try:
+        raise SignalInterrupt(signal.SIGTERM)
+    except KeyboardInterrupt:
+        stopped = Interrupted("interrupted while transcribing", job_ids=["j1"])
+    assert stopped.exit_code == 143 and stopped.signum == signal.SIGTERM and "j1" in stopped.line()
+    assert Interrupted().exit_code == 130 and Interrupted(signum=signal.SIGHUP).exit_code == 129

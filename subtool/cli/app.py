@@ -51,7 +51,7 @@ _PREVIOUS: dict[int, Any] = {}  # the handlers before ours, put back once main h
 def _on_signal(signum: int, _frame: FrameType | None) -> None:
     if STATE.signum is None:
         STATE.signum = signum
-    raise SignalInterrupt(signum)
+    SignalInterrupt.deliver(signum)
 
 
 def install_signal_handlers() -> None:

@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ..errors import DiskFullError, FFmpegError, Interrupted
+from ..errors import DiskFullError, FFmpegError, Interrupted, SignalInterrupt
 from ..outputs import DISK_FULL_REASONS, disk_full, free_space
 
 ProgressCallback = Callable[[float, float | None], None]
@@ -95,22 +95,28 @@ def run_ffmpeg(
     survived, such as a truncated input's). Raises ``FFmpegError`` with ffmpeg's last error line,
     ``Interrupted`` on Ctrl-C or when ``cancel`` is set (ffmpeg is stopped first)."""
     cmd = [binary("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error", "-nostats", "-progress", "pipe:1", *args]
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        # Ctrl-C and stop signals are ours to handle: we stop ffmpeg's group, then clean up. (In
-        # the terminal's process group ffmpeg would also quit on Ctrl-C, but not on a SIGTERM
-        # sent to subtool alone, and it would go on writing a part file nobody removes.)
-        start_new_session=True,
-        env={**os.environ, "LC_ALL": "C"},  # strerror() texts in English: _write_failure reads them
-    )
+    release = SignalInterrupt.hold()  # a stop signal during the start is raised below, once we hold ffmpeg
+    try:
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            # Ctrl-C and stop signals are ours to handle: we stop ffmpeg's group, then clean up. (In
+            # the terminal's process group ffmpeg would also quit on Ctrl-C, but not on a SIGTERM
+            # sent to subtool alone, and it would go on writing a part file nobody removes.)
+            start_new_session=True,
+            env={**os.environ, "LC_ALL": "C"},  # strerror() texts in English: _write_failure reads them
+        )
+    except BaseException:
+        release()
+        raise
     stderr_chunks: list[str] = []
     try:
+        release()
         reader = threading.Thread(target=lambda: stderr_chunks.append(proc.stderr.read() if proc.stderr else ""), daemon=True)
         reader.start()
         if cancel is not None:

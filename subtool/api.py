@@ -96,6 +96,7 @@ def burn(
     language: str | None = None,
     force: bool = False,
     encoding: str | None = None,
+    allow_heavy: bool = False,
 ) -> Path:
     """``subtool burn``: one subtitle file burned into the picture; returns the output path.
     ``encoding``: the subtitle file's code page when it is not UTF-8 (guessed otherwise)."""
@@ -103,4 +104,4 @@ def burn(
     from .presets import load_burn
 
     return burn_video(Path(video), Path(subtitle), Path(output), style=load_burn(style), language=language, force=force,
-                      encoding=encoding)
+                      encoding=encoding, allow_heavy=allow_heavy)

@@ -55,7 +55,7 @@ from . import transcription as tx
 from .engines.base import Engine, TranscribeOptions
 from .errors import EXIT_FAILED, Interrupted, ServiceError, SubtoolError, UsageError
 from .models import Transcript
-from .outputs import remove_stale_parts, write_text
+from .outputs import database_full, remove_stale_parts, write_text
 
 __all__ = ["BatchReport", "run_batch"]
 
@@ -350,7 +350,7 @@ class _State:
                         created REAL, updated REAL, started REAL, finished REAL)"""
                 )
         except sqlite3.DatabaseError as exc:
-            raise UsageError(f"is not a usable batch state file ({exc})", path=path, hint="Pass --state NEW_FILE, or --restart") from None
+            raise database_full(exc, path) or UsageError(f"is not a usable batch state file ({exc})", path=path, hint="Pass --state NEW_FILE, or --restart") from None
 
     def rows(self) -> dict[str, dict[str, Any]]:
         with self.lock:

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .errors import SubtoolError
 from .models import Transcript
 from .outputs import write_text
 
@@ -70,6 +71,6 @@ def load(key: str) -> tuple[Transcript, list[dict[str, Any]]] | None:
 def store(key: str, transcript: Transcript, raw: list[dict[str, Any]] | None = None) -> Path | None:
     """Save an entry; a cache that cannot be written is not an error (the result is in hand)."""
     doc = {"schema": SCHEMA, "transcript": transcript.to_dict(), "raw": raw or []}
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, SubtoolError):  # a full disk, a folder that cannot be made
         return write_text(_path(key), json.dumps(doc, ensure_ascii=False), force=True)
     return None

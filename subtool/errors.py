@@ -9,9 +9,12 @@ that shows an error can hold it.
 
 from __future__ import annotations
 
+import signal
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 EXIT_OK = 0
@@ -144,13 +147,86 @@ class FFmpegError(SubtoolError):
     """ffmpeg or ffprobe failed or is missing."""
 
 
+class DiskFullError(SubtoolError):
+    """An output could not be written: no space left, a disk quota or a file-size limit (exit 1).
+    ``path`` names the folder; the message says what was being written and, when it is known,
+    how much space it needs."""
+
+
+class PathTooLongError(UsageError):
+    """An output's name or path is longer than the file system takes (ENAMETOOLONG)."""
+
+
+class SignalInterrupt(KeyboardInterrupt):
+    """SIGINT, SIGTERM or SIGHUP received (``signum``): raised by the command line's handler, a
+    ``KeyboardInterrupt`` so every ``except KeyboardInterrupt`` / ``finally`` that cleans up after
+    Ctrl-C does the same for ``timeout``, ``docker stop``, systemd and a closed terminal."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(signal_name(signum))
+
+    # A few steps must not be cut in two: between the start of a child process and the moment
+    # its caller holds it (Popen returning), a signal would leave the child running unseen.
+    _held = 0
+    _pending: int | None = None
+
+    @classmethod
+    def deliver(cls, signum: int) -> None:
+        """What a signal handler calls: raise now, or when the held step ends (see ``hold``)."""
+        if cls._held:
+            cls._pending = cls._pending or signum
+            return
+        raise cls(signum)
+
+    @classmethod
+    def hold(cls) -> Callable[[], None]:
+        """Hold signals off for a step of the main thread; returns ``release``, which raises the
+        signal that came meanwhile. Elsewhere (worker threads, where handlers never run) a no-op."""
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        cls._held += 1
+
+        def release() -> None:
+            cls._held -= 1
+            if not cls._held and cls._pending is not None:
+                signum, cls._pending = cls._pending, None
+                raise cls(signum)
+
+        return release
+
+
+def signal_name(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
+
+
+def _signal_in_flight() -> int | None:
+    """The signal of the ``SignalInterrupt`` being handled, if that is what is being handled."""
+    exc: BaseException | None = sys.exc_info()[1]
+    while exc is not None:
+        if isinstance(exc, SignalInterrupt):
+            return exc.signum
+        exc = exc.__context__
+    return None
+
+
 class Interrupted(SubtoolError):
-    """Ctrl-C: says which jobs were left at the service so they can be resumed or deleted."""
+    """Ctrl-C or a stop signal: says which jobs were left at the service so they can be resumed
+    or deleted. ``signum`` (taken from the ``SignalInterrupt`` being handled when not given) makes
+    the exit code the shell's 128 + signal: 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP."""
 
     exit_code = EXIT_INTERRUPTED
 
-    def __init__(self, message: str = "interrupted", *, job_ids: list[str] | None = None) -> None:
+    def __init__(self, message: str = "interrupted", *, job_ids: list[str] | None = None, signum: int | None = None) -> None:
         self.job_ids = list(job_ids or [])
+        self.signum = signum if signum is not None else _signal_in_flight()
+        if self.signum is not None:
+            self.exit_code = 128 + self.signum
         hint = None
         if self.job_ids:
             hint = "Jobs still at the service: " + ", ".join(self.job_ids) + " (a batch takes its own up again with --resume; others can be deleted at the service by id)"
@@ -165,6 +241,7 @@ __all__ = [
     "EXIT_SERVICE",
     "EXIT_USAGE",
     "AuthError",
+    "DiskFullError",
     "EngineError",
     "FFmpegError",
     "InputError",
@@ -173,11 +250,13 @@ __all__ = [
     "LanguageError",
     "MediaError",
     "OutputExistsError",
+    "PathTooLongError",
     "PresetError",
     "RateLimitError",
     "ServiceError",
     "ServiceTimeoutError",
     "ServiceUnavailableError",
+    "SignalInterrupt",
     "SourceError",
     "SubtitleReadError",
     "SubtoolError",

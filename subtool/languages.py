@@ -10,7 +10,7 @@ import functools
 import re
 from pathlib import Path
 
-from .errors import LanguageError
+from .errors import LanguageError, SubtoolError
 
 # Words that follow the language in sidecar names (talk.fr.forced.srt, talk.en.sdh.srt).
 SIDECAR_FLAGS = {"forced", "sdh", "cc", "hi", "default", "full", "signs"}
@@ -74,7 +74,7 @@ def _names(tag: str) -> tuple[str, str]:
         from .outputs import write_text
 
         write_text(_name_cache_path(), json.dumps(_NAME_CACHE, ensure_ascii=False, sort_keys=True), force=True)
-    except OSError:
+    except (OSError, SubtoolError):  # a full disk or a folder that cannot be made is said as SubtoolError
         pass  # a read-only cache folder only costs the next run the same 0.1 s
     return names[0], names[1]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +35,15 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: str | Path | Non
     """Run the installed console script as a user would."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([SUBTOOL, *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout)
+
+
+def default_signals() -> None:
+    """``preexec_fn`` for a child a test will signal: SIGINT, SIGTERM and SIGHUP at their
+    defaults. A shell that ignores SIGINT (a background job, nohup, some CI runners) passes the
+    ignore on to pytest and from there to every child, and Python only turns SIGINT into
+    KeyboardInterrupt when it starts with SIGINT at its default."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
 
 
 def ffprobe_json(path: str | Path) -> dict:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pysubs2
 import pytest
-from conftest import SAMPLES, SUBTOOL, copy_sample, ffprobe_json, run_cli
+from conftest import SAMPLES, SUBTOOL, copy_sample, default_signals, ffprobe_json, run_cli
 
 from subtool.testing.gladia import EmulatorProcess
 
@@ -67,7 +67,8 @@ def check_sidecars(outdir: Path, stems: list[str], langs: list[str]) -> None:
 
 
 def popen(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen([SUBTOOL, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **env})
+    return subprocess.Popen([SUBTOOL, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **env},
+                            preexec_fn=default_signals)
 
 
 def test_twelve_inputs_with_bad_ones_never_exceed_three_jobs(tmp_path: Path, emu: EmulatorProcess) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ffprobe_json, run_cli
+from conftest import default_signals, ffprobe_json, run_cli
 
 from subtool.errors import Interrupted
 from subtool.media.burn import burn, choose_font, clean_text, covers, escape_graph, escape_option
@@ -274,12 +274,12 @@ def test_ctrl_c_stops_ffmpeg_and_leaves_nothing(tmp_path: Path) -> None:
     (presets / "slow.toml").write_text('kind = "burn"\nspeed = "veryslow"\n', encoding="utf-8")
     out = tmp_path / "out.mp4"
     proc = subprocess.Popen([str(Path(sys.executable).parent / "subtool"), "burn", str(long), str(sub), "--style", "slow", "-o", str(out)],
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, "SUBTOOL_PRESETS_DIR": str(presets)})
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "SUBTOOL_PRESETS_DIR": str(presets)},
+                            preexec_fn=default_signals)
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob("*.subtool-part*")) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
     assert list(tmp_path.glob("*.subtool-part*")), "ffmpeg never started writing"
-    time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr

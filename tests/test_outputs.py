@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import pickle
+import stat
+import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import SUBTOOL, copy_sample
 
 from subtool.errors import Interrupted, JobError, MediaError, OutputExistsError, UsageError
 from subtool.outputs import atomic_path, check_writable, remove_stale_parts, safe_filename, write_text
+from subtool.testing.gladia import EmulatorProcess
 
 
 def test_atomic_write_leaves_nothing_on_failure(tmp_path: Path) -> None:
@@ -91,3 +96,33 @@ def test_checking_creates_nothing_and_names_what_is_in_the_way(tmp_path: Path) -
         check_writable(tmp_path, force=True)
     write_text(nested, "made on write\n")
     assert nested.read_text() == "made on write\n"
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_outputs_follow_the_umask(umask: int, tmp_path: Path) -> None:
+    """A media server, a shared folder or a colleague must read the .srt beside the video: the
+    mode any new file gets (0644 under umask 022), not the 0600 of a private temporary file."""
+    old = os.umask(umask)
+    try:
+        a = write_text(tmp_path / "a.srt", "1\n")
+        b = write_text(tmp_path / "a.srt", "2\n", force=True)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(a.stat().st_mode) == stat.S_IMODE(b.stat().st_mode) == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_sidecars_transcript_video_report_and_state_follow_the_umask(umask: int, tmp_path: Path) -> None:
+    video = copy_sample("talk.mp4", tmp_path)
+    out = tmp_path / "out"
+    with EmulatorProcess() as emu:
+        env = {**os.environ, "GLADIA_API_KEY": "k-umask", "GLADIA_API_URL": emu.url}
+        r = subprocess.run([SUBTOOL, "batch", str(video), "--mux", "mkv-multi", "--format", "srt,vtt", "-d", str(out), "--report",
+                            str(out / "report.json")], capture_output=True, text=True, env=env, preexec_fn=lambda: os.umask(umask),
+                           timeout=300)
+    assert r.returncode == 0, r.stderr
+    made = {p.name: stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()}
+    for name in ("talk.en.srt", "talk.en.vtt", "talk.transcript.json", "talk.subtitled.mkv", "report.json", ".subtool-batch.sqlite"):
+        assert made.pop(name) == 0o644 & ~umask, name
+    # SQLite's own companions (WAL, shared memory) if they are left, under the same rule
+    assert all(mode == 0o644 & ~umask for name, mode in made.items() if name.startswith(".subtool-batch.sqlite")), made

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES
+from conftest import SAMPLES, default_signals
 
 from subtool import sources
 from subtool.errors import Interrupted, OutputExistsError, SourceError, UsageError
@@ -346,7 +346,7 @@ def test_real_sigint_in_a_child_process_leaves_nothing(site: Site, out: Path) ->
         "    print(exc.line())\n"
         "    sys.exit(exc.exit_code)\n"
     )
-    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_signals)
     try:
         for _ in range(600):  # until the download has really started
             if any(h.sent > 0 and h.range is None for h in site.media_hits("slow/talk.mp4")[1:]):

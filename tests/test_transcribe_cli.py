@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import SAMPLES, SUBTOOL, copy_sample, run_cli
+from conftest import SAMPLES, SUBTOOL, copy_sample, default_signals, run_cli
 
 from subtool.testing.gladia import EmulatorProcess
 
@@ -215,21 +215,24 @@ def test_deadline_timeout_says_what_was_waited_for(emu, env, tmp_path: Path) -> 
 def test_ctrl_c_names_the_running_job(emu, env, tmp_path: Path) -> None:
     emu.fault(latency=60)
     video = copy_sample("talk.mp4", tmp_path)
-    proc = subprocess.Popen([SUBTOOL, "transcribe", str(video)], env={**os.environ, **env}, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([SUBTOOL, "-v", "transcribe", str(video)], env={**os.environ, **env}, stderr=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True, preexec_fn=default_signals)
+    seen = []
     try:
-        for _ in range(300):
-            if emu.stats()["jobs_created"] == 1:
+        assert proc.stderr is not None
+        for line in proc.stderr:  # -v: the engine says "job <id> created" once it holds the id
+            seen.append(line)
+            if re.search(r"job \S+ created", line):
                 break
-            time.sleep(0.1)
-        assert emu.stats()["jobs_created"] == 1
-        time.sleep(0.5)
+        assert emu.stats()["jobs_created"] == 1, "".join(seen)
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        out, rest = proc.communicate(timeout=30)
+        err = "".join(seen) + rest
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 130, err
-    ids = UUID.findall(err)
+    ids = set(UUID.findall(err))
     assert len(ids) == 1 and "still at the service" in err
     assert "Traceback" not in err
     assert not list(tmp_path.glob("talk.*.srt")) and not list(tmp_path.glob("*.subtool-part*"))

@@ -1,14 +1,37 @@
-"""The click group, shared options, and the one place where errors become lines and exit codes."""
+"""The click group, shared options, and the one place where errors and signals become lines and
+exit codes.
+
+Signals: SIGINT, SIGTERM and SIGHUP (what Ctrl-C, ``timeout``, ``docker stop``, systemd and a
+closed terminal send) are installed first thing in ``main``, before click parses anything, as a
+``SignalInterrupt`` (a ``KeyboardInterrupt``) raised in the main thread. It unwinds through the
+``except KeyboardInterrupt`` / ``finally`` / ``with`` blocks that already clean up after Ctrl-C:
+ffmpeg's process group is stopped (``run_ffmpeg``), part files and temporary folders go, jobs
+still at the service are named. The exit code is the shell's 128 + signal (130, 143, 129).
+SIGINT is taken over even when it was inherited as ignored (a background job, nohup, some CI
+runners): otherwise a Ctrl-C test, or a runner's cancel, finds a process that cannot be stopped
+cleanly. SIGHUP inherited as ignored (``nohup``) stays ignored: the user asked to outlive the
+terminal.
+"""
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from types import FrameType
+from typing import Any, NoReturn, TypeVar
 
 import click
 
-from ..errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, Interrupted, SubtoolError
+from ..errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    Interrupted,
+    SignalInterrupt,
+    SubtoolError,
+    signal_name,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -16,14 +39,46 @@ F = TypeVar("F", bound=Callable[..., Any])
 class State:
     verbose: int = 0
     quiet: bool = False
+    signum: int | None = None  # the first stop signal received
 
 
 STATE = State()
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_PREVIOUS: dict[int, Any] = {}  # the handlers before ours, put back once main has finished
+
+
+def _on_signal(signum: int, _frame: FrameType | None) -> None:
+    if STATE.signum is None:
+        STATE.signum = signum
+    SignalInterrupt.deliver(signum)
+
+
+def install_signal_handlers() -> None:
+    """SIGINT, SIGTERM and SIGHUP raise ``SignalInterrupt`` (see the module docstring). Only
+    from the main thread, where Python runs signal handlers (``main`` called from another thread,
+    as a test runner may, keeps the handlers it has)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in STOP_SIGNALS:
+        if sig == signal.SIGHUP and signal.getsignal(sig) == signal.SIG_IGN:
+            continue
+        _PREVIOUS.setdefault(sig, signal.signal(sig, _on_signal))
+
+
+def interrupted_exit_code(default: int = EXIT_INTERRUPTED) -> int:
+    return 128 + STATE.signum if STATE.signum is not None else default
+
 
 def err(line: str) -> None:
-    """One line on stderr (never on stdout: stdout is for --json documents and tables)."""
-    click.echo(line, err=True)
+    """One line on stderr (never on stdout: stdout is for --json documents and tables). A closed
+    terminal (SIGHUP) or stderr is not an error of its own."""
+    try:
+        click.echo(line, err=True)
+    except OSError:
+        pass
 
 
 def info(line: str) -> None:
@@ -49,40 +104,100 @@ class SubtoolGroup(click.Group):
     """Turns every error into one line on stderr and its exit code; a traceback only with -v."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        install_signal_handlers()  # first: a stop signal during parsing or imports is handled too
+        STATE.verbose, STATE.quiet, STATE.signum = 0, False, None
         kwargs["standalone_mode"] = False
         try:
-            rv = super().main(*args, **kwargs)
+            try:
+                rv = super().main(*args, **kwargs)
+            except OSError as exc:
+                # A full disk or a name too long where no library code could name it better.
+                from ..outputs import os_error
+
+                converted = os_error(exc)
+                if converted is None:
+                    raise
+                raise converted from exc
         except click.exceptions.Exit as exc:
-            sys.exit(exc.exit_code)
+            _finish(exc.exit_code)
         except click.ClickException as exc:
-            exc.show()
-            sys.exit(exc.exit_code if exc.exit_code else EXIT_USAGE)
-        except click.exceptions.Abort:
-            err("subtool: interrupted")
-            sys.exit(EXIT_INTERRUPTED)
+            _finish(exc.exit_code if exc.exit_code else EXIT_USAGE, show=exc.show)
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            _finish(interrupted_exit_code(), f"subtool: {_stopped()}interrupted")
         except Interrupted as exc:
-            err(f"subtool: {exc.line()}")
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            err("subtool: interrupted")
-            sys.exit(EXIT_INTERRUPTED)
+            _finish(interrupted_exit_code(exc.exit_code), f"subtool: {_stopped()}{exc.line()}")
         except SubtoolError as exc:
             if STATE.verbose:
                 import traceback
 
                 traceback.print_exc()
-            err(f"subtool: {exc.line()}")
-            sys.exit(exc.exit_code)
+            _finish(interrupted_exit_code(exc.exit_code), f"subtool: {_stopped()}{exc.line()}")
         except BrokenPipeError:
-            sys.exit(EXIT_FAILED)
+            _finish(EXIT_FAILED)
         except Exception as exc:  # noqa: BLE001 - the last guard: one line, details with -v
             if STATE.verbose:
                 import traceback
 
                 traceback.print_exc()
-            err(f"subtool: internal error: {type(exc).__name__}: {exc} (run with -v for details, and report it)")
-            sys.exit(EXIT_FAILED)
-        sys.exit(rv if isinstance(rv, int) else 0)
+            from ..outputs import database_full
+
+            full = database_full(exc)  # the batch state's SQLite, where no code could name it better
+            if full is not None:
+                _finish(interrupted_exit_code(full.exit_code), f"subtool: {_stopped()}{full.line()}")
+            _finish(interrupted_exit_code(EXIT_FAILED),
+                    f"subtool: internal error: {type(exc).__name__}: {exc} (run with -v for details, and report it)")
+        _finish(rv if isinstance(rv, int) else 0)
+
+
+def _finish(code: int, line: str | None = None, show: Callable[[], None] | None = None) -> NoReturn:
+    """Say the last line and exit; a stop signal arriving now (a second Ctrl-C, a SIGTERM after
+    a SIGINT) no longer interrupts: the clean-up is done, only the line is left to say."""
+    import threading
+
+    ours = threading.current_thread() is threading.main_thread() and bool(_PREVIOUS)
+    if ours:
+        for sig in _PREVIOUS:
+            signal.signal(sig, signal.SIG_IGN)
+    try:
+        if show is not None:
+            show()
+        if line is not None:
+            err(line)
+    finally:
+        if ours:  # for a caller that runs main in its own process (a test runner)
+            for sig, previous in _PREVIOUS.items():
+                signal.signal(sig, previous if previous is not None else signal.SIG_DFL)
+            _PREVIOUS.clear()
+    sys.exit(code)
+
+
+def _stopped() -> str:
+    """``stopped by SIGTERM: `` before the line when a signal other than Ctrl-C's stopped the run."""
+    if STATE.signum is None or STATE.signum == signal.SIGINT:
+        return ""
+    return f"stopped by {signal_name(STATE.signum)}: "
+
+
+def _set_verbose(ctx: click.Context, param: click.Parameter, value: int) -> None:
+    STATE.verbose += value or 0
+
+
+def _set_quiet(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    STATE.quiet = STATE.quiet or bool(value)
+
+
+def _add_global_options(command: click.Command) -> None:
+    """``-q`` and ``-v`` after the subcommand too (``subtool check f.srt -q``), same meaning."""
+    names = {opt for p in command.params for opt in getattr(p, "opts", [])}
+    if "-q" not in names:
+        command.params.append(click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_set_quiet,
+                                           help="No progress or notes on stderr."))
+    if "-v" not in names:
+        command.params.append(click.Option(["-v", "--verbose"], count=True, expose_value=False, callback=_set_verbose,
+                                           help="Show details and tracebacks."))
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _add_global_options(sub)
 
 
 # name -> (module, one-line help). Commands load on use, so `subtool --help` imports only click.
@@ -109,12 +224,13 @@ class LazyGroup(SubtoolGroup):
 
         module, _ = COMMANDS[cmd_name]
         try:
-            command = importlib.import_module(module).command
+            command: click.Command = importlib.import_module(module).command
         except ModuleNotFoundError as exc:
             if exc.name == module:
                 return None
             raise
-        return command  # type: ignore[no-any-return]
+        _add_global_options(command)
+        return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
@@ -130,10 +246,10 @@ def main(verbose: int, quiet: bool) -> None:
     """subtool: subtitles for videos, from transcription to muxed or burned-in tracks.
 
     Exit codes: 0 done, 1 failed, 2 usage, 3 input rejected, 4 transcription service
-    refused or failed, 130 interrupted.
+    refused or failed, 130 interrupted (143 stopped by SIGTERM, 129 by SIGHUP).
     """
-    STATE.verbose = verbose
-    STATE.quiet = quiet
+    STATE.verbose += verbose
+    STATE.quiet = STATE.quiet or quiet
 
 
 def json_option(f: F) -> F:

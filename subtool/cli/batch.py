@@ -11,7 +11,6 @@ import click
 
 from .app import STATE, emit_json, err, info, json_option, progress_enabled, warn
 from .options import build_options, download_options, pop_options, transcribe_options
-from .signals import terminate_as_interrupt
 
 MANIFEST_SUFFIXES = (".csv", ".tsv", ".toml")
 
@@ -120,7 +119,7 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
     A manifest has a header row with the columns input, languages, translate, delivery (a mux
     preset, burn:STYLE, or sidecars), burn_language, replace (yes/no), output, outdir; relative paths are relative
     to the manifest, and its items write only inside its folder or -d (--allow-outside lifts
-    that). Exit 1 when any item failed; 130 when interrupted (then --resume).
+    that). Exit 1 when any item failed; 130 when interrupted (143 on SIGTERM; then --resume).
     """
     from .. import batch
     from ..errors import UsageError
@@ -136,8 +135,8 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
         raise UsageError("a manifest is given alone", hint="Run one manifest per batch, or list media files only")
     items: Any = inputs[0] if manifest else _inputs(inputs)
 
-    # SIGTERM stops a batch the way Ctrl-C does: state recorded, open jobs named, exit 130.
-    with terminate_as_interrupt(), _Bar() as bar:
+    # SIGTERM and SIGHUP stop a batch the way Ctrl-C does (state recorded, open jobs named): app.py.
+    with _Bar() as bar:
         report = batch.run_batch(
             items, state_path=kwargs["state_path"], max_jobs=shared["max_jobs"], resume=kwargs["resume"], restart=kwargs["restart"],
             options=options, defaults=defaults, engine=shared["engine"], profile=shared["profile"], force=kwargs["force"],

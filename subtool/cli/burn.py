@@ -19,7 +19,9 @@ from .progress import ffmpeg_progress
               help="Output file. Default: <video stem>.burned.<ext> beside the video (the style's container, MP4 by default).")
 @click.option("--force", is_flag=True, help="Overwrite the output if it exists.")
 @click.option("--encoding", metavar="ENC", help="The code page of subtitle files that are not UTF-8 (cp1250, cp1252, shift_jis...); guessed from their letters otherwise.")
-def command(video: Path, subtitle: Path, style_name: str, language: str | None, output: Path | None, force: bool, encoding: str | None) -> int:
+@click.option("--allow-heavy", is_flag=True, help="Burn an ASS file even with effects far outside any subtitle (a glyph taller than the picture, a blur over 50).")
+def command(video: Path, subtitle: Path, style_name: str, language: str | None, output: Path | None, force: bool, encoding: str | None,
+            allow_heavy: bool) -> int:
     """Burn one subtitle file (SRT, VTT or ASS) into VIDEO's picture.
 
     SRT/VTT cues are drawn with the style (font, size relative to the picture, colours,
@@ -37,6 +39,6 @@ def command(video: Path, subtitle: Path, style_name: str, language: str | None, 
         output = video.with_name(f"{video.stem}.burned{EXTENSIONS.get(style.container, '.mp4')}")
     with ffmpeg_progress("burning") as on_progress:
         burn(video, subtitle, output, style=style, language=language, force=force, on_progress=on_progress, on_warning=warn,
-             encoding=encoding)
+             encoding=encoding, allow_heavy=allow_heavy)
     info(f"wrote {output}")
     return 0

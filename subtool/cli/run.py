@@ -8,7 +8,6 @@ import click
 
 from .app import STATE, emit_json, info, json_option, warn
 from .options import build_options, download_options, pop_options, transcribe_options
-from .signals import terminate_as_interrupt
 from .stages import StageProgress
 
 
@@ -63,7 +62,7 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
     tx.check_distinct([p.stem for p in plans])
     results = []
     for p in plans:
-        with terminate_as_interrupt(), StageProgress(p.input) as progress:
+        with StageProgress(p.input) as progress:
             result = pipeline.execute(
                 p, options, engine, force=kwargs["force"], speaker_labels=shared["speaker_labels"], keep_raw=shared["keep_raw"],
                 cookies=kwargs["cookies"], on_status=progress.status, on_progress=progress.update, on_warning=warn,

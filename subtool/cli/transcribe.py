@@ -8,7 +8,6 @@ import click
 
 from .app import STATE, emit_json, info, json_option
 from .options import build_options, download_options, pop_options, transcribe_options
-from .signals import terminate_as_interrupt
 from .stages import StageProgress
 
 
@@ -42,7 +41,7 @@ def command(inputs: tuple[str, ...], outdir: str | None, force: bool, as_json: b
 
     results = []
     for item in prepared:
-        with terminate_as_interrupt(), StageProgress(item.input) as progress:
+        with StageProgress(item.input) as progress:
             result = tx.transcribe(
                 item, options, eng, profile=subtitle_profile, force=force, speaker_labels=shared["speaker_labels"], keep_raw=keep_raw,
                 on_status=progress.status, on_progress=lambda done, total: progress.update("audio", done, total),

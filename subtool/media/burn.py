@@ -34,13 +34,13 @@ from pathlib import Path
 from typing import Any
 
 from .. import languages
-from ..errors import FFmpegError, MediaError, PresetError, UsageError
+from ..errors import FFmpegError, InputError, MediaError, PresetError, UsageError
 from ..models import Stream
-from ..outputs import atomic_path, check_writable
+from ..outputs import atomic_path, check_free_space, check_writable
 from ..presets import BurnStyle
 from .containers import CONTAINERS, DISPLAY, REENCODE_TO, audio_encoder_args, carries, video_encoder_args
-from .ffmpeg import ProgressCallback, file_arg, filter_options, run_ffmpeg
-from .mux import WarningCallback, probe_input
+from .ffmpeg import ProgressCallback, file_arg, filter_options, write_verified
+from .mux import WarningCallback, check_cue_sizes, clock, output_estimate, planned_duration, probe_input
 from .subinput import SubtitleInput, prepared
 
 # Fonts for scripts a Latin font lacks (ISO 15924 script -> Noto family).
@@ -242,6 +242,68 @@ def build_script(sub: SubtitleInput, style: BurnStyle, width: int, height: int, 
     return ssa
 
 
+# -- effects far outside any subtitle ------------------------------------------------------------
+# libass draws each event's glyphs, blurs them, and caches the bitmaps; a glyph larger than the
+# picture, or a very wide blur, makes bitmaps of hundreds of megapixels, and an animation (\t)
+# redraws them every frame. Measured on a 16 s 720p clip (PlayResY 720), plain text: 0.8 s; \fs3000
+# 8.3 s; \fs3000\blur100 53 s; \fs3000\blur100\t(\frz3600) over 90 s (minutes). Within the bounds
+# below the worst measured is \fs720\be50\t(\frz3600), 21 s; \t alone costs nothing (2000 \t in
+# one event: 0.8 s), nor do outlines (\bord300: 1.8 s). Real subtitles and typesetting stay far
+# inside: sizes a fraction of the picture, blur 0-10. Such an event is refused, naming it and the
+# tag, rather than burned for an hour; --allow-heavy burns it anyway (an estimate could not be
+# trusted: the cost depends on the glyphs, the picture and the animation together).
+HEAVY_BLUR = 50.0
+_SIZE_TAG = re.compile(r"\\fs\s*(\d+(?:\.\d+)?)(?![\d.])")
+_SCALE_TAG = re.compile(r"\\fsc[xy]\s*(\d+(?:\.\d+)?)")
+_BLUR_TAG = re.compile(r"\\(blur|be)\s*(\d+(?:\.\d+)?)")
+
+
+def _play_res_y(ssa: Any) -> float:
+    """The script's canvas height as libass takes it (288 when neither PlayRes is given; from
+    PlayResX at 4:3 when only that is)."""
+    def num(key: str) -> float | None:
+        try:
+            value = float(str(ssa.info.get(key, "")).strip())
+        except ValueError:
+            return None
+        return value if value > 0 else None
+
+    y, x = num("PlayResY"), num("PlayResX")
+    if y:
+        return y
+    return x * 3 / 4 if x else 288.0
+
+
+def check_heavy(sub: SubtitleInput) -> None:
+    """Refuse an ASS event whose glyphs would be taller than the script's canvas or blurred
+    wider than ``HEAVY_BLUR`` (see above), naming the file, the event and the tag."""
+    canvas = _play_res_y(sub.ssa)
+    for n, event in enumerate((e for e in sub.ssa if not e.is_comment), 1):
+        style = sub.ssa.styles.get(event.style)
+        where = f"event {n} at {clock(event.start)}"
+        sizes = [(float(m.group(1)), m.group(0)) for m in _SIZE_TAG.finditer(event.text)]
+        if style is not None:
+            sizes.append((float(style.fontsize), f"style '{event.style}' Fontsize {style.fontsize:g}"))
+        scales = [(float(m.group(1)), m.group(0)) for m in _SCALE_TAG.finditer(event.text)]
+        if style is not None:
+            scales += [(float(style.scalex), f"style '{event.style}' ScaleX"), (float(style.scaley), f"style '{event.style}' ScaleY")]
+        size, size_tag = max(sizes, default=(0.0, ""))
+        scale, scale_tag = max(scales, default=(100.0, ""))
+        if size * max(scale, 100.0) / 100 > canvas:
+            tag = size_tag if size > canvas or scale <= 100 else scale_tag
+            raise InputError(
+                f"{where} asks for {tag}: glyphs {size * max(scale, 100.0) / 100:.0f} px tall on a {canvas:.0f} px canvas (PlayResY), "
+                f"far beyond any subtitle; drawing them could take hours",
+                path=sub.source, hint="Fix that event, or pass --allow-heavy to burn it anyway",
+            )
+        for m in _BLUR_TAG.finditer(event.text):
+            if float(m.group(2)) > HEAVY_BLUR:
+                raise InputError(
+                    f"{where} asks for {m.group(0)}: a blur that wide is far beyond any subtitle (they use 0-10); drawing it could take hours",
+                    path=sub.source, hint="Fix that event, or pass --allow-heavy to burn it anyway",
+                )
+
+
 def _audio_args(audio: list[Stream], container: str, output: Path, warn: WarningCallback) -> list[str]:
     """Copy every audio stream the container carries; re-encode (and say so) the others."""
     args: list[str] = []
@@ -268,15 +330,19 @@ def burn(
     cancel: threading.Event | None = None,
     on_warning: WarningCallback | None = None,
     encoding: str | None = None,
+    allow_heavy: bool = False,
 ) -> Path:
     """Draw ``subtitle`` into ``video``'s picture with ``style``; write ``output`` atomically.
 
     ``language`` (else the sidecar name) picks a font with the script's glyphs; ``on_warning``
     hears what is re-encoded beyond the picture (audio the container cannot carry) and what the
     subtitle file could not give (a guessed code page, blocks left out); ``encoding`` reads a
-    subtitle file that is not UTF-8 in that code page instead of guessing it. Raises
-    ``UsageError`` (output exists, is the input, unknown container), ``SubtitleReadError`` /
-    ``MediaError`` (bad inputs), ``Interrupted`` on Ctrl-C or ``cancel`` (no output left)."""
+    subtitle file that is not UTF-8 in that code page instead of guessing it. A cue of thousands
+    of characters is refused, and so is an ASS event with effects far outside any subtitle unless
+    ``allow_heavy`` (see ``check_heavy``). Raises ``UsageError`` (output exists, is the input,
+    unknown container), ``SubtitleReadError`` / ``MediaError`` / ``InputError`` (bad inputs),
+    ``DiskFullError`` (the output does not fit), ``Interrupted`` on Ctrl-C or ``cancel`` (no
+    output left)."""
     video, subtitle, output = Path(video), Path(subtitle), Path(output)
     try:
         container, muxer = CONTAINERS[output.suffix.lower()]
@@ -304,6 +370,9 @@ def burn(
     with prepared([subtitle], encoding=encoding) as (sub,), tempfile.TemporaryDirectory(prefix="subtool-burn-") as tmp:
         for text in sub.warnings:
             warn(f"{subtitle}: {text}")
+        check_cue_sizes([sub], "burn")
+        if sub.format in {"ass", "ssa"} and not allow_heavy:
+            check_heavy(sub)
         text = " ".join(e.text for e in sub.ssa if not e.is_comment)
         if sub.format in {"ass", "ssa"}:
             script = sub.path  # the user's own styling, untouched
@@ -325,13 +394,16 @@ def burn(
         args = ["-y", "-i", file_arg(video), "-filter_complex", graph + "[v]", "-map", "[v]", "-map", "0:a?",
                 *video_encoder_args(container, style.video_codec, style.crf, style.speed),
                 *_audio_args(info.audio_streams, container, output, warn), "-sn", "-dn"]
-        with atomic_path(output, force=force) as tmp_out:
+        needed = output_estimate(video, [], 1.5)  # re-encoded: what pipeline.plan checks for a burn
+        check_free_space(output.parent, needed, output.name)
+        planned = {"video": 1, "audio": len(info.audio_streams), "subtitle": 0}
+        with atomic_path(output, force=force, size=needed) as tmp_out:
             # ffmpeg creates the file itself: writing into the truncated placeholder makes ext4
             # (auto_da_alloc) flush the whole output when ffmpeg closes it, ~1 s per 2 GB.
             tmp_out.unlink()
             try:
-                run_ffmpeg([*args, "-f", muxer, file_arg(tmp_out)], duration=info.duration, on_progress=on_progress,
-                           what="ffmpeg (burn)", cancel=cancel)
+                write_verified([*args, "-f", muxer], tmp_out, output, streams=planned, duration=planned_duration(info), needed=needed,
+                               on_progress=on_progress, what="ffmpeg (burn)", cancel=cancel)
             except FFmpegError as exc:
                 if "not currently supported in container" in exc.message or "Could not find tag for codec" in exc.message:
                     raise UsageError(f"{DISPLAY[container]} cannot carry a stream of this input ({exc.message})", path=output,

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import languages
-from ..errors import FFmpegError, LanguageError, MediaError, UsageError
+from ..errors import FFmpegError, LanguageError, MediaError, SubtitleReadError, UsageError
 from ..models import MediaInfo, Stream, SubtitleTrack
-from ..outputs import atomic_path, check_writable
+from ..outputs import atomic_path, check_free_space, check_writable
 from ..presets import MuxPreset
 from .containers import (
     CONTAINERS,
@@ -33,7 +33,7 @@ from .containers import (
     video_encoder_args,
     working_containers,
 )
-from .ffmpeg import ProgressCallback, file_arg, run_ffmpeg, run_ffprobe
+from .ffmpeg import ProgressCallback, file_arg, run_ffmpeg, run_ffprobe, write_verified
 from .probe import probe
 from .subinput import SubtitleInput, prepared
 
@@ -247,6 +247,66 @@ _RULE = {
 _REENCODE_VIDEO = {"webm": ("libvpx-vp9", 32, "fast"), "mp4": ("libx264", 20, "medium"), "mov": ("libx264", 20, "medium")}
 
 
+# A subtitle is a line or two (42 characters each, in the strictest profiles); a cue of several
+# thousand characters is a broken file (text pasted into one cue, blank lines lost), and one of
+# megabytes makes ffmpeg's mov_text encoder work for minutes (quadratic in the cue's size: 7 s for
+# 1 MB, measured) before it fails anyway: it cannot store more than 64 kB in one cue.
+MAX_CUE_CHARS = 5000
+_DRAWING = re.compile(r"\\p\s*[1-9]")  # an ASS vector drawing: its path is not text to read
+_WHY_TOO_LONG = {
+    "mp4": "mov_text cannot store it (64 kB at most) and ffmpeg would work for minutes before failing",
+    "mov": "mov_text cannot store it (64 kB at most) and ffmpeg would work for minutes before failing",
+    "webm": "no player can show it",
+    "mkv": "no player can show it",
+    "burn": "drawing it on every frame would take very long and cover the picture",
+}
+
+
+def clock(ms: float) -> str:
+    """Milliseconds as ``H:MM:SS.mmm`` (to name a cue)."""
+    total = max(round(ms), 0)
+    h, rest = divmod(total, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    return f"{h}:{m:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+
+
+def check_cue_sizes(subs: list[SubtitleInput], target: str) -> None:
+    """Refuse a cue of more than ``MAX_CUE_CHARS`` characters of text (not counting override tags
+    or an ASS drawing's path), naming the file, the cue and why for ``target`` (a container, or
+    "burn"), before ffmpeg starts."""
+    for sub in subs:
+        for n, event in enumerate((e for e in sub.ssa if not e.is_comment), 1):
+            if len(event.text) <= MAX_CUE_CHARS or _DRAWING.search(event.text):
+                continue
+            size = len(event.plaintext)
+            if size > MAX_CUE_CHARS:
+                raise SubtitleReadError(
+                    f"cue {n} at {clock(event.start)} holds {size:,} characters; more than {MAX_CUE_CHARS:,} is not a subtitle, "
+                    f"and {_WHY_TOO_LONG.get(target, 'no player can show it')}",
+                    path=sub.source, hint="Check the file: text pasted into one cue, or cues that lost the blank line between them",
+                )
+
+
+def output_estimate(video: Path, others: list[Path], factor: float) -> int:
+    """The bytes an output made from ``video`` (and ``others``, such as subtitle files) needs:
+    ``factor`` times their sizes (1.05 copied, as ``pipeline.plan`` checks; 1.5 re-encoded), plus
+    1 MB for the container's own index."""
+    total = 0
+    for path in [video, *others]:
+        try:
+            total += Path(path).stat().st_size
+        except OSError:
+            pass
+    return int(total * factor) + 1_000_000
+
+
+def planned_duration(info: MediaInfo) -> float | None:
+    """How long an output of ``info``'s video and audio lasts: the longest of those streams (a
+    subtitle or data stream the output drops may make the file's own duration longer)."""
+    kept = [s.duration for s in info.streams if s.type in {"video", "audio"} and not s.attached_pic and s.duration]
+    return max(kept) if kept else info.duration
+
+
 def check_codecs(info: MediaInfo, container: str, reencode: bool) -> dict[str, list[str]]:
     """Per-stream codec options for the video and audio of ``info`` (copy unless re-encoding)."""
     videos = [s for s in info.streams if s.type == "video"]
@@ -369,6 +429,7 @@ def mux(
                                 hint="Add it as SUB:LANG (e.g. talk.srt:fr), name it like talk.fr.srt, or pass --allow-und")
     with prepared([Path(t.path) for t in tracks], no_overlaps=container in {"mp4", "mov"}, encoding=encoding) as subs:
         # The subtitle files are read while ffprobe runs; a bad one is reported first.
+        check_cue_sizes(subs, container)
         info = probed()
         codec_opts = check_codecs(info, container, reencode)
         existing = [] if replace else info.subtitle_streams
@@ -487,12 +548,16 @@ def mux(
                 warn(f"{DISPLAY[container]} enables the first subtitle track when none is default: {shown.language}, the audio's "
                      f"own language, will show over the speech; pass --default LANG, or use .mkv to leave subtitles off")
 
-        with atomic_path(output, force=force) as tmp:
+        needed = output_estimate(video, [sub.path for sub in subs], 1.5 if result.reencoded else 1.05)
+        check_free_space(output.parent, needed, output.name)
+        planned = {"video": len(info.video_streams), "audio": len(info.audio_streams), "subtitle": len(result.tracks)}
+        with atomic_path(output, force=force, size=needed) as tmp:
             # ffmpeg creates the file itself: writing into the truncated placeholder makes ext4
             # (auto_da_alloc) flush the whole output when ffmpeg closes it, ~1 s per 2 GB.
             tmp.unlink()
             try:
-                run_ffmpeg([*args, "-f", muxer, file_arg(tmp)], duration=info.duration, on_progress=on_progress, what="ffmpeg (mux)")
+                write_verified([*args, "-f", muxer], tmp, output, streams=planned, duration=planned_duration(info), needed=needed,
+                               on_progress=on_progress, what="ffmpeg (mux)")
             except FFmpegError as exc:
                 if "not currently supported in container" in exc.message or "Could not find tag for codec" in exc.message:
                     raise UsageError(f"{DISPLAY[container]} cannot carry a stream of this input as it is ({exc.message})", path=video,

@@ -428,8 +428,13 @@ def _locked(state_file: Path) -> Iterator[None]:
             break
         os.close(fd)
     try:
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+        except OSError as exc:  # a full disk: the state beside it could not be written either
+            from .outputs import os_error
+
+            raise os_error(exc, folder=state_file.parent, what=state_file.name) or exc from None
         yield
     finally:
         with contextlib.suppress(OSError):

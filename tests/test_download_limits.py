@@ -1,5 +1,5 @@
 """Downloads that would never end: a server that streams without end, one that trickles, and a
-SIGTERM in the middle. Each stops with one line (exit 3, or 130 for the signal) and leaves nothing
+SIGTERM in the middle. Each stops with one line (exit 3, or 143 for the signal) and leaves nothing
 in the output folder or the temporary folder. The servers run on loopback, started here."""
 
 from __future__ import annotations
@@ -200,6 +200,6 @@ def test_sigterm_mid_download_leaves_nothing(server: Server, tmp_path: Path, tmp
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130, stderr
+    assert proc.returncode == 143, stderr  # 128 + SIGTERM
     assert "download interrupted" in stderr and "Traceback" not in stderr
     assert leftovers(out, tmpdir) == []

@@ -30,9 +30,10 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 @pytest.fixture(scope="module")
 def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 120 s video (long enough that a slow encode is still running when the signal comes),
-    its subtitles, and a burn style that encodes slowly."""
+    its subtitles, and a burn style that encodes slowly. Its tone's level moves like speech, so
+    the emulator (which hears no speech in a steady tone) transcribes it."""
     folder = tmp_path_factory.mktemp("media")
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=s=320x240:d=120:r=25", "-f", "lavfi", "-i", "sine=d=120",
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=s=320x240:d=120:r=25", "-f", "lavfi", "-i", "aevalsrc='sin(2*PI*300*t)*(0.55+0.45*sin(2*PI*3*t))':d=120",
                     "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", str(folder / "long.mp4")], check=True)
     (folder / "long.en.srt").write_text("1\n00:00:01,000 --> 00:00:04,000\nHello there\n", encoding="utf-8")
     presets = folder / "presets"

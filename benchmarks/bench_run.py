@@ -49,7 +49,7 @@ class Meter:
     def __init__(self) -> None:
         import subprocess as sp
 
-        import subtool.engines.gladia as gladia
+        import subtool.engines.gladia.engine as gladia
 
         self.spent = {"ffmpeg": 0.0, "service": 0.0}
         self._sp, self._gladia = sp, gladia

@@ -6,7 +6,7 @@ reason and the others go on.
 
 Scheduling: a pool of item workers. Local ffmpeg work (audio extraction, mux, burn) holds one of
 ``local_jobs`` local slots (the machine's cores); service jobs hold one of the Gladia engine's
-process-wide job slots (``engines.gladia.JobSlots``, not counted a second time here), so while
+process-wide job slots (``engines.gladia.engine.JobSlots``, not counted a second time here), so while
 some items wait on the service others extract their audio or are muxed. A 429 lowers that slot
 limit and successful creates raise it again (``_Pacer``); the report says how it went.
 
@@ -53,6 +53,7 @@ from . import cache as result_cache
 from . import pipeline
 from . import transcription as tx
 from .engines.base import Engine, TranscribeOptions
+from .engines.gladia import service
 from .errors import EXIT_FAILED, Interrupted, ServiceError, SubtoolError, UsageError
 from .models import Transcript
 from .outputs import database_full, remove_stale_parts, write_text
@@ -930,7 +931,7 @@ def _plan(w: _Work, engine: Engine, profile: str | None, force: bool, keep_raw: 
         raise
     p = plans[0]
     if not w.options.subtitle_limits:
-        w.options.subtitle_limits = p.profile.service_config()
+        w.options.subtitle_limits = service.subtitles_config(p.profile)
     return p
 
 

@@ -22,9 +22,9 @@ from . import languages as langs
 from . import transcription as tx
 from .engines.base import NOTE, Engine, StatusCallback, TranscribeOptions
 from .errors import SubtoolError, UsageError
-from .models import SubtitleTrack
+from .models import BurnStyle, MuxPreset, Profile, SubtitleTrack
 from .outputs import check_writable, existing_ancestor
-from .presets import BurnStyle, MuxPreset, Profile, load_burn, load_mux, load_profile
+from .presets import load_burn, load_mux, load_profile
 
 ProgressCallback = Callable[[str, float, float | None], None]
 """(stage, done, total): stage is "download", "audio", "transcribe", "mux" or "burn"."""

@@ -15,142 +15,72 @@ import os
 import tomllib
 import types
 import typing
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from .errors import PresetError
+from .models import BurnStyle, MuxPreset, Profile
 
 Kind = Literal["profile", "mux", "burn"]
 
 
-@dataclass
-class Profile:
-    """A subtitle profile: the reading rules cues must meet."""
-
-    name: str
-    description: str = ""
-    max_chars_per_line: int = 42
-    max_lines: int = 2
-    max_cps: float = 17.0
-    min_duration: float = 5 / 6
-    max_duration: float = 7.0
-    min_gap: float = 0.08
-    fps: float = 25.0
-    cjk_max_chars_per_line: int = 16
-    cjk_max_cps: float = 9.0
-    gap_frames: float = 0.0  # when set, the minimum gap is gap_frames / fps (overrides min_gap)
-    close_gap: float = 0.0  # gaps shorter than this are closed (down to the minimum gap)
-    min_seconds_per_word: float = 0.0  # BBC-style minimum timing per word (0: not used)
-    sync_frames: float = 0.0  # how far (frames at fps) a cue edge may leave speech to meet min duration
-    service_style: str = "default"  # sent as subtitles_config.style
-    source: str = ""
-
-    def check(self, path: Path | None = None) -> None:
-        positive = ("max_chars_per_line", "max_lines", "max_cps", "max_duration", "fps", "cjk_max_chars_per_line", "cjk_max_cps")
-        for key in positive:
-            if getattr(self, key) <= 0:
-                raise PresetError(f"key '{key}' must be more than 0, not {getattr(self, key)}", path=path)
-        for key in ("min_duration", "min_gap", "gap_frames", "close_gap", "min_seconds_per_word", "sync_frames"):
-            if getattr(self, key) < 0:
-                raise PresetError(f"key '{key}' must not be negative, not {getattr(self, key)}", path=path)
-        if self.min_duration > self.max_duration:
-            raise PresetError(f"key 'min_duration' ({self.min_duration}) is more than 'max_duration' ({self.max_duration})", path=path)
-        if self.service_style not in ("default", "compliance"):
-            raise PresetError(f"key 'service_style' must be 'default' or 'compliance', not '{self.service_style}'", path=path)
-
-    def service_config(self) -> dict[str, object]:
-        """The same limits, as the Gladia subtitles_config fields (within the API's ranges)."""
-        return {
-            "minimum_duration": round(max(0.0, self.min_duration), 3),
-            "maximum_duration": round(min(30.0, max(1.0, self.max_duration)), 3),
-            "maximum_characters_per_row": self.max_chars_per_line,
-            "maximum_rows_per_caption": min(5, max(1, self.max_lines)),
-            "style": self.service_style,
-        }
+def _check_profile(self: Profile, path: Path | None = None) -> None:
+    positive = ("max_chars_per_line", "max_lines", "max_cps", "max_duration", "fps", "cjk_max_chars_per_line", "cjk_max_cps")
+    for key in positive:
+        if getattr(self, key) <= 0:
+            raise PresetError(f"key '{key}' must be more than 0, not {getattr(self, key)}", path=path)
+    for key in ("min_duration", "min_gap", "gap_frames", "close_gap", "min_seconds_per_word", "sync_frames"):
+        if getattr(self, key) < 0:
+            raise PresetError(f"key '{key}' must not be negative, not {getattr(self, key)}", path=path)
+    if self.min_duration > self.max_duration:
+        raise PresetError(f"key 'min_duration' ({self.min_duration}) is more than 'max_duration' ({self.max_duration})", path=path)
+    if self.service_style not in ("default", "compliance"):
+        raise PresetError(f"key 'service_style' must be 'default' or 'compliance', not '{self.service_style}'", path=path)
 
 
-@dataclass
-class MuxPreset:
-    """How soft tracks are muxed."""
+def _check_mux(self: MuxPreset, path: Path | None = None) -> None:
+    from .languages import is_known
 
-    name: str
-    description: str = ""
-    container: str = "mkv"  # mkv | mp4 | mov | webm
-    default: str = "first"  # "first", "none", or a language code
-    forced: list[str] = field(default_factory=list)
-    replace: bool = False
-    profile: str = "netflix"
-    formats: list[str] = field(default_factory=lambda: ["srt"])
-
-    def check(self, path: Path | None = None) -> None:
-        if self.container not in ("mkv", "mp4", "mov", "webm"):
-            raise PresetError(f"key 'container' must be mkv, mp4, mov or webm, not '{self.container}'", path=path)
-        if self.default not in ("first", "none"):
-            from .languages import is_known
-
-            if not is_known(self.default):
-                raise PresetError(f"key 'default' must be 'first', 'none' or a language code, not '{self.default}'", path=path)
-        from .languages import is_known
-
-        bad = [code for code in self.forced if not is_known(code)]
-        if bad:
-            raise PresetError(f"key 'forced' holds '{bad[0]}', which is not a language code", path=path)
-        wrong = [f for f in self.formats if f not in ("srt", "vtt", "ass")]
-        if wrong or not self.formats:
-            raise PresetError(f"key 'formats' must list srt, vtt or ass, not {self.formats}", path=path)
-        _check_profile_key(self.profile, path)
+    if self.container not in ("mkv", "mp4", "mov", "webm"):
+        raise PresetError(f"key 'container' must be mkv, mp4, mov or webm, not '{self.container}'", path=path)
+    if self.default not in ("first", "none") and not is_known(self.default):
+        raise PresetError(f"key 'default' must be 'first', 'none' or a language code, not '{self.default}'", path=path)
+    bad = [code for code in self.forced if not is_known(code)]
+    if bad:
+        raise PresetError(f"key 'forced' holds '{bad[0]}', which is not a language code", path=path)
+    wrong = [f for f in self.formats if f not in ("srt", "vtt", "ass")]
+    if wrong or not self.formats:
+        raise PresetError(f"key 'formats' must list srt, vtt or ass, not {self.formats}", path=path)
+    _check_profile_key(self.profile, path)
 
 
-@dataclass
-class BurnStyle:
-    """How one track is burned into the picture (libass style + encoder settings)."""
+def _check_burn(self: BurnStyle, path: Path | None = None) -> None:
+    import re
 
-    name: str
-    description: str = ""
-    font: str = "Noto Sans"
-    font_size: float = 0.05  # of the picture height
-    bold: bool = False
-    primary_colour: str = "&H00FFFFFF"  # ASS &HAABBGGRR
-    outline_colour: str = "&H00000000"
-    back_colour: str = "&H80000000"
-    outline: float = 2.0  # pixels on a 1080-line picture, scaled to the video (box padding with border_style 3)
-    shadow: float = 0.0  # same unit as outline
-    border_style: int = 1  # 1 outline + shadow, 3 box per line (outline_colour), 4 one box (back_colour)
-    alignment: int = 2  # numpad layout: 2 bottom centre, 8 top centre
-    margin_v: float = 0.06  # of the picture height
-    margin_h: float = 0.05  # of the picture width
-    video_codec: str = "libx264"
-    crf: int = 20
-    speed: str = "medium"  # x264 -preset
-    container: str = "mp4"
-    profile: str = "netflix"
-
-    def check(self, path: Path | None = None) -> None:
-        import re
-
-        for key in ("primary_colour", "outline_colour", "back_colour"):
-            if not re.fullmatch(r"&H[0-9A-Fa-f]{8}&?", getattr(self, key).strip()):
-                raise PresetError(f"key '{key}' must be an ASS colour &HAABBGGRR (e.g. &H00FFFFFF), not '{getattr(self, key)}'", path=path)
-        if self.alignment not in range(1, 10):
-            raise PresetError(f"key 'alignment' must be 1-9 (numpad layout), not {self.alignment}", path=path)
-        if self.border_style not in (1, 3, 4):
-            raise PresetError(f"key 'border_style' must be 1, 3 or 4, not {self.border_style}", path=path)
-        if not 0 < self.font_size < 1 or not 0 <= self.margin_v < 1 or not 0 <= self.margin_h < 0.5:
-            raise PresetError("keys 'font_size', 'margin_v', 'margin_h' are fractions of the picture (e.g. 0.05)", path=path)
-        if self.container not in ("mp4", "mkv", "mov", "webm"):
-            raise PresetError(f"key 'container' must be mp4, mkv, mov or webm, not '{self.container}'", path=path)
-        if self.video_codec not in VIDEO_CODECS:
-            raise PresetError(f"key 'video_codec' must be one of {', '.join(VIDEO_CODECS)}, not '{self.video_codec}'", path=path)
-        top = 63 if self.video_codec.startswith("libvpx") or self.video_codec == "libaom-av1" else 51
-        if not 0 <= self.crf <= top:
-            raise PresetError(f"key 'crf' must be 0-{top} for {self.video_codec}, not {self.crf}", path=path)
-        if self.speed not in SPEEDS:
-            raise PresetError(f"key 'speed' must be one of {', '.join(SPEEDS)}, not '{self.speed}'", path=path)
-        for key in ("outline", "shadow"):
-            if not 0 <= getattr(self, key) <= 50:
-                raise PresetError(f"key '{key}' must be 0-50 (pixels at 1080 lines), not {getattr(self, key)}", path=path)
-        _check_profile_key(self.profile, path)
+    for key in ("primary_colour", "outline_colour", "back_colour"):
+        if not re.fullmatch(r"&H[0-9A-Fa-f]{8}&?", getattr(self, key).strip()):
+            raise PresetError(f"key '{key}' must be an ASS colour &HAABBGGRR (e.g. &H00FFFFFF), not '{getattr(self, key)}'", path=path)
+    if self.alignment not in range(1, 10):
+        raise PresetError(f"key 'alignment' must be 1-9 (numpad layout), not {self.alignment}", path=path)
+    if self.border_style not in (1, 3, 4):
+        raise PresetError(f"key 'border_style' must be 1, 3 or 4, not {self.border_style}", path=path)
+    if not 0 < self.font_size < 1 or not 0 <= self.margin_v < 1 or not 0 <= self.margin_h < 0.5:
+        raise PresetError("keys 'font_size', 'margin_v', 'margin_h' are fractions of the picture (e.g. 0.05)", path=path)
+    if self.container not in ("mp4", "mkv", "mov", "webm"):
+        raise PresetError(f"key 'container' must be mp4, mkv, mov or webm, not '{self.container}'", path=path)
+    if self.video_codec not in VIDEO_CODECS:
+        raise PresetError(f"key 'video_codec' must be one of {', '.join(VIDEO_CODECS)}, not '{self.video_codec}'", path=path)
+    top = 63 if self.video_codec.startswith("libvpx") or self.video_codec == "libaom-av1" else 51
+    if not 0 <= self.crf <= top:
+        raise PresetError(f"key 'crf' must be 0-{top} for {self.video_codec}, not {self.crf}", path=path)
+    if self.speed not in SPEEDS:
+        raise PresetError(f"key 'speed' must be one of {', '.join(SPEEDS)}, not '{self.speed}'", path=path)
+    for key in ("outline", "shadow"):
+        if not 0 <= getattr(self, key) <= 50:
+            raise PresetError(f"key '{key}' must be 0-50 (pixels at 1080 lines), not {getattr(self, key)}", path=path)
+    _check_profile_key(self.profile, path)
 
 
 # Encoders burn-in can drive (containers.video_encoder_args), and x264's speed presets (also
@@ -166,6 +96,7 @@ def _check_profile_key(name: str, path: Path | None) -> None:
 
 
 KIND_CLASSES: dict[str, type[Any]] = {"profile": Profile, "mux": MuxPreset, "burn": BurnStyle}
+KIND_CHECKS: dict[str, Callable[[Any, Path | None], None]] = {"profile": _check_profile, "mux": _check_mux, "burn": _check_burn}
 
 
 @dataclass
@@ -265,9 +196,7 @@ def build(kind: str, name: str, data: dict[str, Any], path: Path | None = None) 
             raise PresetError(f"key '{key}' has the wrong type ({type(value).__name__})", path=path)
         values[attr] = float(value) if hints[attr] is float else value
     preset = cls(**values)
-    check = getattr(preset, "check", None)
-    if check is not None:
-        check(path)  # value rules of the kind (colours, choices), naming the file and the key
+    KIND_CHECKS[kind](preset, path)  # value rules of the kind (colours, choices), naming the file and the key
     return preset
 
 

@@ -54,8 +54,6 @@ Prefer = Literal["mkv", "mp4", "webm", "any"]
 ProgressCallback = Callable[[float, float | None], None]
 
 # Gladia fetches YouTube URLs itself only up to 120 minutes; files it receives, up to 135.
-YOUTUBE_URL_LIMIT_S = 120 * 60
-MEDIA_LIMIT_S = 135 * 60
 
 LOGIN_HINT = "Pass --cookies FILE (cookies.txt exported from a browser where you are logged in)"
 
@@ -391,8 +389,6 @@ def _cookie_lines(cookiefile: str | None, url: str) -> str:
 # -- checks -----------------------------------------------------------------------------------
 
 
-# Platforms whose page URLs the service fetches itself (Gladia's documented online sources).
-SERVICE_PLATFORMS = frozenset({"youtube", "tiktok", "instagram", "facebook", "vimeo", "dailymotion", "linkedin", "sharechat", "likee", "twitter"})
 
 
 def service_url(info: SourceInfo) -> str | None:
@@ -404,7 +400,9 @@ def service_url(info: SourceInfo) -> str | None:
         return None
     found: str | None = None
     media = (info.raw or {}).get("url")
-    if info.platform in SERVICE_PLATFORMS:
+    from .engines.gladia import service
+
+    if info.platform in service.PLATFORMS:
         found = info.webpage_url or info.url
     elif info.direct_media_url:
         found = info.direct_media_url
@@ -415,9 +413,9 @@ def service_url(info: SourceInfo) -> str | None:
 
 def duration_limit(info: SourceInfo, *, service_fetches_url: bool) -> float:
     """The longest media the service takes: 120 min for a YouTube URL it fetches, else 135."""
-    if service_fetches_url and info.platform == "youtube":
-        return YOUTUBE_URL_LIMIT_S
-    return MEDIA_LIMIT_S
+    from .engines.gladia import service
+
+    return service.duration_limit(info.platform, fetched_by_service=service_fetches_url)
 
 
 def check_duration(info: SourceInfo, *, limit_s: float) -> None:

@@ -38,9 +38,8 @@ from pysubs2.formats.substation import EVENT_FIELDS, STYLE_FIELDS
 
 from . import languages
 from .errors import LanguageError, OutputExistsError, SubtitleReadError, UsageError
-from .models import SubtitleTrack, Transcript, Utterance
+from .models import Profile, SubtitleTrack, Transcript, Utterance
 from .outputs import atomic_path
-from .presets import Profile
 
 FORMATS = ("srt", "vtt", "ass")
 

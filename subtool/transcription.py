@@ -28,10 +28,11 @@ from typing import Any
 from . import cache as result_cache
 from . import languages as langs
 from .engines.base import NOTE, Engine, StatusCallback, TranscribeOptions
+from .engines.gladia import service
 from .errors import UsageError
-from .models import MediaInfo, SubtitleTrack, Transcript
+from .models import MediaInfo, Profile, SubtitleTrack, Transcript
 from .outputs import check_writable, make_folder, write_text
-from .presets import Profile, load_profile
+from .presets import load_profile
 
 SUBTITLE_FORMATS = ("srt", "vtt", "ass")
 ProgressCallback = Callable[[float, float | None], None]
@@ -89,7 +90,7 @@ def resolve_engine(
 ) -> Engine:
     """``gladia``, ``local``, or ``auto`` (Gladia when GLADIA_API_KEY is set, and it says so)."""
     if name == "gladia" and deadline is not None:
-        from .engines.gladia import GladiaEngine
+        from .engines.gladia.engine import GladiaEngine
 
         return GladiaEngine(max_jobs=max_jobs, deadline=deadline)
     from .engines import get_engine
@@ -283,7 +284,7 @@ def transcribe(
     status = on_status or (lambda _line: None)
     if isinstance(profile, str):
         profile = load_profile(profile)
-    options.subtitle_limits = options.subtitle_limits or profile.service_config()
+    options.subtitle_limits = options.subtitle_limits or service.subtitles_config(profile)
     raw: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="subtool-audio-") as tmp:
         t0 = time.monotonic()

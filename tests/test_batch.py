@@ -274,7 +274,7 @@ def test_malformed_manifests_are_usage_errors(tmp_path: Path, name: str, text: s
 def test_library_run_batch_with_mappings(tmp_path: Path) -> None:
     from subtool.batch import run_batch
     from subtool.engines.base import TranscribeOptions
-    from subtool.engines.gladia import GladiaEngine
+    from subtool.engines.gladia.engine import GladiaEngine
 
     memo = copy_sample("memo.mp3", tmp_path)
     with EmulatorProcess(latency=0.2) as e:

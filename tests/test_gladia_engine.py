@@ -15,9 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from subtool.engines.base import TranscribeOptions
-from subtool.engines.gladia import (
-    TRANSCRIPTION_LANGUAGES,
-    TRANSLATION_LANGUAGES,
+from subtool.engines.gladia import service
+from subtool.engines.gladia.engine import (
     GladiaEngine,
     JobSlots,
     build_request,
@@ -25,6 +24,7 @@ from subtool.engines.gladia import (
     stitch,
     to_transcript,
 )
+from subtool.engines.gladia.service import TRANSCRIPTION_LANGUAGES, TRANSLATION_LANGUAGES
 from subtool.errors import AuthError, LanguageError, ServiceTimeoutError
 from subtool.media.audio import extract_audio, find_silences, needs_extraction, pick_audio_stream, plan_chunks
 from subtool.media.probe import probe
@@ -99,7 +99,7 @@ def test_build_request_maps_every_option() -> None:
     profile = load_profile("netflix")
     options = TranscribeOptions(
         languages=["en", "fr"], code_switching=True, translate=["es", "de"], translation_model="enhanced",
-        formats=["srt", "vtt", "ass"], subtitle_limits=profile.service_config(), diarize=True, speakers=2,
+        formats=["srt", "vtt", "ass"], subtitle_limits=service.subtitles_config(profile), diarize=True, speakers=2,
         vocabulary=["Gladia", "subtool"],
     )
     body = build_request(options, "http://x/file/1", "tok")
@@ -266,7 +266,7 @@ def test_deadline_says_what_was_waited_for(emu) -> None:
 
 
 def test_polling_notices_the_end_soon_and_long_jobs_rarely() -> None:
-    from subtool.engines.gladia import poll_interval
+    from subtool.engines.gladia.engine import poll_interval
 
     def polls(job_seconds: float) -> tuple[int, float]:
         t, n = 0.0, 0

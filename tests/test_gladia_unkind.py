@@ -16,7 +16,7 @@ import pytest
 from conftest import SAMPLES, copy_sample, run_cli
 
 from subtool.engines.base import TranscribeOptions
-from subtool.engines.gladia import GladiaEngine, redact_url, to_transcript
+from subtool.engines.gladia.engine import GladiaEngine, redact_url, to_transcript
 from subtool.errors import ServiceError
 from subtool.models import Transcript
 from subtool.presets import load_profile
@@ -245,7 +245,7 @@ def test_retry_after_as_an_http_date() -> None:
     from datetime import UTC, datetime, timedelta
     from email.utils import format_datetime
 
-    from subtool.engines.gladia import _retry_after
+    from subtool.engines.gladia.engine import _retry_after
 
     later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     assert 25 <= (_retry_after({"retry-after": later}) or 0) <= 30

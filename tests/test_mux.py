@@ -137,7 +137,9 @@ def test_mkv_keeps_source_formats_bibliographic_codes_and_preset_default(work: P
     assert [s["tags"]["title"] for s in subs] == ["Français (forced)", "English", "日本語", "Deutsch"]
     assert [s["disposition"]["default"] for s in subs] == [1, 0, 0, 0]  # mkv-multi: the first is the default
     assert [s["disposition"]["forced"] for s in subs] == [1, 0, 0, 0]  # from the .forced. sidecar name
-    assert [t["language"] for t in doc["tracks"]] == ["fre", "eng", "jpn", "ger"]
+    # results speak BCP 47; the container's own code is beside it
+    assert [t["language"] for t in doc["tracks"]] == ["fr", "en", "ja", "de"]
+    assert [t["container_code"] for t in doc["tracks"]] == ["fre", "eng", "jpn", "ger"]
     # MKV keeps the ASS styling: no loss warning
     assert "positioning" not in r.stderr
     assert _av_hashes(out) == _av_hashes(video)
@@ -265,7 +267,7 @@ def test_existing_tracks_kept_with_explicit_dispositions_or_replaced(work: Path)
     mov = work / "second.mov"  # MOV drops codes outside its QuickTime table ('fre' came out untagged)
     r = run_cli("mux", str(first), str(work / "clip.de.srt"), "-o", str(mov), "--json")
     assert r.returncode == 0, r.stderr
-    assert [s["tags"].get("language") for s in _subs(mov)] == [t["language"] for t in json.loads(r.stdout)["tracks"]] == ["fra", "spa", "ger"]
+    assert [s["tags"].get("language") for s in _subs(mov)] == [t["container_code"] for t in json.loads(r.stdout)["tracks"]] == ["fra", "spa", "ger"]
     third = work / "third.mkv"
     r = run_cli("mux", str(first), str(work / "clip.de.srt"), "-o", str(third), "--replace")
     assert r.returncode == 0, r.stderr
@@ -323,7 +325,7 @@ def test_library_mux_result_and_warning_callback(work: Path) -> None:
     result = mux(work / "clip.mp4", tracks, work / "lib.mp4", default="fr", on_warning=seen.append)
     assert result.container == "mp4"
     assert [(t.language, t.title, t.default, t.codec) for t in result.tracks] == [
-        ("eng", "English", False, "mov_text"), ("fra", "VF", True, "mov_text")]
+        ("en", "English", False, "mov_text"), ("fr", "VF", True, "mov_text")]
     assert seen == result.warnings and len(seen) == 1
     subs = _subs(work / "lib.mp4")
     assert [s["tags"]["handler_name"] for s in subs] == ["English", "VF"]

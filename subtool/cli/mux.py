@@ -51,6 +51,6 @@ def command(video: Path, subs: tuple[str, ...], preset_name: str | None, default
     else:
         for t in result.tracks:
             flags = ",".join(f for f, on in (("default", t.default), ("forced", t.forced)) if on) or "-"
-            info(f"  subtitle #{t.index}  {t.language}  {t.codec}  {t.title or ''}  [{flags}]  {t.source}")
+            info(f"  subtitle #{t.index}  {t.language or 'und'} ({t.container_code})  {t.codec}  {t.title or ''}  [{flags}]  {t.source}")
         info(f"wrote {result.output}")
     return 0

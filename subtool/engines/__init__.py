@@ -37,7 +37,7 @@ def get_engine(
         if on_note:
             on_note("engine: gladia (GLADIA_API_KEY is set)" if name == "gladia" else "engine: local (no GLADIA_API_KEY set)")
     if name == "gladia":
-        from .gladia import GladiaEngine
+        from .gladia.engine import GladiaEngine
 
         return GladiaEngine(max_jobs=max_jobs)
     from .local import LocalEngine

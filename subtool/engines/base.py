@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from ..models import Transcript
+from ..models import TranscribeOptions, Transcript
 
 StatusCallback = Callable[[str], None]
 """Receives short human status lines ("uploading 1.2 MB", "job 3f2a… processing"). Lines that
@@ -15,35 +14,6 @@ start with ``NOTE`` tell the user something about the result or the wait (a lang
 retry) and are shown even without a progress display."""
 
 NOTE = "note: "
-
-
-@dataclass
-class TranscribeOptions:
-    """What the user asked for, independent of the engine.
-
-    ``languages``: ISO 639-1 codes; one forces the language, several mean detection among them,
-    none means detection. ``translate``: target languages in order. ``formats``: subtitle
-    formats the service should write. ``subtitle_limits``: the profile's limits sent as the
-    service's subtitles_config (keys ``minimum_duration``, ``maximum_duration``,
-    ``maximum_characters_per_row``, ``maximum_rows_per_caption``, ``style``).
-    """
-
-    languages: list[str] = field(default_factory=list)
-    code_switching: bool = False
-    translate: list[str] = field(default_factory=list)
-    translation_model: str = "base"
-    formats: list[str] = field(default_factory=lambda: ["srt"])
-    subtitle_limits: dict[str, object] = field(default_factory=dict)
-    diarize: bool = False
-    speakers: int | None = None
-    min_speakers: int | None = None
-    max_speakers: int | None = None
-    vocabulary: list[str] = field(default_factory=list)
-    model: str | None = None
-    threads: int | None = None
-    audio_stream: int | None = None
-    use_cache: bool = True
-    keep_raw: bool = False
 
 
 class Engine(Protocol):

@@ -21,18 +21,19 @@ import tempfile
 import threading
 from pathlib import Path
 
+from ..engines.gladia import service
 from ..errors import MediaError, UsageError
 from ..models import MediaInfo, Stream
 from .ffmpeg import ProgressCallback, file_arg, run_ffmpeg
-from .probe import SUPPORTED_AUDIO_CODECS, damaged, probe
+from .probe import damaged, probe
 
 SAMPLE_RATE = 16000
 OPUS_BITRATE = "24k"
 PASS_THROUGH_MAX_BITRATE = 64_000
 PASS_THROUGH_SUFFIXES = {".mp3", ".ogg", ".opus", ".m4a", ".aac", ".flac", ".wav"}
 
-CHUNK_TARGET_S = 3600.0
-CHUNK_LIMIT_S = 135 * 60.0
+CHUNK_TARGET_S = service.CHUNK_TARGET_S
+CHUNK_LIMIT_S = service.MAX_DURATION_S
 
 
 def pick_audio_stream(info: MediaInfo, stream: int | None = None) -> tuple[int, Stream]:
@@ -67,7 +68,7 @@ def needs_extraction(info: MediaInfo, *, stream: int | None = None, start: float
         return True
     if Path(info.path).suffix.lower() not in PASS_THROUGH_SUFFIXES:
         return True
-    if info.audio_streams[0].codec not in SUPPORTED_AUDIO_CODECS:
+    if info.audio_streams[0].codec not in service.AUDIO_CODECS:
         return True
     bit_rate = info.bit_rate
     if bit_rate is None and info.duration:

@@ -35,9 +35,8 @@ from typing import Any
 
 from .. import languages
 from ..errors import FFmpegError, InputError, MediaError, PresetError, UsageError
-from ..models import Stream
+from ..models import BurnStyle, Stream
 from ..outputs import atomic_path, check_free_space, check_writable
-from ..presets import BurnStyle
 from .containers import CONTAINERS, DISPLAY, REENCODE_TO, audio_encoder_args, carries, video_encoder_args
 from .ffmpeg import ProgressCallback, file_arg, filter_options, write_verified
 from .mux import WarningCallback, check_cue_sizes, clock, output_estimate, planned_duration, probe_input

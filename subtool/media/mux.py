@@ -13,15 +13,13 @@ import re
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import languages
 from ..errors import FFmpegError, LanguageError, MediaError, SubtitleReadError, UsageError
-from ..models import MediaInfo, Stream, SubtitleTrack
+from ..models import MediaInfo, MuxedTrack, MuxPreset, MuxResult, Stream, SubtitleTrack
 from ..outputs import atomic_path, check_free_space, check_writable
-from ..presets import MuxPreset
 from .containers import (
     CONTAINERS,
     DISPLAY,
@@ -45,33 +43,6 @@ _SOURCE_CODEC = {"srt": "subrip", "ass": "ass", "ssa": "ass", "vtt": "webvtt"}
 _LANG_SUFFIX = re.compile(r"^(?P<path>.+):(?P<lang>[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*)$")
 
 WarningCallback = Callable[[str], None]
-
-
-@dataclass
-class MuxedTrack:
-    """One subtitle stream of the output, as written."""
-
-    index: int  # among the output's subtitle streams
-    language: str  # the tag written in the container ("fra", "ger", "und")
-    title: str | None
-    codec: str
-    default: bool
-    forced: bool
-    source: str  # the subtitle file, or "input stream #N" for a kept stream
-
-
-@dataclass
-class MuxResult:
-    output: Path
-    container: str
-    tracks: list[MuxedTrack] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    reencoded: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["output"] = str(self.output)
-        return d
 
 
 def parse_track_arg(arg: str) -> SubtitleTrack:
@@ -533,7 +504,9 @@ def mux(
             disp = "+".join(name for name, on in (("default", flags_default[j]), ("forced", flags_forced[j])) if on) or "0"
             args += [f"-disposition:s:{j}", disp]
             written = codec if codec != "copy" else (_SOURCE_CODEC.get(subs[j - n_exist].format, "copy") if j >= n_exist else existing[j].codec or "copy")
-            result.tracks.append(MuxedTrack(j, code, title, {"srt": "subrip"}.get(written, written), flags_default[j], flags_forced[j], source))
+            result.tracks.append(
+                MuxedTrack(j, lang, code, title, {"srt": "subrip"}.get(written, written), flags_default[j], flags_forced[j], source)
+            )
         result.reencoded = bool(codec_opts["v"] or codec_opts["a"])
         if container in {"mp4", "mov"} and result.tracks and not any(t.default for t in result.tracks):
             # ffmpeg's MP4/MOV muxer enables the first track of each kind when none is default:

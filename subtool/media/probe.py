@@ -9,20 +9,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from ..engines.gladia import service
 from ..errors import MediaError
 from ..models import MediaInfo, Problem, Stream
 from .ffmpeg import binary, file_arg, run_ffprobe
-
-# The service's limits (Gladia pre-recorded, docs "supported formats" and "limits").
-MAX_DURATION_S = 135 * 60
-MAX_DURATION_YOUTUBE_S = 120 * 60
-MAX_SIZE_BYTES = 1000 * 1000 * 1000
-SUPPORTED_AUDIO = {"aac", "ac3", "eac3", "flac", "m4a", "mp2", "mp3", "ogg", "opus", "wav"}
-SUPPORTED_VIDEO = {"3g2", "3gp", "avi", "flv", "m4v", "matroska", "mkv", "mov", "mp4", "wmv"}
-# ffprobe's demuxer names for the containers above.
-_DEMUXER_TO_EXT = {"mov": "mov", "mp4": "mp4", "m4a": "m4a", "3gp": "3gp", "3g2": "3g2", "matroska": "matroska",
-                   "avi": "avi", "flv": "flv", "asf": "wmv", "wav": "wav", "mp3": "mp3", "ogg": "ogg", "flac": "flac",
-                   "aac": "aac", "ac3": "ac3", "eac3": "eac3", "mp2": "mp2"}
 
 # ffprobe's confidence below which a guess without an audio or video stream is not believed
 # (AVPROBE_SCORE_MAX / 4: the extension alone gives 50, a real signature more).
@@ -32,7 +22,6 @@ TEXT_DEMUXERS = frozenset({
     "lrc", "srt", "ass", "webvtt", "microdvd", "subviewer", "subviewer1", "sami", "realtext", "jacosub", "mpl2", "pjs",
     "vplayer", "stl", "scc", "tty", "aqtitle", "mpsub",
 })
-SUPPORTED_AUDIO_CODECS = {"aac", "mp3", "mp2", "opus", "vorbis", "flac", "ac3", "eac3", "pcm_s16le", "pcm_s24le", "pcm_f32le", "pcm_u8"}
 
 # Leading bytes of containers: a file that starts like media but cannot be read is corrupt or
 # truncated, not "not media".
@@ -191,35 +180,29 @@ def check_tail(info: MediaInfo) -> MediaInfo:
     return info
 
 
-def service_container(format_names: list[str] | set[str]) -> bool:
-    """Whether ffprobe's format names (``mov,mp4,m4a,...``) are among the service's documented
-    containers (the emulator refuses the others as the service would)."""
-    return bool({_DEMUXER_TO_EXT.get(n) for n in format_names} & (SUPPORTED_AUDIO | SUPPORTED_VIDEO))
-
-
 def check_limits(info: MediaInfo, *, platform: str | None = None) -> None:
     """Append the service-limit problems and notes for an already probed file."""
     if not info.audio_streams:
         info.problems.append(Problem("no_audio", "has no audio stream, so there is nothing to transcribe"))
-    limit = MAX_DURATION_YOUTUBE_S if (platform or "").lower() == "youtube" else MAX_DURATION_S
+    limit = service.duration_limit(platform, fetched_by_service=True)
     if info.duration is not None and info.duration > limit:
         info.problems.append(Problem(
             "too_long",
-            f"duration {hms(info.duration)} is over the service's {limit // 60}-minute limit"
-            + (" for YouTube links" if limit == MAX_DURATION_YOUTUBE_S else "")
+            f"duration {hms(info.duration)} is over the service's {limit / 60:.0f}-minute limit"
+            + (" for YouTube links" if limit == service.MAX_DURATION_YOUTUBE_S else "")
             + " for one request (transcribe and run send such files in chunks)",
         ))
-    if info.size > MAX_SIZE_BYTES:
+    if info.size > service.MAX_UPLOAD_BYTES:
         info.problems.append(Problem(
             "too_large", f"size {info.size / 1e6:.0f} MB is over the service's 1000 MB upload limit; only the audio is sent", fatal=False,
         ))
     suffix = Path(info.path).suffix.lower().lstrip(".")
-    if suffix == "webm" or not service_container(info.format_names):
+    if suffix == "webm" or not service.takes_container(info.format_names):
         name = "WebM" if suffix == "webm" else info.format_long_name or ",".join(info.format_names)
         info.problems.append(Problem(
             "format_converted", f"container {name} is not one the service takes; its audio is converted on the way", fatal=False,
         ))
-    odd = sorted({s.codec or "unknown" for s in info.audio_streams if (s.codec or "") not in SUPPORTED_AUDIO_CODECS})
+    odd = sorted({s.codec or "unknown" for s in info.audio_streams if (s.codec or "") not in service.AUDIO_CODECS})
     if odd:
         info.problems.append(Problem(
             "codec_converted", f"audio codec {', '.join(odd)} is not one the service decodes; it is converted on the way", fatal=False,

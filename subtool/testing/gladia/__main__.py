@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ...engines.gladia import service
 from .server import ENDPOINTS, Config, EmulatorServer, State, apply_fault, parse_rate
 
 DEFAULT_SAMPLES = Path(__file__).resolve().parents[3] / "samples"
@@ -115,7 +116,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true",
                    help="as the real API: only the documented custom_metadata JSON list filter, no post_session_metadata in lists, validation_errors only on 400")
     p.add_argument("--max-upload-mb", type=_bounded(float, 0, above=True), default=1000.0, help="upload limit in MB (10^6 bytes), as the service's")
-    p.add_argument("--max-duration-min", type=_bounded(float, 0, above=True), default=135.0)
+    p.add_argument("--max-duration-min", type=_bounded(float, 0, above=True), default=service.MAX_DURATION_S / 60)
     p.add_argument("--transcriber", choices=("placeholder", "local"), default="placeholder")
     p.add_argument("--samples", type=Path, default=DEFAULT_SAMPLES, help="folder of <name>.<media> + <name>.txt samples")
     p.add_argument("--fail", type=_parse_fail, action="append", default=[], metavar="ENDPOINT:STATUS[:COUNT]")

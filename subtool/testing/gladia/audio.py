@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ...engines.gladia import service
 from ...media.ffmpeg import binary
-from ...media.probe import service_container
 
 RATE = 8000
 FRAME = 0.02  # seconds per envelope frame
@@ -60,7 +60,7 @@ def probe(path: Path) -> Probed:
     fmt = data.get("format", {})
     # Containers outside the service's documented list (AIFF, MPEG-TS...) are refused like
     # undecodable audio: the docs list no others.
-    if not service_container((fmt.get("format_name") or "").split(",")):
+    if not service.takes_container((fmt.get("format_name") or "").split(",")):
         raise AudioUnreadable(f"unsupported format {fmt.get('format_name')}")
     duration = _float(fmt.get("duration")) or _float(audio[0].get("duration"))
     if not duration:

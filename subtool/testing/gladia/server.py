@@ -58,6 +58,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import parse_qs, urlencode, urlparse
 
+from ...engines.gladia import service
 from . import audio, results, spec
 
 ENDPOINTS = ("upload", "create", "get", "list", "delete", "file")
@@ -75,8 +76,8 @@ class Config:
     keys: frozenset[str] = frozenset()
     latency: float = 0.0
     max_concurrent: int | None = None
-    max_upload_bytes: int = 1000 * 1000 * 1000  # the service's 1000 MB (probe uses the same unit)
-    max_duration: float = 135 * 60.0
+    max_upload_bytes: int = service.MAX_UPLOAD_BYTES
+    max_duration: float = service.MAX_DURATION_S
     transcriber: str = "placeholder"
     samples: Path | None = None
     upload_bandwidth: float | None = None

@@ -56,8 +56,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from .. import languages as langs
-from ..errors import (
+from ... import languages as langs
+from ...errors import (
     AuthError,
     Interrupted,
     JobError,
@@ -69,32 +69,19 @@ from ..errors import (
     SubtoolError,
     UsageError,
 )
-from ..models import Transcript, Utterance, Word
-from .base import NOTE, StatusCallback, TranscribeOptions
+from ...models import Transcript, Utterance, Word
+from ..base import NOTE, StatusCallback, TranscribeOptions
+from . import service
+from .service import DEFAULT_API_URL, MAX_DURATION_S
 
 T = TypeVar("T")
 
-DEFAULT_API_URL = "https://api.gladia.io"
 DEFAULT_DEADLINE_S = 4 * 3600.0
 # How long one request is retried: an outage of minutes is waited out, not one of hours; a service
 # never reached in this process (a wrong GLADIA_API_URL, no network) is given up on sooner.
 RETRY_WINDOW_S = 600.0
 UNREACHED_WINDOW_S = 30.0
-MAX_DURATION_S = 135 * 60.0
-MAX_DURATION_URL_S = 120 * 60.0
-CHUNK_TARGET_S = 3600.0
 TOKEN_KEY = "subtool_request"
-
-# The service's contract (language_config.languages in the API schema): 99 transcription codes.
-TRANSCRIPTION_LANGUAGES = frozenset(
-    "af am ar as az ba be bg bn bo br bs ca cs cy da de el en es et eu fa fi fo fr gl gu ha haw he hi hr ht hu hy id "
-    "is it ja jw ka kk km kn ko la lb ln lo lt lv mg mi mk ml mn mr ms mt my ne nl nn no oc pa pl ps pt ro ru sa sd "
-    "si sk sl sn so sq sr su sv sw ta te tg th tk tl tr tt uk ur uz vi yi yo zh".split()
-)
-# translation_config.target_languages: the same plus Wolof.
-TRANSLATION_LANGUAGES = TRANSCRIPTION_LANGUAGES | {"wo"}
-# Where the service's code is not the ISO 639-1 one langcodes gives.
-_SERVICE_ALIASES = {"jv": "jw", "nb": "no"}
 
 RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
 # How long a Retry-After is honoured at most (longer ones: the retry window decides).
@@ -201,8 +188,8 @@ def service_code(code: str, *, translation: bool = False) -> str:
     what = "translation target" if translation else "language"
     normalized = langs.normalize(code, what=what)
     base = langs.base(normalized)
-    base = _SERVICE_ALIASES.get(base, base)
-    allowed = TRANSLATION_LANGUAGES if translation else TRANSCRIPTION_LANGUAGES
+    base = service.CODE_ALIASES.get(base, base)
+    allowed = service.TRANSLATION_LANGUAGES if translation else service.TRANSCRIPTION_LANGUAGES
     if base not in allowed:
         raise LanguageError(
             f"the Gladia service does not {'translate into' if translation else 'transcribe'} '{code}' ({langs.english_name(normalized)})",
@@ -217,7 +204,7 @@ def validate(options: TranscribeOptions) -> None:
         service_code(code)
     for code in options.translate:
         service_code(code, translation=True)
-    if options.translation_model not in ("base", "enhanced"):
+    if options.translation_model not in service.TRANSLATION_MODELS:
         raise SubtoolError(f"unknown translation model '{options.translation_model}'", hint="Use base or enhanced")
 
 
@@ -227,7 +214,7 @@ def build_request(options: TranscribeOptions, audio_url: str, token: str | None 
     codes = list(dict.fromkeys(service_code(c) for c in options.languages))
     if codes or options.code_switching:
         body["language_config"] = {"languages": codes, "code_switching": bool(options.code_switching and len(codes) != 1)}
-    formats = [f for f in dict.fromkeys(options.formats) if f in ("srt", "vtt")]
+    formats = [f for f in dict.fromkeys(options.formats) if f in service.SUBTITLE_FORMATS]
     if formats:
         body["subtitles"] = True
         body["subtitles_config"] = {"formats": formats, **options.subtitle_limits}
@@ -390,7 +377,7 @@ class GladiaEngine:
         self.cache = cache
         # Test and tuning knobs: the duration limit and chunk size (real ones: 135 and 60 min).
         self.max_duration = _env_float("SUBTOOL_GLADIA_MAX_DURATION") or MAX_DURATION_S
-        self.chunk_target = _env_float("SUBTOOL_GLADIA_CHUNK_TARGET") or min(CHUNK_TARGET_S, self.max_duration / 2)
+        self.chunk_target = _env_float("SUBTOOL_GLADIA_CHUNK_TARGET") or min(service.CHUNK_TARGET_S, self.max_duration / 2)
         self.slots = job_slots(self.api_url, self.max_jobs)
         self.retry_window = _env_float("SUBTOOL_GLADIA_RETRY_WINDOW") or RETRY_WINDOW_S
         self._reached = False  # any answer from the service yet (an HTTP error counts)
@@ -728,7 +715,7 @@ class GladiaEngine:
         run = self.new_run(on_status)
         text = str(audio)
         is_url = text.startswith(("http://", "https://"))
-        limit = min(self.max_duration, MAX_DURATION_URL_S) if is_url and "youtu" in text else self.max_duration
+        limit = min(self.max_duration, service.MAX_DURATION_YOUTUBE_S) if is_url and "youtu" in text else self.max_duration
         targets = list(options.translate)
         try:
             if duration is None or duration <= limit:
@@ -758,7 +745,7 @@ class GladiaEngine:
     def _transcribe_chunks(
         self, audio: Path, options: TranscribeOptions, duration: float, limit: float, run: Run, raw_sink: list[dict[str, Any]] | None
     ) -> Transcript:
-        from ..media.audio import extract_audio, find_silences, plan_chunks
+        from ...media.audio import extract_audio, find_silences, plan_chunks
 
         run.status(f"{NOTE}{duration / 60:.0f} min is over the {limit / 60:.0f}-minute limit: cutting at silences")
         silences = find_silences(audio, duration=duration)
@@ -871,7 +858,7 @@ def _utterances(items: list[dict[str, Any]] | None, offset: float) -> list[Utter
 
 def normalize_subtitles(text: str, fmt: str) -> str:
     """The service's subtitle text made standard (SRT times with a comma, one final newline)."""
-    from ..subtitles import normalize_service_subtitles
+    from ...subtitles import normalize_service_subtitles
 
     return normalize_service_subtitles(text, fmt)
 

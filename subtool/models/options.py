@@ -1,0 +1,34 @@
+"""What the user asked for: the options of a transcription, independent of the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class TranscribeOptions:
+    """What the user asked for, independent of the engine.
+
+    ``languages``: ISO 639-1 codes; one forces the language, several mean detection among them,
+    none means detection. ``translate``: target languages in order. ``formats``: subtitle
+    formats the service should write. ``subtitle_limits``: the profile's limits sent as the
+    service's subtitles_config (keys ``minimum_duration``, ``maximum_duration``,
+    ``maximum_characters_per_row``, ``maximum_rows_per_caption``, ``style``).
+    """
+
+    languages: list[str] = field(default_factory=list)
+    code_switching: bool = False
+    translate: list[str] = field(default_factory=list)
+    translation_model: str = "base"
+    formats: list[str] = field(default_factory=lambda: ["srt"])
+    subtitle_limits: dict[str, object] = field(default_factory=dict)
+    diarize: bool = False
+    speakers: int | None = None
+    min_speakers: int | None = None
+    max_speakers: int | None = None
+    vocabulary: list[str] = field(default_factory=list)
+    model: str | None = None
+    threads: int | None = None
+    audio_stream: int | None = None
+    use_cache: bool = True
+    keep_raw: bool = False

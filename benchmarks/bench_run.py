@@ -102,7 +102,7 @@ class Meter:
 
 
 def case(emu: Any, video: Path, duration: float, tmp: Path) -> dict[str, Any]:
-    from subtool import pipeline
+    import subtool
 
     latency = max(3.0, round(duration * SERVICE_SHARE, 1))
     emu.fault(latency=latency)
@@ -113,7 +113,7 @@ def case(emu: Any, video: Path, duration: float, tmp: Path) -> dict[str, Any]:
     meter = Meter()
     try:
         t0 = time.perf_counter()
-        results = pipeline.run(local, translate=["fr", "es"], formats=["srt", "vtt"], mux="mkv-multi", outdir=work / "lib", use_cache=False)
+        results = subtool.run(local, translate=["fr", "es"], formats=["srt", "vtt"], mux="mkv-multi", outdir=work / "lib", cache=False)
         wall = time.perf_counter() - t0
     finally:
         meter.close()

@@ -1,32 +1,52 @@
 """subtool: subtitles for videos, as a library.
 
-``probe``, ``transcribe``, ``mux``, ``burn`` and ``run`` take the same options as the commands
-and raise the errors of ``subtool.errors``. Heavy modules load on first use.
+The functions of ``subtool.api`` (``probe``, ``plan``, ``run``, ``run_plan``, ``transcribe``,
+``run_batch``, ``mux``, ``burn``, ``check``, ``list_presets``...) take the same options as the commands
+and raise the errors of ``subtool.errors``; their results are the dataclasses of
+``subtool.models``. Type checkers and IDEs see them as they are; at run time they load on first
+use, so ``import subtool`` (and ``subtool --help``) stays fast.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .errors import *  # noqa: F403
 from .errors import __all__ as _errors_all
 
+if TYPE_CHECKING:
+    from .api import (  # noqa: F401
+        RunOptions,
+        burn,
+        check,
+        engine,
+        list_presets,
+        mux,
+        plan,
+        probe,
+        run,
+        run_batch,
+        run_plan,
+        show_preset,
+        transcribe,
+    )
+    from .batch import BatchReport, ItemReport  # noqa: F401
+    from .models import CheckedFile, MediaInfo, MuxResult, Plan, PresetInfo, RunResult, SubtitleTrack, Transcript  # noqa: F401
+
 __version__ = "0.1.1"
 
-_LAZY = {
-    "probe": ("subtool.media.probe", "probe"),
-    "transcribe": ("subtool.api", "transcribe"),
-    "mux": ("subtool.api", "mux"),
-    "burn": ("subtool.api", "burn"),
-    "run": ("subtool.api", "run"),
-}
+_API = ("burn", "check", "engine", "list_presets", "mux", "plan", "probe", "run", "run_batch", "run_plan", "show_preset", "transcribe", "RunOptions")
+_MODELS = ("CheckedFile", "MediaInfo", "MuxResult", "Plan", "PresetInfo", "RunResult", "SubtitleTrack", "Transcript")
+_BATCH = ("BatchReport", "ItemReport")
 
 
 def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        import importlib
+    import importlib
 
-        module, attr = _LAZY[name]
-        return getattr(importlib.import_module(module), attr)
+    for module, names in (("subtool.api", _API), ("subtool.models", _MODELS), ("subtool.batch", _BATCH)):
+        if name in names:
+            return getattr(importlib.import_module(module), name)
     raise AttributeError(f"module 'subtool' has no attribute {name!r}")
 
 
-__all__ = ["__version__", *_LAZY, *_errors_all]
+__all__ = ["__version__", *_API, *_MODELS, *_BATCH, *_errors_all]

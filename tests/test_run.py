@@ -325,7 +325,7 @@ def test_library_run(tmp_path: Path, gladia_env: dict[str, str]) -> None:
     # the command's other options, as keyword arguments
     [side] = subtool.run(
         video, sidecars_only=True, keep_raw=True, vocabulary=["subtitle"], translate=["fr"], translation_model="enhanced",
-        audio_stream=0, diarize=True, speakers=1, outdir=tmp_path / "lib3", use_cache=False,
+        audio_stream=0, diarize=True, speakers=1, outdir=tmp_path / "lib3", cache=False,
     )
     assert side.output is None and (tmp_path / "lib3" / "talk.raw.json").exists() and side.languages == ["en", "fr"]
     with pytest.raises(UsageError, match="--speakers needs --diarize"):

@@ -1,5 +1,5 @@
 """``subtool batch``: many inputs (a CSV/TOML manifest, or paths and globs), thin over
-:func:`subtool.batch.run_batch`."""
+:func:`subtool.api.run_batch`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from .app import STATE, emit_json, err, info, json_option, progress_enabled, warn
-from .options import build_options, download_options, pop_options, transcribe_options
+from .options import download_options, pop_options, transcribe_options, transcription
 
 MANIFEST_SUFFIXES = (".csv", ".tsv", ".toml")
 
@@ -20,7 +20,7 @@ def _inputs(args: tuple[str, ...]) -> list[dict[str, Any]]:
     as it is, so its item fails with a clear "no such file"."""
     import glob
 
-    from ..sources import is_url
+    from ..api import is_url
 
     out: list[dict[str, Any]] = []
     for arg in args:
@@ -121,11 +121,11 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
     to the manifest, and its items write only inside its folder or -d (--allow-outside lifts
     that). Exit 1 when any item failed; 130 when interrupted (143 on SIGTERM; then --resume).
     """
-    from .. import batch
+    from .. import api
     from ..errors import UsageError
 
     shared = pop_options(kwargs)
-    options = build_options(shared)
+    options = transcription(shared)
     if sum(bool(x) for x in (kwargs["mux_preset"], kwargs["burn_style"], kwargs["sidecars_only"])) > 1:
         raise UsageError("choose one of --mux, --burn and --sidecars-only")
     delivery = "sidecars" if kwargs["sidecars_only"] else f"burn:{kwargs['burn_style']}" if kwargs["burn_style"] else kwargs["mux_preset"]
@@ -137,7 +137,7 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
 
     # SIGTERM and SIGHUP stop a batch the way Ctrl-C does (state recorded, open jobs named): app.py.
     with _Bar() as bar:
-        report = batch.run_batch(
+        report = api.run_batch(
             items, state_path=kwargs["state_path"], max_jobs=shared["max_jobs"], resume=kwargs["resume"], restart=kwargs["restart"],
             options=options, defaults=defaults, engine=shared["engine"], profile=shared["profile"], force=kwargs["force"],
             speaker_labels=shared["speaker_labels"], keep_raw=shared["keep_raw"], local_jobs=kwargs["local_jobs"],

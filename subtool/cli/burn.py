@@ -30,15 +30,10 @@ def command(video: Path, subtitle: Path, style_name: str, language: str | None, 
     styling. Audio is copied (re-encoded, with a warning, when the container cannot carry it);
     video is re-encoded with the style's encoder settings (VP9 + Opus for a .webm output).
     """
-    from ..media.burn import burn
-    from ..media.containers import EXTENSIONS
-    from ..presets import load_burn
+    from .. import api
 
-    style = load_burn(style_name)
-    if output is None:
-        output = video.with_name(f"{video.stem}.burned{EXTENSIONS.get(style.container, '.mp4')}")
     with ffmpeg_progress("burning") as on_progress:
-        burn(video, subtitle, output, style=style, language=language, force=force, on_progress=on_progress, on_warning=warn,
-             encoding=encoding, allow_heavy=allow_heavy)
+        output = api.burn(video, subtitle, output, style=style_name, language=language, force=force, encoding=encoding,
+                          allow_heavy=allow_heavy, on_progress=on_progress, on_warning=warn)
     info(f"wrote {output}")
     return 0

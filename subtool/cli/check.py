@@ -6,7 +6,8 @@ from typing import Any
 
 import click
 
-from ..errors import EXIT_FAILED, EXIT_INPUT, SubtitleReadError
+from ..errors import EXIT_FAILED, EXIT_INPUT
+from ..models import CheckedFile
 from .app import emit_json, err, info, json_option, warn
 
 
@@ -38,49 +39,24 @@ def command(paths: tuple[str, ...], profile_name: str, language: str | None, enc
     Exit 0 when every cue meets the profile, 1 when any breaks it, 3 when a file cannot be read
     as subtitles (the other files are still checked).
     """
-    from .. import languages
-    from ..presets import load_profile
-    from ..subtitles import check_cues, check_encoding, read_subtitles
+    from .. import api
 
-    if encoding is not None:
-        check_encoding(encoding)
-    profile = load_profile(profile_name)
-    lang = languages.normalize(language) if language else None
+    checked = api.check(list(paths), profile=profile_name, language=language, encoding=encoding)
     report: list[dict[str, Any]] = []
     unreadable = broken = 0
-    for path in paths:
-        try:
-            doc = read_subtitles(path, encoding=encoding)
-        except SubtitleReadError as exc:
+    for c in checked:
+        if c.error is not None:
             unreadable += 1
-            err(f"subtool: {exc.line()}")
-            report.append({"path": path, "ok": False, "error": exc.line(), "violations": [], "notes": [], "warnings": []})
+            err(f"subtool: {c.error}")
+            report.append({"path": c.path, "ok": False, "error": c.error, "violations": [], "notes": [], "warnings": []})
             continue
-        violations = check_cues(doc, profile, language=lang)
-        broken += bool(violations)
+        broken += bool(c.violations)
         report.append({
-            "path": path,
-            "ok": not violations,
-            "error": None,
-            "format": doc.format,
-            "encoding": doc.encoding,
-            "cues": len(doc.ssa.events),
-            "profile": profile.name,
-            "notes": doc.notes,
-            "warnings": doc.warnings,
-            "violations": [_violation(v) for v in violations],
+            "path": c.path, "ok": c.ok, "error": None, "format": c.format, "encoding": c.encoding, "cues": c.cues,
+            "profile": c.profile, "notes": c.notes, "warnings": c.warnings, "violations": [_violation(v) for v in c.violations],
         })
         if not as_json:
-            for note in doc.notes:
-                if note in doc.warnings:
-                    warn(f"{path}: {note}")
-                else:
-                    info(f"{path}: note: {note}")
-            for v in violations:
-                where = f"line {v.line}" if v.line is not None else f"cue {v.index} at {_ts(v.start)}"
-                click.echo(f"{path}: {where}: {v.code}: {v.message}")
-            if not violations:
-                click.echo(f"{path}: ok ({len(doc.ssa.events)} cues meet the {profile.name} profile)")
+            _say(c)
     if as_json:
         emit_json(report)
     else:
@@ -89,3 +65,16 @@ def command(paths: tuple[str, ...], profile_name: str, language: str | None, enc
     if unreadable:
         return EXIT_INPUT
     return EXIT_FAILED if broken else 0
+
+
+def _say(c: CheckedFile) -> None:
+    for note in c.notes:
+        if note in c.warnings:
+            warn(f"{c.path}: {note}")
+        else:
+            info(f"{c.path}: note: {note}")
+    for v in c.violations:
+        where = f"line {v.line}" if v.line is not None else f"cue {v.index} at {_ts(v.start)}"
+        click.echo(f"{c.path}: {where}: {v.code}: {v.message}")
+    if not c.violations:
+        click.echo(f"{c.path}: ok ({c.cues} cues meet the {c.profile} profile)")

@@ -33,19 +33,11 @@ def command(video: Path, subs: tuple[str, ...], preset_name: str | None, default
     are, WebM stores WebVTT. Without -o the output is <stem>.subtitled.<ext> beside VIDEO, in the
     preset's container (MKV when there is no preset).
     """
-    from ..media.mux import default_output, mux, parse_track_arg, start_probe
+    from .. import api
 
-    probed = start_probe(video)  # ffprobe runs while the arguments, languages and files are checked
-    from ..presets import load_mux
-
-    preset = load_mux(preset_name) if preset_name else None
-    tracks = [parse_track_arg(s) for s in subs]
-    if output is None:
-        output = default_output(video, preset.container if preset else "mkv")
     with ffmpeg_progress("muxing") as on_progress:
-        result = mux(video, tracks, output, preset=preset, default=default, forced=split_csv(forced), replace=replace,
-                     allow_und=allow_und, reencode=reencode, force=force, on_progress=on_progress, on_warning=warn,
-                     probed=probed, encoding=encoding)
+        result = api.mux(video, list(subs), output, preset=preset_name, default=default, forced=split_csv(forced), replace=replace,
+                         allow_und=allow_und, reencode=reencode, force=force, encoding=encoding, on_progress=on_progress, on_warning=warn)
     if as_json:
         emit_json(result.to_dict())
     else:

@@ -1,4 +1,5 @@
-"""The transcription options shared by ``transcribe``, ``run`` and ``batch``: declared once."""
+"""The transcription options shared by ``transcribe``, ``run`` and ``batch``: declared once, each
+under the name the library gives it (``subtool.api.RunOptions``): ``--no-cache`` is ``cache``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
+from ..models import TranscribeOptions
 from .app import split_csv
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -16,7 +18,8 @@ _OPTIONS = [
     click.option("-l", "--language", "languages", multiple=True, help="Spoken language (ISO 639-1); several mean detection among them."),
     click.option("--code-switching", is_flag=True, help="Detect the language per utterance (give 2-5 languages with -l)."),
     click.option("-t", "--translate", "translate", multiple=True, help="Translate into these languages: -t fr,es."),
-    click.option("--translation-model", type=click.Choice(["base", "enhanced"]), default="base", show_default=True),
+    click.option("--translation-model", type=click.Choice(["base", "enhanced"]), default="base", show_default=True,
+                 help="The service's translation model: base (fast) or enhanced (better, slower)."),
     click.option("--format", "formats", multiple=True, help="Subtitle formats: srt,vtt,ass (default srt)."),
     click.option("--profile", default=None, help="Subtitle profile (reading rules; default netflix or the preset's)."),
     click.option("--diarize", is_flag=True, help="Tell speakers apart."),
@@ -24,20 +27,22 @@ _OPTIONS = [
     click.option("--min-speakers", type=click.IntRange(min=1), help="At least this many speakers (with --diarize)."),
     click.option("--max-speakers", type=click.IntRange(min=1), help="At most this many speakers (with --diarize)."),
     click.option("--vocabulary", multiple=True, help="A word or name the transcription should know (repeatable)."),
-    click.option("--engine", type=click.Choice(["auto", "gladia", "local"]), default="auto", show_default=True),
+    click.option("--engine", type=click.Choice(["auto", "gladia", "local"]), default="auto", show_default=True,
+                 help="gladia: the Gladia service (needs GLADIA_API_KEY); local: the offline Whisper engine; auto: gladia when a key is set."),
     click.option("--model", help="Local engine model (tiny.en, base)."),
     click.option("--threads", type=click.IntRange(min=1), help="Local engine CPU threads."),
     click.option("--audio-stream", type=click.IntRange(min=0), help="Which audio stream to use, counted from 0 (default: the default one)."),
     click.option("--max-jobs", type=click.IntRange(min=1, max=300), default=3, show_default=True, help="Jobs at the service at once (free plan 3, paid 25)."),
-    click.option("--no-cache", is_flag=True, help="Transcribe again even when a cached result exists."),
+    click.option("--cache/--no-cache", "cache", default=True, help="Use a cached transcript of the same audio and options (--no-cache: transcribe again)."),
     click.option("--keep-raw", is_flag=True, help="Also write the service's own JSON as <stem>.raw.json."),
     click.option("--speaker-labels", is_flag=True, help="Mark speaker changes with a dash."),
 ]
 
 NAMES = (
     "languages", "code_switching", "translate", "translation_model", "formats", "profile", "diarize", "speakers", "min_speakers", "max_speakers", "vocabulary",
-    "engine", "model", "threads", "audio_stream", "max_jobs", "no_cache", "keep_raw", "speaker_labels",
+    "engine", "model", "threads", "audio_stream", "max_jobs", "cache", "keep_raw", "speaker_labels",
 )
+_LISTS = ("languages", "translate", "formats", "forced")
 
 
 def transcribe_options(f: F) -> F:
@@ -47,30 +52,32 @@ def transcribe_options(f: F) -> F:
 
 
 def pop_options(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Take the shared options out of a command's keyword arguments."""
-    return {name: kwargs.pop(name) for name in NAMES}
+    """Take the shared options out of a command's keyword arguments, as the library names them:
+    comma lists split (``-t fr,es -t de``), empty vocabulary dropped."""
+    out = {name: kwargs.pop(name) for name in NAMES}
+    return run_options(out)
 
 
-def build_options(o: dict[str, Any]) -> Any:
-    """The shared options as ``TranscribeOptions``."""
-    from ..engines.base import TranscribeOptions
+def run_options(o: dict[str, Any]) -> dict[str, Any]:
+    """``o`` with its list options split at commas (the library takes lists)."""
+    out = dict(o)
+    for name in _LISTS:
+        if name in out:
+            out[name] = split_csv(out[name])
+    if "formats" in out:
+        out["formats"] = out["formats"] or ["srt"]
+    if "vocabulary" in out:
+        out["vocabulary"] = [v for v in out["vocabulary"] if v.strip()]
+    return out
 
+
+def transcription(o: dict[str, Any]) -> TranscribeOptions:
+    """The shared options as ``TranscribeOptions`` (a batch's, which its items may change)."""
     return TranscribeOptions(
-        languages=split_csv(o["languages"]),
-        code_switching=o["code_switching"],
-        translate=split_csv(o["translate"]),
-        translation_model=o["translation_model"],
-        formats=split_csv(o["formats"]) or ["srt"],
-        diarize=o["diarize"],
-        speakers=o["speakers"],
-        min_speakers=o["min_speakers"],
-        max_speakers=o["max_speakers"],
-        vocabulary=[v for v in o["vocabulary"] if v.strip()],
-        model=o["model"],
-        threads=o["threads"],
-        audio_stream=o["audio_stream"],
-        use_cache=not o["no_cache"],
-        keep_raw=o["keep_raw"],
+        languages=list(o["languages"]), code_switching=o["code_switching"], translate=list(o["translate"]),
+        translation_model=o["translation_model"], formats=list(o["formats"]), diarize=o["diarize"], speakers=o["speakers"],
+        min_speakers=o["min_speakers"], max_speakers=o["max_speakers"], vocabulary=list(o["vocabulary"]), model=o["model"],
+        threads=o["threads"], audio_stream=o["audio_stream"], use_cache=o["cache"], keep_raw=o["keep_raw"],
     )
 
 

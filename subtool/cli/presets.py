@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
 import click
 
-from ..errors import EXIT_USAGE, PresetError
+from ..errors import EXIT_USAGE
 from .app import emit_json, err, json_option
 
 
@@ -31,46 +30,31 @@ def command(action: str, name: str | None, kind: str | None, as_json: bool) -> i
     Presets in your config folder (presets/ under subtool's platformdirs config dir, or
     SUBTOOL_PRESETS_DIR) override shipped ones of the same kind and name.
     """
-    from ..presets import discover, load, user_dir
+    from .. import api
 
-    found = [p for p in discover() if kind is None or p.kind == kind or p.error is not None]
     if action == "list":
         if name:
             raise click.UsageError("'presets list' takes no NAME; use 'presets show NAME'")
-        rows: list[dict[str, Any]] = []
-        bad: list[PresetError] = []
-        for p in found:
-            try:
-                description = load(p.kind, p.name).description  # type: ignore[arg-type]
-            except PresetError as exc:
-                bad.append(exc)
-                description = "(malformed, see below)"
-            rows.append({"kind": p.kind or "?", "name": p.name, "origin": p.origin, "overrides_builtin": p.overrides is not None,
-                         "path": str(p.path), "description": description})
+        found = api.list_presets(kind)
+        rows: list[dict[str, Any]] = [{"kind": f.kind or "?", "name": f.name, "origin": f.origin, "overrides_builtin": f.overrides is not None, "path": f.path,
+                 "description": "(malformed, see below)" if f.error else f.description} for f in found]
         if as_json:
-            emit_json({"user_dir": str(user_dir()), "presets": rows})
+            emit_json({"user_dir": str(api.presets_folder()), "presets": rows})
         else:
             width = max((len(r["name"]) for r in rows), default=4)
             for r in rows:
                 origin = "user, overrides builtin" if r["overrides_builtin"] else r["origin"]
                 click.echo(f"{r['kind']:<8} {r['name']:<{width}}  {origin:<23}  {r['description']}")
-            click.echo(f"(user presets: {user_dir()})")
+            click.echo(f"(user presets: {api.presets_folder()})")
+        bad = [f.error for f in found if f.error]
         for problem in bad:
-            err(f"subtool: {problem.line()}")
+            err(f"subtool: {problem}")
         return EXIT_USAGE if bad else 0
 
     if not name:
         raise click.UsageError("'presets show' needs a NAME (see 'subtool presets list')")
-    matches = [p for p in found if p.name == name]
-    if not matches:
-        names = ", ".join(sorted({p.name for p in found})) or "none"
-        raise PresetError(f"no preset called '{name}'", hint=f"Available: {names}")
-    docs: list[dict[str, Any]] = []
-    for p in matches:
-        values = dataclasses.asdict(load(p.kind, p.name))  # type: ignore[arg-type]
-        values.pop("name", None)
-        docs.append({"name": p.name, "kind": p.kind, "origin": p.origin, "path": str(p.path),
-                     "overrides": str(p.overrides) if p.overrides else None, "values": values})
+    docs: list[dict[str, Any]] = [{"name": info.name, "kind": info.kind, "origin": info.origin, "path": info.path, "overrides": info.overrides, "values": values}
+            for info, values in api.show_preset(name, kind)]
     if as_json:
         emit_json(docs[0] if len(docs) == 1 else docs)
         return 0

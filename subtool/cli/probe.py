@@ -17,10 +17,9 @@ def command(paths: tuple[str, ...], as_json: bool, platform: str | None) -> int:
 
     Exit 0 when every input can be transcribed, 3 when any cannot.
     """
-    from ..media.probe import hms
-    from ..media.probe import probe as probe_file
+    from .. import api
 
-    infos = [probe_file(p, platform=platform) for p in paths]
+    infos = [api.probe(p, platform=platform) for p in paths]
     if as_json:
         emit_json([i.to_dict() for i in infos])
     else:
@@ -28,7 +27,7 @@ def command(paths: tuple[str, ...], as_json: bool, platform: str | None) -> int:
             click.echo(info.path)
             if info.format_names:
                 size = f"{info.size / 1e6:.1f} MB"
-                click.echo(f"  format   {info.format_long_name or ','.join(info.format_names)}  {hms(info.duration)}  {size}")
+                click.echo(f"  format   {info.format_long_name or ','.join(info.format_names)}  {_hms(info.duration)}  {size}")
             for s in info.streams:
                 desc = [f"#{s.index}", s.type, s.codec or "?"]
                 if s.type == "audio":
@@ -48,3 +47,10 @@ def command(paths: tuple[str, ...], as_json: bool, platform: str | None) -> int:
         first = next(p for p in info.problems if p.fatal)
         err(f"subtool: {info.path}: {first.message} [{first.code}]")
     return EXIT_INPUT if bad else 0
+
+
+def _hms(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    total = round(seconds)
+    return f"{total // 3600}:{total % 3600 // 60:02d}:{total % 60:02d}"

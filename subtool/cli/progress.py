@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from ..media.ffmpeg import ProgressCallback
 from .app import progress_enabled
+
+ProgressCallback = Callable[[float, float | None], None]
 
 
 @contextlib.contextmanager

@@ -8,7 +8,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any
 
-from ..engines.base import NOTE
+from ..models import NOTE
 from .app import STATE, err, progress_enabled
 
 

@@ -1,4 +1,5 @@
-"""``subtool transcribe``: thin wrapper over :mod:`subtool.transcription`."""
+"""``subtool transcribe``: ``run`` with sidecars only, thin over :func:`subtool.api.plan` and
+:func:`subtool.api.run_plan`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 import click
 
 from .app import STATE, emit_json, info, json_option
-from .options import build_options, download_options, pop_options, transcribe_options
+from .options import download_options, pop_options, transcribe_options
 from .stages import StageProgress
 
 
@@ -25,34 +26,21 @@ def command(inputs: tuple[str, ...], outdir: str | None, force: bool, as_json: b
     Everything is checked before anything is uploaded: the inputs, the languages, the profile,
     and the outputs (never overwritten without --force).
     """
-    from .. import transcription as tx
-    from ..presets import load_profile
+    from .. import api
 
-    shared = pop_options(kwargs)
-    options = build_options(shared)
-    subtitle_profile = load_profile(shared["profile"] or "netflix")
-    eng = tx.resolve_engine(shared["engine"], max_jobs=shared["max_jobs"], model=shared["model"], threads=shared["threads"], on_note=info)
-    tx.check_options(options, eng)
-    keep_raw = shared["keep_raw"]
-    prepared = [tx.prepare(i, options, eng, outdir=outdir, force=force, keep_raw=keep_raw) for i in inputs]
-    tx.check_distinct([p.stem for p in prepared])
-    for item in prepared:
-        item.max_download = max_download
-
+    options = pop_options(kwargs)
+    plans, engine = api.plan(list(inputs), on_status=info, sidecars_only=True, outdir=outdir, force=force, max_download=max_download,
+                             **options)
     results = []
-    for item in prepared:
-        with StageProgress(item.input) as progress:
-            result = tx.transcribe(
-                item, options, eng, profile=subtitle_profile, force=force, speaker_labels=shared["speaker_labels"], keep_raw=keep_raw,
-                on_status=progress.status, on_progress=lambda done, total: progress.update("audio", done, total),
-                on_engine_progress=lambda done, total: progress.update("transcribe", done, total),
-            )
+    for p in plans:
+        with StageProgress(p.input) as progress:
+            result = api.run_plan(p, engine, on_status=progress.status, on_progress=progress.update)
         results.append(result)
         if not as_json:
             note = " (cached)" if result.cached else ""
             if not STATE.quiet:
-                spoken = result.transcript.language or "no speech found"
-                info(f"{item.input}: {spoken}, {len(result.files)} file{'s' if len(result.files) != 1 else ''}{note}")
+                said = result.language or "no speech found"
+                info(f"{p.input}: {said}, {len(result.files)} files{note}")
             for path in result.files:
                 click.echo(path)
     if as_json:

@@ -449,6 +449,7 @@ class LocalEngine:
     name = "local"
     fetches_urls = False
     takes_media = True  # ffmpeg decodes the input itself: no lossy upload copy in between
+    submits_jobs = False  # a WholeEngine (engines.base): it runs here, on the whole input
 
     def __init__(self, model: str | None = None, threads: int | None = None, *, chunk_seconds: float = CHUNK_SECONDS) -> None:
         if model is not None and model not in MODELS:

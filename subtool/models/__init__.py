@@ -6,25 +6,39 @@ imports nothing of subtool's but its own modules, so every layer may use it.
 
 from __future__ import annotations
 
+from .flow import NOTE, Delivered, Delivery, Fetched, Hooks, Plan, RunResult, Source, Transcribed, Written
 from .media import MediaInfo, Problem, Stream
 from .options import TranscribeOptions
 from .presets import BurnStyle, MuxPreset, Profile
+from .reports import CheckedFile, PresetInfo
 from .tracks import MuxedTrack, MuxResult, SubtitleTrack
 from .transcript import TRANSCRIPT_SCHEMA, Transcript, Utterance, Word
 
 __all__ = [
+    "NOTE",
     "TRANSCRIPT_SCHEMA",
     "BurnStyle",
+    "CheckedFile",
+    "Delivered",
+    "Delivery",
+    "Fetched",
+    "Hooks",
     "MediaInfo",
     "MuxPreset",
     "MuxResult",
     "MuxedTrack",
+    "Plan",
+    "PresetInfo",
     "Problem",
     "Profile",
+    "RunResult",
+    "Source",
     "Stream",
     "SubtitleTrack",
     "TranscribeOptions",
+    "Transcribed",
     "Transcript",
     "Utterance",
     "Word",
+    "Written",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass
+@dataclass(frozen=True)
 class TranscribeOptions:
     """What the user asked for, independent of the engine.
 
@@ -14,6 +14,9 @@ class TranscribeOptions:
     formats the service should write. ``subtitle_limits``: the profile's limits sent as the
     service's subtitles_config (keys ``minimum_duration``, ``maximum_duration``,
     ``maximum_characters_per_row``, ``maximum_rows_per_caption``, ``style``).
+
+    Frozen: options are changed with ``dataclasses.replace``, never in flight (a stage that
+    normalises them returns a new value).
     """
 
     languages: list[str] = field(default_factory=list)

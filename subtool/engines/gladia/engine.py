@@ -43,35 +43,32 @@ import contextlib
 import json
 import os
 import random
-import re
-import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from ... import languages as langs
 from ...errors import (
     AuthError,
     Interrupted,
     JobError,
-    LanguageError,
     RateLimitError,
     ServiceError,
     ServiceTimeoutError,
     ServiceUnavailableError,
     SubtoolError,
-    UsageError,
 )
-from ...models import Transcript, Utterance, Word
-from ..base import NOTE, StatusCallback, TranscribeOptions
+from ...models import TranscribeOptions, Transcript
+from ..base import NOTE, StatusCallback
+from ..jobs import Run, job_slots
 from . import service
+from .request import _USERINFO, TOKEN_KEY, build_request, check_api_url, check_key, redact_url, validate
+from .results import to_transcript
 from .service import DEFAULT_API_URL, MAX_DURATION_S
 
 T = TypeVar("T")
@@ -81,7 +78,6 @@ DEFAULT_DEADLINE_S = 4 * 3600.0
 # never reached in this process (a wrong GLADIA_API_URL, no network) is given up on sooner.
 RETRY_WINDOW_S = 600.0
 UNREACHED_WINDOW_S = 30.0
-TOKEN_KEY = "subtool_request"
 
 RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
 # How long a Retry-After is honoured at most (longer ones: the retry window decides).
@@ -96,57 +92,6 @@ SEARCH_PAGES = 20
 SEARCH_MARGIN_S = 900.0
 SEARCH_ATTEMPTS = 3  # a search that meets a 429/5xx/timeout is tried again (1 s, then 2 s later)
 QUEUED_NOTE_S = 15.0
-
-
-_USERINFO = re.compile(r"^(?P<pre>(?:[A-Za-z][A-Za-z0-9+.-]*://)?)(?P<user>[^/@:?#]*)(?::(?P<password>[^/@?#]*))?@")
-
-
-def redact_url(url: str) -> str:
-    """``url`` with the password of a user:password part shown as ``***`` (and a user alone, which
-    may be a token, as ``***``); also for a URL without a scheme."""
-    m = _USERINFO.match(url)
-    if not m:
-        return url
-    shown = f"{m['user']}:***" if m["password"] is not None and m["user"] else "***"
-    return f"{m['pre']}{shown}@{url[m.end():]}"
-
-
-def check_api_url(url: str, *, variable: str = "GLADIA_API_URL") -> str:
-    """``url`` when it is an http(s) URL with a host; else a ``UsageError`` naming ``variable``
-    and the expected form (the SDK's own ValueError would read as an internal error)."""
-    try:
-        parts = urlsplit(url)
-        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
-        if ok:
-            parts.port  # noqa: B018 - raises ValueError on a port that is not a number
-    except ValueError:
-        ok = False
-    if not ok:
-        raise UsageError(
-            f"{variable}={redact_url(url)!r} is not an http(s) URL",
-            hint="Give the scheme and host, e.g. http://127.0.0.1:8765 or https://api.gladia.io",
-        )
-    return url
-
-
-def check_key(key: str) -> None:
-    """Refuse a key that cannot go into an HTTP header (httpx would fail on every attempt, which
-    looks like a network fault): the message describes the character, never the key."""
-    for i, ch in enumerate(key, 1):
-        if ch in "\r\n":
-            what = "a line break"
-        elif ch.isspace():
-            what = "a space or tab"
-        elif not ch.isascii():
-            what = "a non-ASCII character"
-        elif not ch.isprintable():
-            what = "a control character"
-        else:
-            continue
-        raise AuthError(
-            f"the key in GLADIA_API_KEY contains {what} (character {i} of {len(key)})",
-            hint="Copy the key again from the Gladia dashboard, without spaces or line breaks",
-        )
 
 
 def _retry_after(headers: Any) -> float | None:
@@ -180,129 +125,6 @@ def _env_float(name: str) -> float | None:
         return float(value)
     except ValueError:
         raise SubtoolError(f"{name}={value!r} is not a number of seconds") from None
-
-
-def service_code(code: str, *, translation: bool = False) -> str:
-    """A user's language code as the service spells it; ``LanguageError`` when the service does
-    not know the language (checked before anything is uploaded)."""
-    what = "translation target" if translation else "language"
-    normalized = langs.normalize(code, what=what)
-    base = langs.base(normalized)
-    base = service.CODE_ALIASES.get(base, base)
-    allowed = service.TRANSLATION_LANGUAGES if translation else service.TRANSCRIPTION_LANGUAGES
-    if base not in allowed:
-        raise LanguageError(
-            f"the Gladia service does not {'translate into' if translation else 'transcribe'} '{code}' ({langs.english_name(normalized)})",
-            hint="Use one of its ISO 639-1 codes (e.g. en, fr, es, de), or --engine local",
-        )
-    return base
-
-
-def validate(options: TranscribeOptions) -> None:
-    """Refuse what the service would refuse, before any upload."""
-    for code in options.languages:
-        service_code(code)
-    for code in options.translate:
-        service_code(code, translation=True)
-    if options.translation_model not in service.TRANSLATION_MODELS:
-        raise SubtoolError(f"unknown translation model '{options.translation_model}'", hint="Use base or enhanced")
-
-
-def build_request(options: TranscribeOptions, audio_url: str, token: str | None = None) -> dict[str, Any]:
-    """The create body for ``options`` (the API's InitTranscriptionRequest)."""
-    body: dict[str, Any] = {"audio_url": audio_url}
-    codes = list(dict.fromkeys(service_code(c) for c in options.languages))
-    if codes or options.code_switching:
-        body["language_config"] = {"languages": codes, "code_switching": bool(options.code_switching and len(codes) != 1)}
-    formats = [f for f in dict.fromkeys(options.formats) if f in service.SUBTITLE_FORMATS]
-    if formats:
-        body["subtitles"] = True
-        body["subtitles_config"] = {"formats": formats, **options.subtitle_limits}
-    if options.translate:
-        body["translation"] = True
-        body["translation_config"] = {
-            "target_languages": list(dict.fromkeys(service_code(c, translation=True) for c in options.translate)),
-            "model": options.translation_model,
-            "match_original_utterances": True,  # cues line up with the spoken language's
-        }
-    if options.diarize:
-        body["diarization"] = True
-        hints = {"number_of_speakers": options.speakers, "min_speakers": options.min_speakers, "max_speakers": options.max_speakers}
-        if any(v is not None for v in hints.values()):
-            body["diarization_config"] = {k: v for k, v in hints.items() if v is not None}
-    if options.vocabulary:
-        body["custom_vocabulary"] = True
-        # Above 0.6 the service reports false positives (Gladia's own advice).
-        body["custom_vocabulary_config"] = {"vocabulary": list(dict.fromkeys(options.vocabulary)), "default_intensity": 0.5}
-    if token:
-        body["custom_metadata"] = {TOKEN_KEY: token}
-    return body
-
-
-def cache_options(options: TranscribeOptions) -> dict[str, Any]:
-    """The options that change a Gladia result (the cache key's part)."""
-    return build_request(options, "")
-
-
-class JobSlots:
-    """At most ``limit`` jobs at the service at once; ``limit`` may be raised or lowered live."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = max(1, limit)
-        self.in_use = 0
-        self.peak = 0
-        self._cond = threading.Condition()
-
-    def acquire(self, cancel: threading.Event | None = None) -> None:
-        with self._cond:
-            while self.in_use >= self.limit:
-                if cancel is not None and cancel.is_set():
-                    raise Interrupted("cancelled while waiting for a job slot")
-                self._cond.wait(0.2)
-            self.in_use += 1
-            self.peak = max(self.peak, self.in_use)
-
-    def release(self) -> None:
-        with self._cond:
-            self.in_use = max(0, self.in_use - 1)
-            self._cond.notify()
-
-
-_SLOTS: dict[str, JobSlots] = {}
-_SLOTS_LOCK = threading.Lock()
-
-
-def job_slots(api_url: str, max_jobs: int) -> JobSlots:
-    """The process-wide limiter for ``api_url``, set to ``max_jobs``."""
-    with _SLOTS_LOCK:
-        slots = _SLOTS.get(api_url)
-        if slots is None:
-            slots = _SLOTS[api_url] = JobSlots(max_jobs)
-        else:
-            slots.limit = max(1, max_jobs)
-        return slots
-
-
-@dataclass
-class Run:
-    """One transcription's shared state: its deadline, its cancel flag, the jobs it started."""
-
-    until: float
-    deadline: float
-    cancel: threading.Event = field(default_factory=threading.Event)
-    job_ids: list[str] = field(default_factory=list)
-    open_jobs: set[str] = field(default_factory=set)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    on_status: StatusCallback | None = None
-    on_retry: Callable[[SubtoolError], None] | None = None  # a batch paces itself on 429s
-
-    def status(self, line: str) -> None:
-        if self.on_status is not None:
-            self.on_status(line)
-
-    def sleep(self, seconds: float) -> None:
-        if self.cancel.wait(max(0.0, seconds)):
-            raise Interrupted("cancelled")
 
 
 _PREFETCH = threading.Event()
@@ -354,9 +176,12 @@ def poll_interval(waited: float, maximum: float) -> float:
 
 
 class GladiaEngine:
+    """The ``JobEngine`` of the Gladia service (see ``engines.base``): submit, adopt, wait, find."""
+
     name = "gladia"
     fetches_urls = True
     takes_media = False  # sent one small audio stream, extracted here
+    submits_jobs = True
 
     def __init__(
         self,
@@ -411,9 +236,12 @@ class GladiaEngine:
             return self._client_obj
 
     def check(self, options: TranscribeOptions) -> None:
+        """The options, and the key (missing, or one that cannot go into a header), before any
+        work on the inputs: nothing is extracted or uploaded for a run that would be refused."""
         validate(options)
-        if self._key:
-            check_key(self._key)  # before any work on the inputs
+        if not self._key:
+            raise AuthError("no Gladia API key", hint="Set GLADIA_API_KEY, or use --engine local for the offline engine")
+        check_key(self._key)
 
     def cache_tag(self, options: TranscribeOptions) -> str:
         return ""
@@ -446,7 +274,7 @@ class GladiaEngine:
             details = exc.validation_errors
             if details:
                 message = self._scrub("; ".join(str(d) for d in details)) if isinstance(details, list) else self._scrub(str(details))
-            return ServiceError(f"the service refused the request (HTTP {status}: {message}) while {what}"), False, None
+            return ServiceError(f"the service refused the request (HTTP {status}: {message}) while {what}", code=f"http_{status}"), False, None
         if isinstance(exc, SdkTimeout):
             return ServiceTimeoutError(
                 f"the service did not answer within {exc.timeout:.0f} s while {what}", hint="Retry later", code="timeout"
@@ -618,11 +446,15 @@ class GladiaEngine:
         except BaseException:
             self.slots.release()
             raise
-        with run.lock:
-            run.job_ids.append(job_id)
-            run.open_jobs.add(job_id)
+        run.opened(job_id)
         run.status(f"job {job_id} created")
         return job_id
+
+    def adopt(self, job_id: str, *, run: Run) -> None:
+        """Take up a job an earlier run created (its id recorded, or found by its token): it
+        holds a job slot from now until ``wait`` returns, as a job ``submit`` made does."""
+        self.slots.acquire(run.cancel)
+        run.opened(job_id)
 
     def wait(self, job_id: str, *, run: Run | None = None, path: str | None = None) -> dict[str, Any]:
         """Poll ``job_id`` until it is done; its raw JSON. Releases the job's slot. Time the job
@@ -664,12 +496,10 @@ class GladiaEngine:
                     run.status(f"job {job_id} {status}")
                     last = status
                 if status == "done":
-                    with run.lock:
-                        run.open_jobs.discard(job_id)
+                    run.closed(job_id)
                     return raw
                 if status == "error":
-                    with run.lock:
-                        run.open_jobs.discard(job_id)
+                    run.closed(job_id)
                     detail = raw.get("error") or raw.get("message")
                     if isinstance(detail, dict):
                         detail = detail.get("message")
@@ -697,303 +527,3 @@ class GladiaEngine:
     ) -> Transcript:
         return to_transcript(raw, targets=targets, offset=offset, job_ids=job_ids, notes=notes)
 
-    # -- the whole thing -------------------------------------------------------------------
-
-    def transcribe(
-        self,
-        audio: str | Path,
-        options: TranscribeOptions,
-        *,
-        duration: float | None = None,
-        on_status: StatusCallback | None = None,
-        raw_sink: list[dict[str, Any]] | None = None,
-    ) -> Transcript:
-        """Transcribe ``audio`` (a local audio file, or an http(s) URL the service fetches).
-        Inputs longer than the service's limit are cut at silences and sent as concurrent jobs."""
-        validate(options)
-        self._client()  # a missing key is reported before any work
-        run = self.new_run(on_status)
-        text = str(audio)
-        is_url = text.startswith(("http://", "https://"))
-        limit = min(self.max_duration, service.MAX_DURATION_YOUTUBE_S) if is_url and "youtu" in text else self.max_duration
-        targets = list(options.translate)
-        try:
-            if duration is None or duration <= limit:
-                job_id = self.submit(audio, options, run=run)
-                raw = self.wait(job_id, run=run)
-                if raw_sink is not None:
-                    raw_sink.append({"offset": 0.0, "job": raw})
-                notes: list[str] = []
-                transcript = to_transcript(raw, targets=targets, job_ids=[job_id], notes=notes)
-                for note in notes:
-                    run.status(NOTE + note)
-                if duration and not transcript.duration:
-                    transcript.duration = duration
-                return transcript
-            if is_url:
-                raise ServiceError(
-                    f"{text} lasts {duration / 60:.0f} min, over the service's {limit / 60:.0f}-minute limit for links",
-                    hint="Download it first (subtool cuts local files into chunks)",
-                )
-            return self._transcribe_chunks(Path(audio), options, duration, limit, run, raw_sink)
-        except KeyboardInterrupt:
-            run.cancel.set()
-            with run.lock:
-                open_jobs = sorted(run.open_jobs)
-            raise Interrupted("interrupted while transcribing", job_ids=open_jobs) from None
-
-    def _transcribe_chunks(
-        self, audio: Path, options: TranscribeOptions, duration: float, limit: float, run: Run, raw_sink: list[dict[str, Any]] | None
-    ) -> Transcript:
-        from ...media.audio import extract_audio, find_silences, plan_chunks
-
-        run.status(f"{NOTE}{duration / 60:.0f} min is over the {limit / 60:.0f}-minute limit: cutting at silences")
-        silences = find_silences(audio, duration=duration)
-        plan = plan_chunks(duration, silences, target=self.chunk_target, limit=limit)
-        results: list[tuple[float, dict[str, Any], str] | None] = [None] * len(plan)
-        errors: list[BaseException] = []
-        with tempfile.TemporaryDirectory(prefix="subtool-chunks-") as tmp:
-            paths = [
-                extract_audio(audio, Path(tmp) / f"chunk{i:03d}.ogg", start=start, duration=end - start)
-                for i, (start, end) in enumerate(plan)
-            ]
-            run.status(f"sending {len(plan)} chunks, at most {self.slots.limit} at once")
-
-            def work(i: int) -> None:
-                try:
-                    job_id = self.submit(paths[i], options, run=run)
-                    results[i] = (plan[i][0], self.wait(job_id, run=run), job_id)
-                except BaseException as exc:  # noqa: BLE001 - handed to the main thread
-                    errors.append(exc)
-                    run.cancel.set()
-
-            threads = [threading.Thread(target=work, args=(i,), daemon=True, name=f"gladia-chunk-{i}") for i in range(len(plan))]
-            for t in threads:
-                t.start()
-            for t in threads:
-                while t.is_alive():
-                    t.join(0.2)
-        real = [e for e in errors if not isinstance(e, Interrupted)]
-        if real or errors:
-            raise (real or errors)[0]
-        parts: list[Transcript] = []
-        notes: list[str] = []
-        for i, item in enumerate(results):
-            assert item is not None
-            start, raw, job_id = item
-            if raw_sink is not None:
-                raw_sink.append({"offset": start, "job": raw})
-            part = to_transcript(raw, targets=list(options.translate), offset=start, job_ids=[job_id], notes=notes)
-            if not part.utterances:
-                notes.append(f"no speech found in {_clock(plan[i][0])}-{_clock(plan[i][1])} (chunk {i + 1} of {len(plan)})")
-            parts.append(part)
-        for note in dict.fromkeys(notes):
-            run.status(NOTE + note)
-        return stitch(parts, [p[0] for p in plan], duration=duration)
-
-
-def _clock(seconds: float) -> str:
-    whole = int(seconds)
-    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
-
-
-# -- result mapping ------------------------------------------------------------------------------
-
-
-def _num(value: object) -> float | None:
-    """A finite number from the service's JSON, else None."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if number == number and abs(number) != float("inf") else None
-
-
-def _utterances(items: list[dict[str, Any]] | None, offset: float) -> list[Utterance]:
-    """The service's utterances as ``Utterance``s, times shifted by ``offset``. Read defensively
-    (real translations come with ``words: []``, ``text: ""``): a word without text or times is
-    left out, an utterance without text gets its words' text, an utterance that cannot be timed
-    at all is left out; an utterance with neither text nor words is kept, empty, so that the
-    utterances stay aligned with the spoken ones (``Transcript.translations``)."""
-    out: list[Utterance] = []
-    for u in items or []:
-        if not isinstance(u, dict):
-            continue
-        words: list[Word] = []
-        spoken: list[str] = []
-        for w in u.get("words") or []:
-            if not isinstance(w, dict):
-                continue
-            text = str(w.get("word") or "")
-            start, end = _num(w.get("start")), _num(w.get("end"))
-            spoken.append(text)
-            if not text.strip() or start is None or end is None:
-                continue
-            words.append(Word(text=text.strip(), start=round(start + offset, 3), end=round(max(start, end) + offset, 3),
-                              confidence=_num(w.get("confidence"))))
-        start, end = _num(u.get("start")), _num(u.get("end"))
-        if start is None:
-            start = words[0].start - offset if words else None
-        if end is None:
-            end = words[-1].end - offset if words else start
-        if start is None or end is None:
-            continue
-        text = str(u.get("text") or "").strip() or "".join(spoken).strip()
-        out.append(
-            Utterance(
-                start=round(start + offset, 3),
-                end=round(max(start, end) + offset, 3),
-                text=text,
-                words=words,
-                speaker=u.get("speaker") if isinstance(u.get("speaker"), int) else None,
-                language=str(u["language"]) if u.get("language") else None,
-                confidence=_num(u.get("confidence")),
-                channel=u.get("channel") if isinstance(u.get("channel"), int) else None,
-            )
-        )
-    return out
-
-
-def normalize_subtitles(text: str, fmt: str) -> str:
-    """The service's subtitle text made standard (SRT times with a comma, one final newline)."""
-    from ...subtitles import normalize_service_subtitles
-
-    return normalize_service_subtitles(text, fmt)
-
-
-def _subtitles(items: list[dict[str, Any]] | None) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for s in items or []:
-        if isinstance(s, dict) and s.get("format") and str(s.get("subtitles") or "").strip() not in ("", "WEBVTT"):
-            out[str(s["format"])] = normalize_subtitles(str(s["subtitles"]), str(s["format"]))
-    return out
-
-
-def _addon_error(error: object) -> str:
-    if isinstance(error, dict):
-        return str(error.get("message") or error.get("exception") or error.get("status_code") or "failed")
-    return str(error)
-
-
-def to_transcript(
-    raw: dict[str, Any],
-    *,
-    targets: list[str] | None = None,
-    offset: float = 0.0,
-    job_ids: list[str] | None = None,
-    notes: list[str] | None = None,
-) -> Transcript:
-    """A done job's JSON -> ``Transcript``, times shifted by ``offset`` seconds. ``targets`` are
-    the requested translation languages (the user's tags): each translation result is matched to
-    them by its ``languages`` field (by position only when it has none). What the result lacks
-    (a translation that failed or did not come, utterances that came back empty) is appended to
-    ``notes``. Audio without speech gives ``language`` None and no utterances."""
-    notes = notes if notes is not None else []
-    result = raw.get("result") or {}
-    tr = result.get("transcription") or {}
-    utterances = _utterances(tr.get("utterances"), offset)
-    detected = [str(c) for c in tr.get("languages") or [] if c]
-    language = detected[0] if detected else next((u.language for u in utterances if u.language), None)
-    if language is None and any(u.text for u in utterances):
-        forced = ((raw.get("request_params") or {}).get("language_config") or {}).get("languages") or []
-        language = str(forced[0]) if len(forced) == 1 else None
-    transcript = Transcript(
-        language=language,
-        utterances=utterances,
-        languages=detected or ([language] if language else []),
-        duration=_num((result.get("metadata") or {}).get("audio_duration")),
-        engine="gladia",
-        job_ids=list(job_ids or ([str(raw["id"])] if raw.get("id") else [])),
-    )
-    if transcript.duration is not None and offset:
-        transcript.duration = round(offset + float(transcript.duration), 3)
-    subs = _subtitles(tr.get("subtitles"))
-    if subs and language:
-        transcript.subtitles[language] = subs
-    if not utterances:
-        return transcript  # nothing was said: there is nothing to translate
-    requested = list(targets or [])
-    by_code: dict[str, list[str]] = {}
-    for tag in requested:
-        try:
-            code = service_code(tag, translation=True)
-        except SubtoolError:
-            code = tag
-        by_code.setdefault(code, []).append(tag)
-    translation = result.get("translation") or {}
-    found = translation.get("results")
-    items: list[Any] = found if isinstance(found, list) else []
-    told: set[str] = set()
-    for i, item in enumerate(items):
-        if not isinstance(item, dict):
-            continue
-        got = next((str(c) for c in item.get("languages") or [] if c), None)
-        if got is None:
-            tags = [requested[i]] if i < len(requested) else []
-        elif requested:
-            tags = by_code.get(got, [got] if got in requested else [])
-            if not tags:
-                notes.append(f"the service sent a translation into '{got}', which was not asked for: left out")
-        else:
-            tags = [got]
-        if not tags:
-            continue
-        if item.get("error"):
-            notes.append(f"the {', '.join(tags)} translation failed at the service ({_addon_error(item['error'])}): no {', '.join(tags)} subtitles")
-            told.update(tags)
-            continue
-        translated = _utterances(item.get("utterances"), offset)
-        empty = sum(1 for u in translated if not u.text)
-        if empty:
-            notes.append(
-                f"{', '.join(tags)}: {empty} of {len(translated)} translated utterances came back empty from the service: "
-                "those lines have no subtitle in that language"
-            )
-        subs = _subtitles(item.get("subtitles"))
-        for tag in tags:
-            transcript.translations[tag] = translated
-            if subs:
-                transcript.subtitles[tag] = subs
-    # In request order, whatever the service's order.
-    order = {tag: i for i, tag in enumerate(requested)}
-    transcript.translations = dict(sorted(transcript.translations.items(), key=lambda kv: order.get(kv[0], len(order))))
-    missing = [t for t in requested if t not in transcript.translations and t not in told]
-    if missing:
-        why = f" (the translation failed: {_addon_error(translation['error'])})" if translation.get("error") else ""
-        notes.append(f"the service sent no {', '.join(missing)} translation{why}: no subtitles in {'that language' if len(missing) == 1 else 'those languages'}")
-    return transcript
-
-
-def _shift_subtitles(text: str, fmt: str, offset: float) -> list[Any]:
-    import pysubs2
-
-    subs = pysubs2.SSAFile.from_string(text, format_=fmt)
-    subs.shift(s=offset)
-    return list(subs.events)
-
-
-def stitch(parts: list[Transcript], offsets: list[float], *, duration: float | None = None) -> Transcript:
-    """One transcript from chunk transcripts whose times are already shifted; subtitle texts are
-    shifted here (``offsets`` gives each chunk's start) and renumbered as one file."""
-    import pysubs2
-
-    # A chunk without speech (a music intro) has no language: the spoken one comes from the others.
-    language = next((p.language for p in parts if p.language), None)
-    out = Transcript(language=language, engine="gladia", duration=duration)
-    for part in parts:
-        out.utterances += part.utterances
-        out.job_ids += part.job_ids
-        out.languages += [lang for lang in part.languages if lang not in out.languages]
-        for lang, utts in part.translations.items():
-            out.translations.setdefault(lang, []).extend(utts)
-    for lang in dict.fromkeys(lang for p in parts for lang in p.subtitles):
-        for fmt in dict.fromkeys(f for p in parts for f in p.subtitles.get(lang, {})):
-            merged = pysubs2.SSAFile()
-            for part, offset in zip(parts, offsets, strict=True):
-                text = part.subtitles.get(lang, {}).get(fmt)
-                if text:
-                    merged.events += _shift_subtitles(text, fmt, offset)
-            out.subtitles.setdefault(lang, {})[fmt] = normalize_subtitles(merged.to_string(fmt), fmt)
-    return out

@@ -1,0 +1,144 @@
+"""One batch item through the stages of ``subtool.flow``, from the stage its state records.
+
+The item's worker plans it (probe, URL resolution, outputs: the first jobs start while later
+items are still probed), fetches it, transcribes it (its jobs recorded in the state by a
+``StateJournal``), writes and delivers it, committing each change of stage. What an earlier
+attempt paid for is not paid again: a transcript in the row is used as it is, a recorded job is
+polled. Local work holds the batch's slots: ffmpeg (audio extraction, mux, burn) one of
+``local_jobs`` (the machine's cores), the offline model one of its own (loaded once; two
+transcriptions at a time would only split the same cores), so while some items wait on the
+service others extract their audio or are muxed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..engines.base import Engine, is_job_engine
+from ..errors import Interrupted, UsageError
+from ..flow import plan as stage
+from ..flow.deliver import deliver
+from ..flow.fetch import fetch
+from ..flow.transcribe import transcribe
+from ..flow.write import write
+from ..models import Hooks, Plan, Transcribed
+from ..outputs import remove_stale_parts
+from .journal import StateJournal
+from .manifest import Item
+from .pacing import Pacer
+from .state import State, row_transcript
+
+
+@dataclass
+class Work:
+    key: str
+    position: int
+    item: Item
+    request: stage.Request
+    resumed: bool  # started by an earlier run: its own outputs may exist
+    plan: Plan | None = None  # made by the worker (it probes the media)
+
+
+class Worker:
+    """What every item's worker shares: the state, the engine, the local slots, the pacing."""
+
+    def __init__(self, state: State, engine: Engine, *, max_jobs: int, local_jobs: int, force: bool, cancel: threading.Event,
+                 on_warning: Callable[[str], None] | None) -> None:
+        self.state = state
+        self.engine = engine
+        self.force = force
+        self.cancel = cancel
+        self.on_warning = on_warning
+        self.local_jobs = local_jobs
+        self.local = threading.BoundedSemaphore(local_jobs)
+        self.probe = threading.BoundedSemaphore(2 * local_jobs)  # ffprobe is lighter than an encode and partly waits on the disk
+        self.model = threading.BoundedSemaphore(1)
+        self.pacer = Pacer(engine.slots, max_jobs) if is_job_engine(engine) else None
+        self.lock = threading.Lock()
+        self.at_service: set[str] = set()
+        self.active: set[str] = set()
+
+    # -- slots -------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _held(self, sem: threading.BoundedSemaphore) -> Iterator[None]:
+        while not sem.acquire(timeout=0.2):
+            if self.cancel.is_set():
+                raise Interrupted("cancelled")
+        try:
+            yield
+        finally:
+            sem.release()
+
+    def held(self, kind: str) -> contextlib.AbstractContextManager[None]:
+        """A slot for local work of ``kind`` ("ffmpeg" or "model"), as the stages ask for one."""
+        return self._held(self.model if kind == "model" else self.local)
+
+    def probing(self) -> contextlib.AbstractContextManager[None]:
+        return self._held(self.probe)
+
+    def hooks(self) -> Hooks:
+        return Hooks(warning=self.on_warning or (lambda _line: None), cancel=self.cancel, local=self.held)
+
+    # -- one item ----------------------------------------------------------------------------
+
+    def plan(self, w: Work) -> Plan:
+        """The media checks of one item (``flow.plan``), by its worker."""
+        try:
+            return stage.plan(w.item.input, w.request, self.engine)[0]
+        except UsageError as exc:
+            if exc.code == "playlist":  # one video per item: its state, job and outputs are the item's
+                raise UsageError(exc.message, path=exc.path, hint="List each video of the playlist as its own item") from None
+            raise
+
+    def process(self, w: Work, row: dict[str, Any]) -> dict[str, Any]:
+        """Take the item from its recorded stage to done; the values recorded at the end."""
+        with self.lock:
+            self.active.add(w.key)
+        try:
+            return self._process(w, row)
+        finally:
+            with self.lock:
+                self.active.discard(w.key)
+                self.at_service.discard(w.key)
+
+    def _process(self, w: Work, row: dict[str, Any]) -> dict[str, Any]:
+        assert w.plan is not None
+        plan, hooks = w.plan, self.hooks()
+        self.state.set(w.key, attempts=(row.get("attempts") or 0) + 1, started=time.time(), error=None, exit_code=None)
+        resumed = w.resumed or row["stage"] != "pending"
+        with fetch(plan, self.engine, hooks) as fetched:
+            transcribed = self._earlier(row) if row["stage"] != "pending" else None
+            if transcribed is None:
+                self.state.set(w.key, stage="audio")
+                journal = StateJournal(self.state, w.key, row, self.pacer, self.at_service, self.lock)
+                transcribed = transcribe(fetched, self.engine, hooks, journal=journal)
+                self.state.set(w.key, stage="transcribed", transcript=json.dumps(transcribed.transcript.to_dict(), ensure_ascii=False))
+            if resumed:  # a killed run may have left temporary files of this item's outputs
+                remove_stale_parts(plan.stem.parent, plan.stem.name)
+                if plan.output is not None:
+                    remove_stale_parts(plan.output.parent, plan.output.stem)
+            written = write(plan, transcribed, hooks, force=self.force or resumed)
+            self.state.set(w.key, stage="written", outputs=json.dumps(written.files))
+            if self.cancel.is_set():
+                raise Interrupted("cancelled")
+            delivered = deliver(fetched, transcribed, written, hooks, force=self.force or resumed)
+            if plan.delivery.kind != "sidecars":
+                self.state.set(w.key, stage="delivered", output=str(delivered.output) if delivered.output else None)
+        languages = transcribed.transcript.all_languages()
+        output = str(delivered.output) if delivered.output else None
+        return {"languages": languages, "outputs": written.files, "output": output, "burned": delivered.burned}
+
+    def _earlier(self, row: dict[str, Any]) -> Transcribed | None:
+        """The transcript an earlier attempt paid for (a bad preset or a full disk failed the item
+        after it), used as it is."""
+        transcript = row_transcript(row)
+        if transcript is None:
+            return None
+        return Transcribed(transcript, transcript.engine or self.engine.name, cached=False, audio_bytes=0)

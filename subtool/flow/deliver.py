@@ -1,0 +1,88 @@
+"""Stage 5, deliver: soft tracks (``media.mux``), one burned language (``media.burn``), or the
+sidecars alone.
+
+One sidecar per language is delivered, in the format the container keeps best (WebM carries
+WebVTT; elsewhere SRT is the most faithful source for mov_text and Matroska). The mux hears the
+spoken language, so the default track is the first one not in it; the burn draws the language the
+plan decided (the one the output is named after), else the spoken one. The delivered tracks come
+back with the flags the output really carries.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from ..errors import UsageError
+from ..models import Delivered, Fetched, Hooks, SubtitleTrack, Transcribed, Written
+
+
+def one_per_language(tracks: list[SubtitleTrack], container: str) -> list[SubtitleTrack]:
+    """One sidecar per language, in the format ``container`` keeps best."""
+    order = ["vtt", "srt", "ass"] if container == "webm" else ["srt", "vtt", "ass"]
+    best: dict[str | None, SubtitleTrack] = {}
+    for track in tracks:
+        fmt = Path(track.path).suffix.lstrip(".")
+        current = best.get(track.language)
+        if current is None or order.index(fmt) < order.index(Path(current.path).suffix.lstrip(".")):
+            best[track.language] = track
+    return list(best.values())
+
+
+def deliver(fetched: Fetched, transcribed: Transcribed, written: Written, hooks: Hooks, *, force: bool | None = None) -> Delivered:
+    """Mux or burn the written tracks into the fetched media as the plan says (nothing for
+    sidecars only). No tracks (no speech): no video, and a warning says so."""
+    plan = fetched.plan
+    kind = plan.delivery.kind
+    force = plan.force if force is None else force
+    if kind == "sidecars":
+        return Delivered(None, tracks=list(written.tracks))
+    if not written.tracks:
+        hooks.warning(f"{plan.input}: no speech was found, so there are no subtitles to {kind}: no video was made")
+        return Delivered(None)
+    assert fetched.media is not None and plan.output is not None
+    with hooks.hold("ffmpeg"):
+        if hooks.cancel is not None and hooks.cancel.is_set():
+            from ..errors import Interrupted
+
+            raise Interrupted("cancelled")
+        if kind == "mux":
+            return _mux(fetched, transcribed, written, hooks, force)
+        return _burn(fetched, transcribed, written, hooks, force)
+
+
+def _mux(fetched: Fetched, transcribed: Transcribed, written: Written, hooks: Hooks, force: bool) -> Delivered:
+    from ..media.mux import mux
+
+    plan = fetched.plan
+    assert fetched.media is not None and plan.output is not None
+    hooks.status("muxing")
+    info = fetched.info
+    muxed = mux(
+        fetched.media, one_per_language(written.tracks, plan.delivery.container or "mkv"), plan.output,
+        probed=(lambda: info) if info is not None else None,  # the plan's probe: no second ffprobe
+        preset=plan.delivery.mux, default=plan.delivery.default, forced=list(plan.delivery.forced), replace=plan.delivery.replace,
+        spoken=transcribed.transcript.language, force=force, on_progress=hooks.stage("mux"), on_warning=hooks.warning,
+    )
+    flags = {m.source: (m.default, m.forced, m.title) for m in muxed.tracks}
+    by_language = {t.language: flags[t.path] for t in written.tracks if t.path in flags}
+    flagged = [
+        dataclasses.replace(t, default=f[0], forced=f[1], title=f[2]) if (f := by_language.get(t.language)) else t for t in written.tracks
+    ]
+    return Delivered(Path(muxed.output), tracks=flagged)
+
+
+def _burn(fetched: Fetched, transcribed: Transcribed, written: Written, hooks: Hooks, force: bool) -> Delivered:
+    from ..media.burn import burn
+
+    plan = fetched.plan
+    assert fetched.media is not None and plan.output is not None and plan.delivery.burn is not None
+    lang = plan.burn_language or transcribed.transcript.language
+    track = next((t for t in one_per_language(written.tracks, "mp4") if t.language == lang), None)
+    if track is None:
+        made = ", ".join(transcribed.transcript.all_languages())
+        raise UsageError(f"no {lang} subtitles were made to burn", hint=f"Pick --burn-language among: {made}")
+    hooks.status(f"burning {lang}")
+    out = burn(fetched.media, Path(track.path), plan.output, style=plan.delivery.burn, language=lang, force=force,
+               on_progress=hooks.stage("burn"), cancel=hooks.cancel, on_warning=hooks.warning)
+    return Delivered(out, burned=lang, tracks=list(written.tracks))

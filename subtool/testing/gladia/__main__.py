@@ -105,8 +105,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--latency", type=_bounded(float, 0), default=0.0, help="seconds from create to done per job")
     p.add_argument("--max-concurrent", type=_bounded(int, 1), default=None,
                    help="jobs processed at once; creates beyond this many queued+processing jobs get 429 (Retry-After), unless --queue")
-    p.add_argument("--queue", type=_bounded(int, 0), nargs="?", const=300, default=None, metavar="MAX_QUEUED",
-                   help="creates beyond --max-concurrent wait queued (up to MAX_QUEUED, default 300 as a paid plan), "
+    p.add_argument("--queue", type=_bounded(int, 0), nargs="?", const=service.MAX_QUEUED_JOBS, default=None, metavar="MAX_QUEUED",
+                   help=f"creates beyond --max-concurrent wait queued (up to MAX_QUEUED, default {service.MAX_QUEUED_JOBS} as a paid plan), "
                    "as the service documents")
     p.add_argument("--rate-limit", type=_parse_rate, default=None, metavar="N/s",
                    help="requests per key beyond N per second (N/min: per minute) get 429 with Retry-After, on every endpoint")
@@ -119,7 +119,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--messy-translations", action="store_true", help="translations shaped like a real capture (empty utterances, missing words)")
     p.add_argument("--strict", action="store_true",
                    help="as the real API: only the documented custom_metadata JSON list filter, no post_session_metadata in lists, validation_errors only on 400")
-    p.add_argument("--max-upload-mb", type=_bounded(float, 0, above=True), default=1000.0,
+    p.add_argument("--max-upload-mb", type=_bounded(float, 0, above=True), default=service.MAX_UPLOAD_BYTES / MB,
                    help="upload limit in MB (10^6 bytes), as the service's")
     p.add_argument("--max-duration-min", type=_bounded(float, 0, above=True), default=service.MAX_DURATION_S / 60)
     p.add_argument("--transcriber", choices=("placeholder", "local"), default="placeholder")

@@ -59,7 +59,7 @@ def update_settings(cfg: Config, body: dict[str, Any]) -> str | None:
         cfg.max_concurrent = int(body["max_concurrent"]) if body["max_concurrent"] else None
     if "queue" in body:
         q = body["queue"]
-        cfg.queue = (300 if q is True else int(q)) if q else None
+        cfg.queue = (service.MAX_QUEUED_JOBS if q is True else int(q)) if q else None
     if "rate_limit" in body:
         cfg.rate_limit = parse_rate(str(body["rate_limit"])) if body["rate_limit"] else None
     for name in ("messy_translations", "strict"):

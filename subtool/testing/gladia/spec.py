@@ -4,6 +4,12 @@ Validation answers the way the real API (NestJS class-validator) does: a list of
 ``language_config.languages must only contain the following values: af, am, ...``. The allowed
 values are those of the API's OpenAPI document (the same lists the SDK's generated types carry).
 The echo (``request_params`` of a job) fills in every default, as the real service does.
+
+The facts subtool's client also needs (languages, subtitle formats, styles and ranges) are read
+from ``subtool.engines.gladia.service``, their one home; what only the emulator checks (models,
+the other enums, the metadata length, the echo's defaults) is kept here. The translation models
+are the API's (``base``, ``batch``, ``enhanced``: OpenAPI and SDK 2.2.1), a superset of the
+service module's list, which holds only the models subtool offers.
 """
 
 from __future__ import annotations
@@ -13,16 +19,15 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
-TRANSCRIPTION_LANGUAGES: tuple[str, ...] = tuple(
-    "af am ar as az ba be bg bn bo br bs ca cs cy da de el en es et eu fa fi fo fr gl gu ha haw he hi hr ht hu hy id is it "
-    "ja jw ka kk km kn ko la lb ln lo lt lv mg mi mk ml mn mr ms mt my ne nl nn no oc pa pl ps pt ro ru sa sd si sk sl sn so "
-    "sq sr su sv sw ta te tg th tk tl tr tt uk ur uz vi yi yo zh".split()
-)
-TRANSLATION_LANGUAGES: tuple[str, ...] = tuple(sorted((*TRANSCRIPTION_LANGUAGES, "wo")))
+from ...engines.gladia import service
+
+# Sorted, as the API lists them in its messages.
+TRANSCRIPTION_LANGUAGES: tuple[str, ...] = tuple(sorted(service.TRANSCRIPTION_LANGUAGES))
+TRANSLATION_LANGUAGES: tuple[str, ...] = tuple(sorted(service.TRANSLATION_LANGUAGES))
 MODELS = ("solaria-1", "solaria-3", "solaria-fusion")
 TRANSLATION_MODELS = ("base", "batch", "enhanced")
-SUBTITLE_FORMATS = ("srt", "vtt")
-SUBTITLE_STYLES = ("default", "compliance")
+SUBTITLE_FORMATS = service.SUBTITLE_FORMATS
+SUBTITLE_STYLES = service.SUBTITLE_STYLES
 SUMMARY_TYPES = ("general", "bullet_points", "concise")
 CALLBACK_METHODS = ("POST", "PUT")
 PII_TEXT_TYPES = ("MARKER", "MASK")
@@ -177,10 +182,12 @@ def _check_subtitles(c: _Checker, body: dict[str, Any]) -> None:
                 c.add("subtitles_config.formats must contain at least 1 elements")
             if any(f not in SUBTITLE_FORMATS for f in formats):
                 c.add(f"subtitles_config.each value in formats must be one of the following values: {', '.join(SUBTITLE_FORMATS)}")
+    low, high = service.SUBTITLE_DURATION_RANGE
+    rows_low, rows_high = service.SUBTITLE_ROWS_RANGE
     c.number("subtitles_config.minimum_duration", sub.get("minimum_duration"), low=0)
-    c.number("subtitles_config.maximum_duration", sub.get("maximum_duration"), low=1, high=30)
+    c.number("subtitles_config.maximum_duration", sub.get("maximum_duration"), low=low, high=high)
     c.number("subtitles_config.maximum_characters_per_row", sub.get("maximum_characters_per_row"), low=1, integer=True)
-    c.number("subtitles_config.maximum_rows_per_caption", sub.get("maximum_rows_per_caption"), low=1, high=5, integer=True)
+    c.number("subtitles_config.maximum_rows_per_caption", sub.get("maximum_rows_per_caption"), low=rows_low, high=rows_high, integer=True)
     c.enum("subtitles_config.style", sub.get("style"), SUBTITLE_STYLES)
 
 

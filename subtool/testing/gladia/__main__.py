@@ -15,9 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from ...engines.gladia import service
-from .server import ENDPOINTS, Config, EmulatorServer, State, apply_fault, parse_rate
+from .config import ENDPOINTS, Config, parse_rate
+from .server import EmulatorServer
+from .state import State, apply_fault
 
 DEFAULT_SAMPLES = Path(__file__).resolve().parents[3] / "samples"
+MB = 1000 * 1000  # the service counts its upload limit in MB of 10^6 bytes
 
 
 def _parse_fail(value: str) -> tuple[str, int, int]:
@@ -102,8 +105,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--latency", type=_bounded(float, 0), default=0.0, help="seconds from create to done per job")
     p.add_argument("--max-concurrent", type=_bounded(int, 1), default=None,
                    help="jobs processed at once; creates beyond this many queued+processing jobs get 429 (Retry-After), unless --queue")
-    p.add_argument("--queue", type=_bounded(int, 0), nargs="?", const=300, default=None, metavar="MAX_QUEUED",
-                   help="creates beyond --max-concurrent wait queued (up to MAX_QUEUED, default 300 as a paid plan), as the service documents")
+    p.add_argument("--queue", type=_bounded(int, 0), nargs="?", const=service.MAX_QUEUED_JOBS, default=None, metavar="MAX_QUEUED",
+                   help=f"creates beyond --max-concurrent wait queued (up to MAX_QUEUED, default {service.MAX_QUEUED_JOBS} as a paid plan), "
+                   "as the service documents")
     p.add_argument("--rate-limit", type=_parse_rate, default=None, metavar="N/s",
                    help="requests per key beyond N per second (N/min: per minute) get 429 with Retry-After, on every endpoint")
     p.add_argument("--delay", type=_parse_delay, action="append", default=[], metavar="ENDPOINT:SECONDS",
@@ -115,7 +119,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--messy-translations", action="store_true", help="translations shaped like a real capture (empty utterances, missing words)")
     p.add_argument("--strict", action="store_true",
                    help="as the real API: only the documented custom_metadata JSON list filter, no post_session_metadata in lists, validation_errors only on 400")
-    p.add_argument("--max-upload-mb", type=_bounded(float, 0, above=True), default=1000.0, help="upload limit in MB (10^6 bytes), as the service's")
+    p.add_argument("--max-upload-mb", type=_bounded(float, 0, above=True), default=service.MAX_UPLOAD_BYTES / MB,
+                   help="upload limit in MB (10^6 bytes), as the service's")
     p.add_argument("--max-duration-min", type=_bounded(float, 0, above=True), default=service.MAX_DURATION_S / 60)
     p.add_argument("--transcriber", choices=("placeholder", "local"), default="placeholder")
     p.add_argument("--samples", type=Path, default=DEFAULT_SAMPLES, help="folder of <name>.<media> + <name>.txt samples")
@@ -132,11 +137,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.transcriber == "local" and importlib.util.find_spec("subtool.engines.local") is None:
         print("gladia emulator: --transcriber local needs subtool.engines.local (the offline engine), which is not installed", file=sys.stderr)
         return 2
-    config = Config(
+    state = State(config_of(args))
+    install_faults(state, args)
+    try:
+        server = EmulatorServer(args.host, args.port, state, verbose=args.verbose)
+    except (OSError, OverflowError, ValueError) as exc:
+        state.cleanup()
+        print(f"gladia emulator: cannot listen on {args.host}:{args.port}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+        return 1
+    serve(server, state)
+    return 0
+
+
+def config_of(args: argparse.Namespace) -> Config:
+    return Config(
         keys=frozenset(args.key),
         latency=args.latency,
         max_concurrent=args.max_concurrent,
-        max_upload_bytes=int(args.max_upload_mb * 1000 * 1000),
+        max_upload_bytes=int(args.max_upload_mb * MB),
         max_duration=args.max_duration_min * 60.0,
         transcriber=args.transcriber,
         samples=args.samples,
@@ -148,7 +166,10 @@ def main(argv: list[str] | None = None) -> int:
         messy_translations=args.messy_translations,
         strict=args.strict,
     )
-    state = State(config)
+
+
+def install_faults(state: State, args: argparse.Namespace) -> None:
+    """The command line's --fail, --drop, --lose-reply and --job-error."""
     for endpoint, status, count in args.fail:
         state.faults.add_http(endpoint, status, count)
     for endpoint, count in args.drop:
@@ -157,12 +178,10 @@ def main(argv: list[str] | None = None) -> int:
         state.faults.add_lost(endpoint, status, count)
     for code, count in args.job_error:
         apply_fault(state, {"job_error": {"code": code, "count": count}})
-    try:
-        server = EmulatorServer(args.host, args.port, state, verbose=args.verbose)
-    except (OSError, OverflowError, ValueError) as exc:
-        state.cleanup()
-        print(f"gladia emulator: cannot listen on {args.host}:{args.port}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
-        return 1
+
+
+def serve(server: EmulatorServer, state: State) -> None:
+    """Serve until SIGTERM or SIGINT, after printing the base URL; then clean up."""
     stop = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:
@@ -180,7 +199,6 @@ def main(argv: list[str] | None = None) -> int:
         server.shutdown()
         server.server_close()
         state.cleanup()
-    return 0
 
 
 if __name__ == "__main__":

@@ -267,11 +267,7 @@ def build_result(
     """``result`` of a done job for the echoed ``params`` (request_params with defaults);
     ``language`` None (with no utterances) for audio without speech."""
     if params.get("diarization"):
-        cfg = params.get("diarization_config") or {}
-        count = cfg.get("number_of_speakers") or cfg.get("min_speakers") or 1
-        if cfg.get("max_speakers"):
-            count = min(count, cfg["max_speakers"])
-        assign_speakers(utterances, int(count))
+        diarize(utterances, params.get("diarization_config") or {})
     transcription: dict[str, Any] = {
         "full_transcript": " ".join(u["text"] for u in utterances),
         "languages": [language] if language and utterances else [],
@@ -292,39 +288,61 @@ def build_result(
         "transcription": transcription,
     }
     if params.get("translation"):
-        results = []
-        for target in params["translation_config"]["target_languages"]:
-            clean = t_utts = translate(utterances, target)
-            if messy:
-                t_utts = messy_translation(utterances, clean)
-            item: dict[str, Any] = {
-                "languages": [target],
-                "full_transcript": " ".join(u["text"] for u in t_utts if u["text"]),
-                "utterances": t_utts,
-                "error": None,
-            }
-            if sub_cfg is not None:
-                item["subtitles"] = messy_subtitles(clean, sub_cfg) if messy else subtitles(t_utts, sub_cfg)
-            if params.get("sentences"):
-                item["sentences"] = [addon(sentences_of(t_utts))]
-            results.append(item)
+        result["translation"] = translations(utterances, params, sub_cfg, messy=messy)
+    result.update(audio_intelligence(utterances, params))
+    return result
+
+
+def diarize(utterances: list[Utterance], cfg: dict[str, Any]) -> None:
+    """Speakers as ``diarization_config`` asks: the given number (or the minimum), at most the
+    maximum."""
+    count = cfg.get("number_of_speakers") or cfg.get("min_speakers") or 1
+    if cfg.get("max_speakers"):
+        count = min(count, cfg["max_speakers"])
+    assign_speakers(utterances, int(count))
+
+
+def translations(utterances: list[Utterance], params: dict[str, Any], sub_cfg: dict[str, Any] | None, *, messy: bool) -> dict[str, Any]:
+    """The ``translation`` add-on: one result per target language, in the requested order
+    (reversed when ``messy``)."""
+    results = []
+    for target in params["translation_config"]["target_languages"]:
+        clean = t_utts = translate(utterances, target)
         if messy:
-            results.reverse()
-        result["translation"] = addon(results)
-    text = transcription["full_transcript"]
+            t_utts = messy_translation(utterances, clean)
+        item: dict[str, Any] = {
+            "languages": [target],
+            "full_transcript": " ".join(u["text"] for u in t_utts if u["text"]),
+            "utterances": t_utts,
+            "error": None,
+        }
+        if sub_cfg is not None:
+            item["subtitles"] = messy_subtitles(clean, sub_cfg) if messy else subtitles(t_utts, sub_cfg)
+        if params.get("sentences"):
+            item["sentences"] = [addon(sentences_of(t_utts))]
+        results.append(item)
+    if messy:
+        results.reverse()
+    return addon(results)
+
+
+def audio_intelligence(utterances: list[Utterance], params: dict[str, Any]) -> dict[str, Any]:
+    """The other add-ons asked for: summary, sentences, entities, sentiment, audio to LLM."""
+    out: dict[str, Any] = {}
+    text = " ".join(u["text"] for u in utterances)
     if params.get("summarization"):
         first = text.split(". ")[0].rstrip(".")
-        result["summarization"] = addon(f"Summary ({(params.get('summarization_config') or {}).get('type', 'general')}): {first}.")
+        out["summarization"] = addon(f"Summary ({(params.get('summarization_config') or {}).get('type', 'general')}): {first}.")
     if params.get("sentences"):
-        result["sentences"] = addon(sentences_of(utterances))
+        out["sentences"] = addon(sentences_of(utterances))
     if params.get("named_entity_recognition"):
-        result["named_entity_recognition"] = addon([])
+        out["named_entity_recognition"] = addon([])
     if params.get("sentiment_analysis"):
-        result["sentiment_analysis"] = addon(
+        out["sentiment_analysis"] = addon(
             [{"text": u["text"], "sentiment": "neutral", "emotion": "neutral", "start": u["start"], "end": u["end"],
               "channel": u["channel"], "speaker": u.get("speaker", 0)} for u in utterances]
         )
     if params.get("audio_to_llm"):
         prompts = (params.get("audio_to_llm_config") or {}).get("prompts") or []
-        result["audio_to_llm"] = addon([addon({"prompt": p, "response": f"(emulated answer to: {p})"}) for p in prompts])
-    return result
+        out["audio_to_llm"] = addon([addon({"prompt": p, "response": f"(emulated answer to: {p})"}) for p in prompts])
+    return out

@@ -4,24 +4,30 @@ Validation answers the way the real API (NestJS class-validator) does: a list of
 ``language_config.languages must only contain the following values: af, am, ...``. The allowed
 values are those of the API's OpenAPI document (the same lists the SDK's generated types carry).
 The echo (``request_params`` of a job) fills in every default, as the real service does.
+
+The facts subtool's client also needs (languages, subtitle formats, styles and ranges) are read
+from ``subtool.engines.gladia.service``, their one home; what only the emulator checks (models,
+the other enums, the metadata length, the echo's defaults) is kept here. The translation models
+are the API's (``base``, ``batch``, ``enhanced``: OpenAPI and SDK 2.2.1), a superset of the
+service module's list, which holds only the models subtool offers.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
-TRANSCRIPTION_LANGUAGES: tuple[str, ...] = tuple(
-    "af am ar as az ba be bg bn bo br bs ca cs cy da de el en es et eu fa fi fo fr gl gu ha haw he hi hr ht hu hy id is it "
-    "ja jw ka kk km kn ko la lb ln lo lt lv mg mi mk ml mn mr ms mt my ne nl nn no oc pa pl ps pt ro ru sa sd si sk sl sn so "
-    "sq sr su sv sw ta te tg th tk tl tr tt uk ur uz vi yi yo zh".split()
-)
-TRANSLATION_LANGUAGES: tuple[str, ...] = tuple(sorted((*TRANSCRIPTION_LANGUAGES, "wo")))
+from ...engines.gladia import service
+
+# Sorted, as the API lists them in its messages.
+TRANSCRIPTION_LANGUAGES: tuple[str, ...] = tuple(sorted(service.TRANSCRIPTION_LANGUAGES))
+TRANSLATION_LANGUAGES: tuple[str, ...] = tuple(sorted(service.TRANSLATION_LANGUAGES))
 MODELS = ("solaria-1", "solaria-3", "solaria-fusion")
 TRANSLATION_MODELS = ("base", "batch", "enhanced")
-SUBTITLE_FORMATS = ("srt", "vtt")
-SUBTITLE_STYLES = ("default", "compliance")
+SUBTITLE_FORMATS = service.SUBTITLE_FORMATS
+SUBTITLE_STYLES = service.SUBTITLE_STYLES
 SUMMARY_TYPES = ("general", "bullet_points", "concise")
 CALLBACK_METHODS = ("POST", "PUT")
 PII_TEXT_TYPES = ("MARKER", "MASK")
@@ -148,7 +154,12 @@ def validate(body: object) -> list[str]:
     for name in BOOL_FIELDS:
         c.boolean(name, body.get(name))
     c.enum("model", body.get("model"), MODELS)
+    for check in _BLOCK_CHECKS:
+        check(c, body)
+    return c.errors
 
+
+def _check_languages(c: _Checker, body: dict[str, Any]) -> None:
     lang = c.obj("language_config", body.get("language_config"))
     languages: list[str] = []
     if lang is not None:
@@ -157,49 +168,64 @@ def validate(body: object) -> list[str]:
     if body.get("model") == "solaria-3" and len(languages) != 1:
         c.add("language_config.languages must contain exactly one language when model is solaria-3")
 
-    sub = c.obj("subtitles_config", body.get("subtitles_config"))
-    if sub is not None:
-        formats = sub.get("formats")
-        if formats is not None:
-            if not isinstance(formats, list):
-                c.add("subtitles_config.formats must be an array")
-            else:
-                if not formats:
-                    c.add("subtitles_config.formats must contain at least 1 elements")
-                if any(f not in SUBTITLE_FORMATS for f in formats):
-                    c.add(f"subtitles_config.each value in formats must be one of the following values: {', '.join(SUBTITLE_FORMATS)}")
-        c.number("subtitles_config.minimum_duration", sub.get("minimum_duration"), low=0)
-        c.number("subtitles_config.maximum_duration", sub.get("maximum_duration"), low=1, high=30)
-        c.number("subtitles_config.maximum_characters_per_row", sub.get("maximum_characters_per_row"), low=1, integer=True)
-        c.number("subtitles_config.maximum_rows_per_caption", sub.get("maximum_rows_per_caption"), low=1, high=5, integer=True)
-        c.enum("subtitles_config.style", sub.get("style"), SUBTITLE_STYLES)
 
+def _check_subtitles(c: _Checker, body: dict[str, Any]) -> None:
+    sub = c.obj("subtitles_config", body.get("subtitles_config"))
+    if sub is None:
+        return
+    formats = sub.get("formats")
+    if formats is not None:
+        if not isinstance(formats, list):
+            c.add("subtitles_config.formats must be an array")
+        else:
+            if not formats:
+                c.add("subtitles_config.formats must contain at least 1 elements")
+            if any(f not in SUBTITLE_FORMATS for f in formats):
+                c.add(f"subtitles_config.each value in formats must be one of the following values: {', '.join(SUBTITLE_FORMATS)}")
+    low, high = service.SUBTITLE_DURATION_RANGE
+    rows_low, rows_high = service.SUBTITLE_ROWS_RANGE
+    c.number("subtitles_config.minimum_duration", sub.get("minimum_duration"), low=0)
+    c.number("subtitles_config.maximum_duration", sub.get("maximum_duration"), low=low, high=high)
+    c.number("subtitles_config.maximum_characters_per_row", sub.get("maximum_characters_per_row"), low=1, integer=True)
+    c.number("subtitles_config.maximum_rows_per_caption", sub.get("maximum_rows_per_caption"), low=rows_low, high=rows_high, integer=True)
+    c.enum("subtitles_config.style", sub.get("style"), SUBTITLE_STYLES)
+
+
+def _check_diarization(c: _Checker, body: dict[str, Any]) -> None:
     dia = c.obj("diarization_config", body.get("diarization_config"))
     if dia is not None:
         c.number("diarization_config.number_of_speakers", dia.get("number_of_speakers"), low=1, integer=True)
         c.number("diarization_config.min_speakers", dia.get("min_speakers"), low=0, integer=True)
         c.number("diarization_config.max_speakers", dia.get("max_speakers"), low=0, integer=True)
 
+
+def _check_translation(c: _Checker, body: dict[str, Any]) -> None:
     tr = c.obj("translation_config", body.get("translation_config"))
-    if tr is not None or body.get("translation") is True:
-        tr = tr or {}
-        c.codes("translation_config", "target_languages", tr.get("target_languages"), TRANSLATION_LANGUAGES, min_items=1)
-        c.enum("translation_config.model", tr.get("model"), TRANSLATION_MODELS)
-        for flag in ("match_original_utterances", "lipsync", "context_adaptation", "informal"):
-            c.boolean(f"translation_config.{flag}", tr.get(flag))
-        c.string("translation_config.context", tr.get("context"))
+    if tr is None and body.get("translation") is not True:
+        return
+    tr = tr or {}
+    c.codes("translation_config", "target_languages", tr.get("target_languages"), TRANSLATION_LANGUAGES, min_items=1)
+    c.enum("translation_config.model", tr.get("model"), TRANSLATION_MODELS)
+    for flag in ("match_original_utterances", "lipsync", "context_adaptation", "informal"):
+        c.boolean(f"translation_config.{flag}", tr.get(flag))
+    c.string("translation_config.context", tr.get("context"))
 
+
+def _check_vocabulary(c: _Checker, body: dict[str, Any]) -> None:
     voc = c.obj("custom_vocabulary_config", body.get("custom_vocabulary_config"))
-    if voc is not None or body.get("custom_vocabulary") is True:
-        voc = voc or {}
-        entries = voc.get("vocabulary")
-        if not isinstance(entries, list):
-            c.add("custom_vocabulary_config.vocabulary must be an array")
-        else:
-            for i, entry in enumerate(entries):
-                _check_vocabulary_entry(c, f"custom_vocabulary_config.vocabulary.{i}", entry)
-        c.number("custom_vocabulary_config.default_intensity", voc.get("default_intensity"), low=0, high=1)
+    if voc is None and body.get("custom_vocabulary") is not True:
+        return
+    voc = voc or {}
+    entries = voc.get("vocabulary")
+    if not isinstance(entries, list):
+        c.add("custom_vocabulary_config.vocabulary must be an array")
+    else:
+        for i, entry in enumerate(entries):
+            _check_vocabulary_entry(c, f"custom_vocabulary_config.vocabulary.{i}", entry)
+    c.number("custom_vocabulary_config.default_intensity", voc.get("default_intensity"), low=0, high=1)
 
+
+def _check_callback(c: _Checker, body: dict[str, Any]) -> None:
     cb = c.obj("callback_config", body.get("callback_config"))
     if cb is not None or body.get("callback") is True:
         cb = cb or {}
@@ -207,28 +233,37 @@ def validate(body: object) -> list[str]:
             c.add("callback_config.url must be a URL address")
         c.enum("callback_config.method", cb.get("method"), CALLBACK_METHODS)
 
+
+def _check_summarization(c: _Checker, body: dict[str, Any]) -> None:
     summ = c.obj("summarization_config", body.get("summarization_config"))
     if summ is not None:
         c.enum("summarization_config.type", summ.get("type"), SUMMARY_TYPES)
 
+
+def _check_spelling(c: _Checker, body: dict[str, Any]) -> None:
     spell = c.obj("custom_spelling_config", body.get("custom_spelling_config"))
     if spell is not None or body.get("custom_spelling") is True:
         d = (spell or {}).get("spelling_dictionary")
         if not isinstance(d, dict) or not all(isinstance(v, list) and all(isinstance(s, str) for s in v) for v in d.values()):
             c.add("custom_spelling_config.spelling_dictionary must be an object of string arrays")
 
-    llm = c.obj("audio_to_llm_config", body.get("audio_to_llm_config"))
-    if llm is not None or body.get("audio_to_llm") is True:
-        prompts = (llm or {}).get("prompts")
-        if not isinstance(prompts, list):
-            c.add("audio_to_llm_config.prompts must be an array")
-        else:
-            if not prompts:
-                c.add("audio_to_llm_config.prompts must contain at least 1 elements")
-            if any(not isinstance(p, str) for p in prompts):
-                c.add("audio_to_llm_config.each value in prompts must be a string")
-        c.string("audio_to_llm_config.model", (llm or {}).get("model"))
 
+def _check_audio_to_llm(c: _Checker, body: dict[str, Any]) -> None:
+    llm = c.obj("audio_to_llm_config", body.get("audio_to_llm_config"))
+    if llm is None and body.get("audio_to_llm") is not True:
+        return
+    prompts = (llm or {}).get("prompts")
+    if not isinstance(prompts, list):
+        c.add("audio_to_llm_config.prompts must be an array")
+    else:
+        if not prompts:
+            c.add("audio_to_llm_config.prompts must contain at least 1 elements")
+        if any(not isinstance(p, str) for p in prompts):
+            c.add("audio_to_llm_config.each value in prompts must be a string")
+    c.string("audio_to_llm_config.model", (llm or {}).get("model"))
+
+
+def _check_pii(c: _Checker, body: dict[str, Any]) -> None:
     pii = c.obj("pii_redaction_config", body.get("pii_redaction_config"))
     if pii is not None:
         types = pii.get("entity_types")
@@ -237,13 +272,21 @@ def validate(body: object) -> list[str]:
             c.add("pii_redaction_config.entity_types must be a string or an array")
         c.enum("pii_redaction_config.processed_text_type", pii.get("processed_text_type"), PII_TEXT_TYPES)
 
+
+def _check_metadata(c: _Checker, body: dict[str, Any]) -> None:
     meta = body.get("custom_metadata")
     if meta is not None:
         if not isinstance(meta, dict):
             c.add("custom_metadata must be an object")
         elif len(json.dumps(meta)) > METADATA_MAX_CHARS:
             c.add(f"custom_metadata must be shorter than or equal to {METADATA_MAX_CHARS} characters when stringified")
-    return c.errors
+
+
+# In the order the API reports them.
+_BLOCK_CHECKS: tuple[Callable[[_Checker, dict[str, Any]], None], ...] = (
+    _check_languages, _check_subtitles, _check_diarization, _check_translation, _check_vocabulary, _check_callback,
+    _check_summarization, _check_spelling, _check_audio_to_llm, _check_pii, _check_metadata,
+)
 
 
 def _check_vocabulary_entry(c: _Checker, path: str, entry: object) -> None:

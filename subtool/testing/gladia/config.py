@@ -1,0 +1,80 @@
+"""The emulator's settings: the command line's values, changed at runtime by ``POST
+/_emulator/faults`` (``{"latency": 0}``, ``{"queue": true, "max_concurrent": 3}``...).
+
+The limits default to the service's own (``subtool.engines.gladia.service``); a queue given as
+``true`` holds as many jobs as a paid account may have waiting (300).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ...engines.gladia import service
+
+ENDPOINTS = ("upload", "create", "get", "list", "delete", "file")
+
+
+@dataclass
+class Config:
+    keys: frozenset[str] = frozenset()
+    latency: float = 0.0
+    max_concurrent: int | None = None
+    max_upload_bytes: int = service.MAX_UPLOAD_BYTES
+    max_duration: float = service.MAX_DURATION_S
+    transcriber: str = "placeholder"
+    samples: Path | None = None
+    upload_bandwidth: float | None = None
+    queue: int | None = None  # with max_concurrent: how many jobs may wait queued (None: 429 instead)
+    rate_limit: tuple[int, float] | None = None  # (requests, per seconds), per key
+    delays: dict[str, float] = field(default_factory=dict)  # endpoint -> seconds before answering
+    no_speech_below: float | None = None  # dBFS; None: judged from the content
+    messy_translations: bool = False
+    strict: bool = False
+
+
+def parse_rate(text: str) -> tuple[int, float]:
+    """``"5/s"``, ``"30/min"`` (or a bare number, per second) -> (requests, window seconds)."""
+    count, _, unit = text.partition("/")
+    windows = {"": 1.0, "s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0}
+    if unit not in windows or int(count) < 1:
+        raise ValueError(f"expected N/s or N/min with N at least 1, got {text!r}")
+    return int(count), windows[unit]
+
+
+def update_settings(cfg: Config, body: dict[str, Any]) -> str | None:
+    """Apply the settings of a ``POST /_emulator/faults`` body to ``cfg``; a message when one is
+    malformed (KeyError, TypeError, ValueError are the caller's to report)."""
+    if "upload_bandwidth" in body:
+        bw = body["upload_bandwidth"]
+        cfg.upload_bandwidth = float(bw) if bw else None
+    if "latency" in body:
+        cfg.latency = float(body["latency"])
+    if "delay" in body:
+        problem = _update_delays(cfg, body["delay"])
+        if problem:
+            return problem
+    if "max_concurrent" in body:
+        cfg.max_concurrent = int(body["max_concurrent"]) if body["max_concurrent"] else None
+    if "queue" in body:
+        q = body["queue"]
+        cfg.queue = (service.MAX_QUEUED_JOBS if q is True else int(q)) if q else None
+    if "rate_limit" in body:
+        cfg.rate_limit = parse_rate(str(body["rate_limit"])) if body["rate_limit"] else None
+    for name in ("messy_translations", "strict"):
+        if name in body:
+            setattr(cfg, name, bool(body[name]))
+    if "no_speech_below" in body:
+        cfg.no_speech_below = float(body["no_speech_below"]) if body["no_speech_below"] is not None else None
+    return None
+
+
+def _update_delays(cfg: Config, delays: object) -> str | None:
+    """``{"get": 12}`` holds every answer of ``get`` back 12 s; ``{"get": 0}`` lifts it."""
+    if not isinstance(delays, dict) or any(k not in ENDPOINTS for k in delays):
+        return f"delay must map endpoints ({', '.join(ENDPOINTS)}) to seconds"
+    cfg.delays = {**cfg.delays, **{k: float(v) for k, v in delays.items() if v}}
+    for k in [k for k, v in delays.items() if not v]:
+        cfg.delays.pop(k, None)
+    return None

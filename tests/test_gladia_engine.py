@@ -16,14 +16,12 @@ from hypothesis import strategies as st
 
 from subtool.engines.base import TranscribeOptions
 from subtool.engines.gladia import service
-from subtool.engines.gladia.engine import (
-    GladiaEngine,
-    JobSlots,
-    build_request,
-    service_code,
-    stitch,
-    to_transcript,
-)
+from subtool.engines.gladia.engine import GladiaEngine
+from subtool.engines.gladia.request import build_request, service_code
+from subtool.engines.gladia.results import to_transcript
+from subtool.engines.jobs import JobSlots
+from subtool.flow.pieces import stitch
+from subtool.subtitles import normalize_service_subtitles
 from subtool.engines.gladia.service import TRANSCRIPTION_LANGUAGES, TRANSLATION_LANGUAGES
 from subtool.errors import AuthError, LanguageError, ServiceTimeoutError
 from subtool.media.audio import extract_audio, find_silences, needs_extraction, pick_audio_stream, plan_chunks
@@ -148,7 +146,8 @@ def test_to_transcript_maps_words_translations_and_subtitles() -> None:
     assert [w.text for w in t.utterances[0].words] == ["Hello", "there."]  # leading space stripped
     assert list(t.translations) == ["es", "pt-BR"]  # the user's tags, in request order
     assert t.translations["pt-BR"][0].text == "Olá."
-    assert "00:00:01,000 --> 00:00:02,500" in t.subtitles["en"]["srt"]  # the dot is normalised
+    # the service's text is kept as it came; the transcribe stage normalises the dot
+    assert "00:00:01,000 --> 00:00:02,500" in normalize_service_subtitles(t.subtitles["en"]["srt"], "srt")
     assert t.utterances[0].speaker == 0
 
 
@@ -247,9 +246,10 @@ def test_submit_wait_and_find_created_job_by_token(emu, tmp_path: Path) -> None:
 
 def test_missing_and_refused_keys(emu, tmp_path: Path) -> None:
     with pytest.raises(AuthError, match="GLADIA_API_KEY"):
-        GladiaEngine(api_key="", api_url=emu.url).transcribe(SAMPLES / "memo.mp3", TranscribeOptions())
+        GladiaEngine(api_key="", api_url=emu.url).check(TranscribeOptions())  # before any work on the input
     with pytest.raises(AuthError, match="refused") as info:
-        GladiaEngine(api_key="wrong-secret-1234", api_url=emu.url).transcribe(SAMPLES / "memo.mp3", TranscribeOptions())
+        engine = GladiaEngine(api_key="wrong-secret-1234", api_url=emu.url)
+        engine.submit(SAMPLES / "memo.mp3", TranscribeOptions(), run=engine.new_run(), token="t")
     assert "wrong-secret-1234" not in str(info.value)
 
 
@@ -259,7 +259,8 @@ def test_deadline_says_what_was_waited_for(emu) -> None:
     try:
         engine = GladiaEngine(api_key=KEY, api_url=emu.url, deadline=1.5)
         with pytest.raises(ServiceTimeoutError, match=r"job \S+ did not finish within the 1.5 s deadline"):
-            engine.transcribe(SAMPLES / "memo.mp3", TranscribeOptions())
+            run = engine.new_run()
+            engine.wait(engine.submit(SAMPLES / "memo.mp3", TranscribeOptions(), run=run, token="t"), run=run)
     finally:
         emu.fault(latency=0)
     assert json.dumps(emu.stats())  # the emulator is still answering

@@ -16,7 +16,9 @@ import pytest
 from conftest import SAMPLES, copy_sample, run_cli
 
 from subtool.engines.base import TranscribeOptions
-from subtool.engines.gladia.engine import GladiaEngine, redact_url, to_transcript
+from subtool.engines.gladia.engine import GladiaEngine
+from subtool.engines.gladia.request import redact_url
+from subtool.engines.gladia.results import to_transcript
 from subtool.errors import ServiceError
 from subtool.models import Transcript
 from subtool.presets import load_profile

@@ -60,7 +60,7 @@ TRANSCRIPTION_LANGUAGES = frozenset(
 TRANSLATION_LANGUAGES = TRANSCRIPTION_LANGUAGES | {"wo"}  # the same plus Wolof
 # Where the service's code is not the ISO 639-1 one langcodes gives.
 CODE_ALIASES = {"jv": "jw", "nb": "no"}
-TRANSLATION_MODELS = ("base", "enhanced")
+TRANSLATION_MODELS = ("base", "batch", "enhanced")  # translation_config.model; subtool offers base and enhanced
 
 # -- subtitles_config's ranges -------------------------------------------------------------------
 SUBTITLE_DURATION_RANGE = (1.0, 30.0)  # maximum_duration

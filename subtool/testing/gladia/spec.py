@@ -5,11 +5,10 @@ Validation answers the way the real API (NestJS class-validator) does: a list of
 values are those of the API's OpenAPI document (the same lists the SDK's generated types carry).
 The echo (``request_params`` of a job) fills in every default, as the real service does.
 
-The facts subtool's client also needs (languages, subtitle formats, styles and ranges) are read
-from ``subtool.engines.gladia.service``, their one home; what only the emulator checks (models,
-the other enums, the metadata length, the echo's defaults) is kept here. The translation models
-are the API's (``base``, ``batch``, ``enhanced``: OpenAPI and SDK 2.2.1), a superset of the
-service module's list, which holds only the models subtool offers.
+The facts subtool's client also needs (languages, subtitle formats, styles and ranges, the
+translation models) are read from ``subtool.engines.gladia.service``, their one home; what only
+the emulator checks (transcription models, the other enums, the metadata length, the echo's
+defaults) is kept here.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ from ...engines.gladia import service
 TRANSCRIPTION_LANGUAGES: tuple[str, ...] = tuple(sorted(service.TRANSCRIPTION_LANGUAGES))
 TRANSLATION_LANGUAGES: tuple[str, ...] = tuple(sorted(service.TRANSLATION_LANGUAGES))
 MODELS = ("solaria-1", "solaria-3", "solaria-fusion")
-TRANSLATION_MODELS = ("base", "batch", "enhanced")
+TRANSLATION_MODELS = service.TRANSLATION_MODELS
 SUBTITLE_FORMATS = service.SUBTITLE_FORMATS
 SUBTITLE_STYLES = service.SUBTITLE_STYLES
 SUMMARY_TYPES = ("general", "bullet_points", "concise")

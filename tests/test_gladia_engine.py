@@ -19,14 +19,14 @@ from subtool.engines.gladia import service
 from subtool.engines.gladia.engine import GladiaEngine
 from subtool.engines.gladia.request import build_request, service_code
 from subtool.engines.gladia.results import to_transcript
-from subtool.engines.jobs import JobSlots
-from subtool.flow.pieces import stitch
-from subtool.subtitles import normalize_service_subtitles
 from subtool.engines.gladia.service import TRANSCRIPTION_LANGUAGES, TRANSLATION_LANGUAGES
+from subtool.engines.jobs import JobSlots
 from subtool.errors import AuthError, LanguageError, ServiceTimeoutError
+from subtool.flow.pieces import stitch
 from subtool.media.audio import extract_audio, find_silences, needs_extraction, pick_audio_stream, plan_chunks
 from subtool.media.probe import probe
 from subtool.presets import load_profile
+from subtool.subtitles import normalize_service_subtitles
 from subtool.testing.gladia import EmulatorProcess
 
 KEY = "k-3f9a1c77e2"

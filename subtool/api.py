@@ -31,6 +31,7 @@ from .models import (
 
 if TYPE_CHECKING:
     from .batch import BatchReport
+    from .errors import SubtoolError
     from .engines.base import Engine
 
 __all__ = ["burn", "check", "engine", "is_url", "list_presets", "mux", "plan", "presets_folder", "probe", "run", "run_batch", "run_plan", "show_preset", "transcribe"]
@@ -335,6 +336,17 @@ def run_batch(items: str | Path | Iterable[Mapping[str, Any] | str | Path], **op
     from .batch import run_batch as batch
 
     return batch(items, **options)
+
+
+def as_error(exc: BaseException) -> SubtoolError | None:
+    """A fault of the machine that escaped the code that could name it better, as subtool's one
+    line: a full disk (OSError ENOSPC/EDQUOT/EFBIG, or SQLite's "database or disk is full"), a
+    name too long; None for anything else."""
+    from .outputs import database_full, os_error
+
+    if isinstance(exc, OSError):
+        return os_error(exc)
+    return database_full(exc)
 
 
 def _hooks(on_status: StatusCallback | None, on_progress: ProgressCallback | None, on_warning: StatusCallback | None) -> Hooks:

@@ -1,9 +1,9 @@
 """One exception hierarchy for subtool.
 
-Every error carries the exit code of DESIGN.md and renders as one line that names the file (or
+Every error carries its exit code (the README's table) and renders as one line that names the file (or
 URL, or job) and the problem, followed by what to do about it. ``cli`` maps them to exit codes;
 the library raises them as they are. A password in a URL (``http://user:pass@host``) is hidden
-(``sources.redact``) in the message and path as the error is made, so no line, report or state
+(``redaction.redact``) in the message and path as the error is made, so no line, report or state
 that shows an error can hold it.
 """
 
@@ -38,7 +38,7 @@ class SubtoolError(Exception):
         hint: str | None = None,
         code: str | None = None,
     ) -> None:
-        from .sources import redact
+        from .redaction import redact
 
         self.message = redact(message)
         self.path = redact(str(path)) if path is not None else None

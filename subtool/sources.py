@@ -47,6 +47,7 @@ from urllib.parse import unquote, urlsplit
 
 from .errors import Interrupted, OutputExistsError, SourceError, UsageError
 from .outputs import TEMP_MARK, safe_filename
+from .redaction import has_credentials, redact
 
 log = logging.getLogger(__name__)
 
@@ -96,31 +97,6 @@ def is_url(text: str) -> bool:
 
 
 # The userinfo of a URL: up to the last "@" of its authority (a password may hold a raw "@").
-_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<info>[^\s/?#]*)@")
-
-
-def redact(text: str) -> str:
-    """``text`` with the password of every URL in it hidden: ``http://user:***@host/...``. A
-    userinfo without a password may be a token (``https://TOKEN@host``): hidden whole."""
-
-    def hide(m: re.Match[str]) -> str:
-        user, sep, _password = m["info"].partition(":")
-        return f"{m['scheme']}{user}:***@" if sep else f"{m['scheme']}***@"
-
-    return _USERINFO.sub(hide, text) if "@" in text else text
-
-
-def has_credentials(url: str | None) -> bool:
-    """True when ``url`` carries a user name or password."""
-    if not url:
-        return False
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.username is not None or parts.password is not None
-
-
 def refuse_other_schemes(text: str) -> None:
     """``ftp://...``, ``rtmp://...``, ``s3://...``: say so, rather than "file not found"."""
     scheme, sep, _rest = text.partition("://")

@@ -112,9 +112,9 @@ class SubtoolGroup(click.Group):
                 rv = super().main(*args, **kwargs)
             except OSError as exc:
                 # A full disk or a name too long where no library code could name it better.
-                from ..outputs import os_error
+                from ..api import as_error
 
-                converted = os_error(exc)
+                converted = as_error(exc)
                 if converted is None:
                     raise
                 raise converted from exc
@@ -139,9 +139,9 @@ class SubtoolGroup(click.Group):
                 import traceback
 
                 traceback.print_exc()
-            from ..outputs import database_full
+            from ..api import as_error
 
-            full = database_full(exc)  # the batch state's SQLite, where no code could name it better
+            full = as_error(exc)  # the batch state's SQLite, where no code could name it better
             if full is not None:
                 _finish(interrupted_exit_code(full.exit_code), f"subtool: {_stopped()}{full.line()}")
             _finish(interrupted_exit_code(EXIT_FAILED),

@@ -3,9 +3,9 @@ containers it takes, the platforms it fetches itself, its subtitle options' rang
 
 Pure data and small functions over it: importing this loads neither the SDK nor the client, so
 probe, sources, the transcription stage and the emulator (a separate implementation of the
-service, which must not import the client it emulates) all ask it. Sources:
-/work/shared/reference/gladia-api.md sections 1, 3 and 5 (the API's OpenAPI description, its
-documentation pages "supported formats" and "limits", SDK 2.2.1).
+service, which must not import the client it emulates) all ask it. Sources: the API's OpenAPI
+description, Gladia's documentation pages "Supported formats" and "Limits and specifications",
+and the types of gladiaio-sdk 2.2.1.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The emulator's HTTP server (a threading server over ``handler.Handler`` and one ``State``),
 and the behaviour it shows as a whole: Gladia's pre-recorded v2 routes, jobs, faults and stats.
 
-Choices where the public material is silent (see ../shared/reference/gladia-api.md §4-5):
+Choices where the public material (Gladia's OpenAPI description, its docs, SDK 2.2.1) is silent:
 - an upload ffprobe cannot decode (or without an audio stream), or in a container outside the
   documented list (AIFF, MPEG-TS...), is refused with 422 ``Invalid parameter``; a body without a
   multipart boundary gets 400; a chunked (streamed) upload is read like any other, and refused

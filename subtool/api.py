@@ -31,8 +31,8 @@ from .models import (
 
 if TYPE_CHECKING:
     from .batch import BatchReport
-    from .errors import SubtoolError
     from .engines.base import Engine
+    from .errors import SubtoolError
 
 __all__ = ["burn", "check", "engine", "is_url", "list_presets", "mux", "plan", "presets_folder", "probe", "run", "run_batch", "run_plan", "show_preset", "transcribe"]
 

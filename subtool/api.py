@@ -288,6 +288,7 @@ def check(paths: str | Path | Sequence[str | Path], *, profile: str = "netflix",
 def list_presets(kind: str | None = None) -> list[PresetInfo]:
     """``subtool presets list``: every preset (shipped or the user's), malformed ones with their error."""
     from . import presets as p
+    from .errors import PresetError
 
     out = []
     for found in p.discover():
@@ -297,7 +298,7 @@ def list_presets(kind: str | None = None) -> list[PresetInfo]:
         if found.error is None:
             try:
                 description = p.load(found.kind, found.name).description  # type: ignore[arg-type]
-            except p.PresetError as exc:
+            except PresetError as exc:
                 error = exc.line()
         out.append(PresetInfo(found.name, found.kind or None, found.origin, str(found.path),
                               str(found.overrides) if found.overrides else None, description, error))

@@ -19,10 +19,11 @@ SIDECAR_FLAGS = {"forced", "sdh", "cc", "hi", "default", "full", "signs"}
 @functools.lru_cache(maxsize=512)
 def _language(code: str):  # type: ignore[no-untyped-def]
     import langcodes
+    from langcodes.tag_parser import LanguageTagError
 
     try:
         lang = langcodes.Language.get(code.strip().replace("_", "-"))
-    except (ValueError, langcodes.LanguageTagError):
+    except (ValueError, LanguageTagError):
         return None
     if not lang.language or not lang.is_valid() or lang.language == "und":
         return None

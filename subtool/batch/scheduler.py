@@ -31,7 +31,7 @@ from ..flow import plan as stage
 from ..flow.transcribe import cache_options
 from ..models import TranscribeOptions
 from ..outputs import write_text
-from ..sources import redact
+from ..redaction import redact
 from .claims import Claims, item_outputs, output_folders, outside
 from .manifest import Item, check_columns, delivery_spec, is_url, load
 from .report import BatchReport, ItemReport

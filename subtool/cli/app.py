@@ -103,7 +103,7 @@ def progress_enabled() -> bool:
 class SubtoolGroup(click.Group):
     """Turns every error into one line on stderr and its exit code; a traceback only with -v."""
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def main(self, *args: Any, **kwargs: Any) -> Any:
         install_signal_handlers()  # first: a stop signal during parsing or imports is handled too
         STATE.verbose, STATE.quiet, STATE.signum = 0, False, None
         kwargs["standalone_mode"] = False

@@ -84,7 +84,7 @@ def transcription(o: dict[str, Any]) -> TranscribeOptions:
 _UNITS = {"": 1, "K": 1000, "M": 1000**2, "G": 1000**3, "T": 1000**4, "KI": 1024, "MI": 1024**2, "GI": 1024**3, "TI": 1024**4}
 
 
-class Size(click.ParamType):
+class Size(click.ParamType[int]):
     """A size in bytes: ``500M``, ``4G``, ``1.5GB``, ``2GiB``, ``1000000`` (K, M, G, T are powers
     of 1000, as the service's "1000 MB" limit; KiB, MiB, GiB, TiB powers of 1024)."""
 

@@ -52,8 +52,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import EngineError, FFmpegError, InputError, Interrupted, LanguageError, MediaError, UsageError
 from ..media.ffmpeg import binary, file_arg
-from ..models import Transcript, Utterance, Word
-from .base import NOTE, StatusCallback, TranscribeOptions
+from ..models import TranscribeOptions, Transcript, Utterance, Word
+from .base import NOTE, StatusCallback
 
 if TYPE_CHECKING:
     import numpy as np

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from .. import sources
 from ..engines.base import NOTE, Engine
 from ..models import Fetched, Hooks, Plan
+from ..redaction import has_credentials
 from .plan import probe_input
 
 # The container a delivery can use as it is (stream copy) -> what yt-dlp is asked for.
@@ -34,7 +35,7 @@ def fetch(plan: Plan, engine: Engine, hooks: Hooks) -> Iterator[Fetched]:
         yield Fetched(plan, None, None, url=source.service_url)
         return
     audio_only = plan.delivery.kind == "sidecars"
-    if audio_only and engine.fetches_urls and sources.has_credentials(source.url):
+    if audio_only and engine.fetches_urls and has_credentials(source.url):
         hooks.status(f"{NOTE}the URL carries a password, which is never handed to the service: its media are downloaded here")
     hooks.status("downloading the audio" if audio_only else "downloading")
     t0 = time.monotonic()

@@ -25,6 +25,7 @@ from ..errors import MediaError, UsageError
 from ..models import Delivery, MediaInfo, Plan, Source, TranscribeOptions
 from ..outputs import check_writable, existing_ancestor
 from ..presets import load_burn, load_mux, load_profile
+from ..redaction import redact
 
 DEFAULT_MUX = "mkv-multi"
 SUBTITLE_FORMATS = ("srt", "vtt", "ass")
@@ -226,7 +227,7 @@ def _plan_url(url: str, base: Plan, request: Request, engine: Engine) -> list[Pl
     # is sent from here is cut into pieces).
     infos = sources.resolve(url, limit_s=float("inf"), allow_playlist=request.playlist, cookies=request.cookies)
     if request.output is not None and len(infos) > 1:
-        raise UsageError(f"-o names one output, but the playlist has {len(infos)} videos", path=sources.redact(url),
+        raise UsageError(f"-o names one output, but the playlist has {len(infos)} videos", path=redact(url),
                          hint="Use -d OUTDIR instead")
     outdir = Path(request.outdir) if request.outdir is not None else None
     plans = []
@@ -236,7 +237,7 @@ def _plan_url(url: str, base: Plan, request: Request, engine: Engine) -> list[Pl
         # The service fetches the URL itself when only sidecars are wanted and it can; not with
         # --cookies, which it cannot use, nor a URL with a password. Otherwise it is fetched here.
         handed = handed_url(info, engine) if base.delivery.kind == "sidecars" and request.cookies is None else None
-        shown = sources.redact(url if len(infos) == 1 and handed else info.webpage_url or url)
+        shown = redact(url if len(infos) == 1 and handed else info.webpage_url or url)
         source = Source(shown, remote=info, url=info.webpage_url or info.url, service_url=handed, duration=info.duration)
         if target is not None:
             check_writable(target, force=request.force)

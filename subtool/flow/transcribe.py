@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from .. import cache as result_cache
-from .. import sources
 from ..engines.base import NOTE, Engine, JobEngine, is_job_engine, is_whole_engine
 from ..engines.jobs import JobJournal, MemoryJournal, Run
 from ..errors import Interrupted, JobError, ServiceError
 from ..models import Fetched, Hooks, Transcribed, TranscribeOptions, Transcript
+from ..redaction import redact
 from . import pieces
 
 
@@ -131,7 +131,7 @@ def finish(transcript: Transcript, fetched: Fetched, hooks: Hooks) -> Transcript
         hooks.status(f"{NOTE}no speech found: no subtitle file written, only {fetched.plan.stem.name}.transcript.json (with no utterances)")
     subtitles = {lang: {fmt: normalize_service_subtitles(text, fmt) for fmt, text in texts.items()}
                  for lang, texts in transcript.subtitles.items()}
-    source = sources.redact(fetched.plan.source.url or fetched.plan.source.input)
+    source = redact(fetched.plan.source.url or fetched.plan.source.input)
     return dataclasses.replace(transcript, subtitles=subtitles, source=source, duration=transcript.duration or duration(fetched))
 
 

@@ -267,7 +267,7 @@ def test_deadline_says_what_was_waited_for(emu) -> None:
 
 
 def test_polling_notices_the_end_soon_and_long_jobs_rarely() -> None:
-    from subtool.engines.gladia.engine import poll_interval
+    from subtool.engines.gladia.client import poll_interval
 
     def polls(job_seconds: float) -> tuple[int, float]:
         t, n = 0.0, 0

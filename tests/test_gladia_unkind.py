@@ -103,7 +103,7 @@ def test_a_silent_first_chunk_takes_the_language_of_the_others(fresh: EmulatorPr
     assert r.returncode == 0, r.stderr
     raw = json.loads((tmp_path / "intro.raw.json").read_text())
     assert len(raw) >= 2 and raw[0]["job"]["result"]["transcription"]["languages"] == []  # the service found nothing there
-    assert re.search(r"no speech found in 0:00:00-0:00:\d\d \(chunk 1 of \d\)", r.stderr)
+    assert re.search(r"no speech found in 0:00:00-0:00:\d\d \(piece 1 of \d\)", r.stderr)
     doc = json.loads((tmp_path / "intro.transcript.json").read_text())
     assert doc["language"] == "en" and doc["utterances"][0]["start"] > 12
     for lang in ("en", "fr"):
@@ -247,7 +247,7 @@ def test_retry_after_as_an_http_date() -> None:
     from datetime import UTC, datetime, timedelta
     from email.utils import format_datetime
 
-    from subtool.engines.gladia.engine import _retry_after
+    from subtool.engines.gladia.client import retry_after as _retry_after
 
     later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     assert 25 <= (_retry_after({"retry-after": later}) or 0) <= 30

@@ -39,7 +39,6 @@ What the SDK leaves to us, and how it is done here:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import random
@@ -48,7 +47,6 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -67,6 +65,25 @@ from ...models import TranscribeOptions, Transcript
 from ..base import NOTE, StatusCallback
 from ..jobs import Run, job_slots
 from . import service
+from .client import (
+    QUEUED_NOTE_S,
+    RETRY_AFTER_MAX_S,
+    RETRY_STATUSES,
+    SEARCH_ATTEMPTS,
+    SEARCH_MARGIN_S,
+    SEARCH_PAGE,
+    SEARCH_PAGES,
+    TIMEOUT_GROWTH,
+    TIMEOUT_MAX_S,
+    env_float,
+    get_job,
+    iso_time,
+    poll_interval,
+    prefetch_sdk,
+)
+from .client import (
+    retry_after as read_retry_after,
+)
 from .request import _USERINFO, TOKEN_KEY, build_request, check_api_url, check_key, redact_url, validate
 from .results import to_transcript
 from .service import DEFAULT_API_URL, MAX_DURATION_S
@@ -78,102 +95,6 @@ DEFAULT_DEADLINE_S = 4 * 3600.0
 # never reached in this process (a wrong GLADIA_API_URL, no network) is given up on sooner.
 RETRY_WINDOW_S = 600.0
 UNREACHED_WINDOW_S = 30.0
-
-RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
-# How long a Retry-After is honoured at most (longer ones: the retry window decides).
-RETRY_AFTER_MAX_S = 300.0
-# A GET that times out is asked again with this many times the timeout, up to the maximum.
-TIMEOUT_GROWTH = 3.0
-TIMEOUT_MAX_S = 600.0
-# The token lookup: pages of this many jobs, at most this many pages, back to this long before
-# the token was made (clocks differ).
-SEARCH_PAGE = 50
-SEARCH_PAGES = 20
-SEARCH_MARGIN_S = 900.0
-SEARCH_ATTEMPTS = 3  # a search that meets a 429/5xx/timeout is tried again (1 s, then 2 s later)
-QUEUED_NOTE_S = 15.0
-
-
-def _retry_after(headers: Any) -> float | None:
-    """The Retry-After header in seconds (it may be a number or an HTTP date), or None."""
-    value = (headers or {}).get("retry-after")
-    if not value:
-        return None
-    with contextlib.suppress(TypeError, ValueError):
-        return max(0.0, float(value))
-    with contextlib.suppress(TypeError, ValueError, IndexError):
-        return max(0.0, (parsedate_to_datetime(str(value)) - datetime.now(UTC)).total_seconds())
-    return None
-
-
-def _iso_time(value: object) -> float | None:
-    """An ISO 8601 time as the service writes it (``2025-06-22T15:04:37.431Z``), in epoch seconds."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).timestamp()
-
-
-def _env_float(name: str) -> float | None:
-    value = os.environ.get(name)
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        raise SubtoolError(f"{name}={value!r} is not a number of seconds") from None
-
-
-_PREFETCH = threading.Event()
-
-
-def _prefetch_sdk() -> None:
-    """Import the SDK (about half a second: it brings httpx and its live client) in the
-    background, while ffprobe and ffmpeg run on the input, instead of after them."""
-    if _PREFETCH.is_set():
-        return
-    _PREFETCH.set()
-
-    def load() -> None:
-        import contextlib
-
-        with contextlib.suppress(Exception):
-            import gladiaio_sdk  # noqa: F401
-
-    threading.Thread(target=load, name="subtool-sdk-import", daemon=True).start()
-
-
-def _get_job(client: Any, job_id: str, timeout: float | None = None) -> dict[str, Any]:
-    """The job as the service's own JSON, through the SDK's HTTP client (its auth, timeouts and
-    errors). ``client.get`` would build the SDK's dataclasses and ``to_dict`` turn them back: that
-    drops fields the service sends (``error_code``, ``custom_metadata``, ``file.source``), so
-    ``--keep-raw`` would not be the service's JSON, and dataclasses_json re-resolves the type
-    hints of every nested class on each call (about 25 ms of CPU per poll; three quarters of a
-    batch's CPU at 25 slots)."""
-    http = getattr(client, "_http_client", None)
-    core = getattr(client, "_core", None)
-    if http is None or core is None:  # another SDK layout: its public, slower way
-        return dict(client.get(job_id).to_dict())
-    timeout = timeout or client._options.prerecorded_timeouts.get
-    body = http.get(core.build_job_endpoint(job_id), {"request_timeout": timeout}).json()
-    if not isinstance(body, dict) or "status" not in body:
-        raise ServiceError(f"unexpected answer from the service while checking job {job_id}: not a job")
-    return body
-
-
-POLL_MIN_S = 0.5
-POLL_SHARE = 0.2
-
-
-def poll_interval(waited: float, maximum: float) -> float:
-    """The next wait between polls: a fifth of the time already waited, between 0.5 s and
-    ``maximum``. A job's end is noticed at most about 20% (and 30 s) after it happens, and a long
-    job is asked about rarely: a 1-hour job costs about 150 polls, a 5-second one about 9."""
-    return min(maximum, max(POLL_MIN_S, waited * POLL_SHARE))
-
 
 class GladiaEngine:
     """The ``JobEngine`` of the Gladia service (see ``engines.base``): submit, adopt, wait, find."""
@@ -198,17 +119,17 @@ class GladiaEngine:
         self.shown_url = redact_url(self.api_url)  # what messages show: never a password
         self.max_jobs = max(1, max_jobs)
         self.poll_max_interval = poll_max_interval
-        self.deadline = deadline if deadline is not None else (_env_float("SUBTOOL_GLADIA_DEADLINE") or DEFAULT_DEADLINE_S)
+        self.deadline = deadline if deadline is not None else (env_float("SUBTOOL_GLADIA_DEADLINE") or DEFAULT_DEADLINE_S)
         self.cache = cache
         # Test and tuning knobs: the duration limit and chunk size (real ones: 135 and 60 min).
-        self.max_duration = _env_float("SUBTOOL_GLADIA_MAX_DURATION") or MAX_DURATION_S
-        self.chunk_target = _env_float("SUBTOOL_GLADIA_CHUNK_TARGET") or min(service.CHUNK_TARGET_S, self.max_duration / 2)
+        self.max_duration = env_float("SUBTOOL_GLADIA_MAX_DURATION") or MAX_DURATION_S
+        self.chunk_target = env_float("SUBTOOL_GLADIA_CHUNK_TARGET") or min(service.CHUNK_TARGET_S, self.max_duration / 2)
         self.slots = job_slots(self.api_url, self.max_jobs)
-        self.retry_window = _env_float("SUBTOOL_GLADIA_RETRY_WINDOW") or RETRY_WINDOW_S
+        self.retry_window = env_float("SUBTOOL_GLADIA_RETRY_WINDOW") or RETRY_WINDOW_S
         self._reached = False  # any answer from the service yet (an HTTP error counts)
         self._client_obj: Any = None
         self._client_lock = threading.Lock()
-        _prefetch_sdk()
+        prefetch_sdk()
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -266,7 +187,7 @@ class GladiaEngine:
                     f"the service refused access (HTTP 403: {message}) while {what}",
                     hint="Check GLADIA_API_KEY, and that your plan includes what was asked for",
                 ), False, None
-            retry_after = _retry_after(exc.response_headers)
+            retry_after = read_retry_after(exc.response_headers)
             if status == 429:
                 return RateLimitError(f"the service kept answering 429 (too many requests) while {what}", hint="Wait, or lower --max-jobs"), True, retry_after
             if status in RETRY_STATUSES or status >= 500:
@@ -388,7 +309,7 @@ class GladiaEngine:
                     continue
                 if (item.get("custom_metadata") or {}).get(TOKEN_KEY) == token and item.get("id"):
                     return str(item["id"])
-                created = _iso_time(item.get("created_at"))
+                created = iso_time(item.get("created_at"))
                 if floor is not None and created is not None and created < floor:
                     older += 1
             following = page.get("next")
@@ -478,7 +399,7 @@ class GladiaEngine:
 
         try:
             while True:
-                raw = self._call(run, f"checking job {job_id}", lambda: _get_job(client, job_id, timeout[0]), on_timeout=longer)
+                raw = self._call(run, f"checking job {job_id}", lambda: get_job(client, job_id, timeout[0]), on_timeout=longer)
                 status = str(raw.get("status"))
                 now = time.monotonic()
                 if status == "queued":

@@ -99,10 +99,7 @@ def to_transcript(
     tr = result.get("transcription") or {}
     utterances = _utterances(tr.get("utterances"), offset)
     detected = [str(c) for c in tr.get("languages") or [] if c]
-    language = detected[0] if detected else next((u.language for u in utterances if u.language), None)
-    if language is None and any(u.text for u in utterances):
-        forced = ((raw.get("request_params") or {}).get("language_config") or {}).get("languages") or []
-        language = str(forced[0]) if len(forced) == 1 else None
+    language = _spoken(raw, detected, utterances)
     transcript = Transcript(
         language=language,
         utterances=utterances,
@@ -116,9 +113,24 @@ def to_transcript(
     subs = _subtitles(tr.get("subtitles"))
     if subs and language:
         transcript.subtitles[language] = subs
-    if not utterances:
-        return transcript  # nothing was said: there is nothing to translate
-    requested = list(targets or [])
+    if utterances:  # nothing said: there is nothing to translate
+        _translations(transcript, result.get("translation") or {}, list(targets or []), offset, notes)
+    return transcript
+
+
+def _spoken(raw: dict[str, Any], detected: list[str], utterances: list[Utterance]) -> str | None:
+    """The spoken language: the first detected, else the utterances', else the one forced in the
+    request (the service may leave ``languages`` empty when it was told)."""
+    language = detected[0] if detected else next((u.language for u in utterances if u.language), None)
+    if language is None and any(u.text for u in utterances):
+        forced = ((raw.get("request_params") or {}).get("language_config") or {}).get("languages") or []
+        language = str(forced[0]) if len(forced) == 1 else None
+    return language
+
+
+def _translations(transcript: Transcript, translation: dict[str, Any], requested: list[str], offset: float, notes: list[str]) -> None:
+    """The translation results into ``transcript``, matched to the requested tags by their
+    languages, in request order; what failed, came back empty or did not come, said in ``notes``."""
     by_code: dict[str, list[str]] = {}
     for tag in requested:
         try:
@@ -126,22 +138,12 @@ def to_transcript(
         except SubtoolError:
             code = tag
         by_code.setdefault(code, []).append(tag)
-    translation = result.get("translation") or {}
     found = translation.get("results")
-    items: list[Any] = found if isinstance(found, list) else []
     told: set[str] = set()
-    for i, item in enumerate(items):
+    for i, item in enumerate(found if isinstance(found, list) else []):
         if not isinstance(item, dict):
             continue
-        got = next((str(c) for c in item.get("languages") or [] if c), None)
-        if got is None:
-            tags = [requested[i]] if i < len(requested) else []
-        elif requested:
-            tags = by_code.get(got, [got] if got in requested else [])
-            if not tags:
-                notes.append(f"the service sent a translation into '{got}', which was not asked for: left out")
-        else:
-            tags = [got]
+        tags = _tags(item, i, requested, by_code, notes)
         if not tags:
             continue
         if item.get("error"):
@@ -160,13 +162,23 @@ def to_transcript(
             transcript.translations[tag] = translated
             if subs:
                 transcript.subtitles[tag] = subs
-    # In request order, whatever the service's order.
     order = {tag: i for i, tag in enumerate(requested)}
     transcript.translations = dict(sorted(transcript.translations.items(), key=lambda kv: order.get(kv[0], len(order))))
     missing = [t for t in requested if t not in transcript.translations and t not in told]
     if missing:
         why = f" (the translation failed: {_addon_error(translation['error'])})" if translation.get("error") else ""
         notes.append(f"the service sent no {', '.join(missing)} translation{why}: no subtitles in {'that language' if len(missing) == 1 else 'those languages'}")
-    return transcript
 
 
+def _tags(item: dict[str, Any], i: int, requested: list[str], by_code: dict[str, list[str]], notes: list[str]) -> list[str]:
+    """The requested tags a translation result is for: by its ``languages`` field, by position
+    only when it has none; one that was not asked for is said and left out."""
+    got = next((str(c) for c in item.get("languages") or [] if c), None)
+    if got is None:
+        return [requested[i]] if i < len(requested) else []
+    if not requested:
+        return [got]
+    tags = by_code.get(got, [got] if got in requested else [])
+    if not tags:
+        notes.append(f"the service sent a translation into '{got}', which was not asked for: left out")
+    return tags

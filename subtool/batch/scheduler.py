@@ -1,6 +1,12 @@
 """``run_batch``: many inputs through the stages of ``subtool.flow``, service slots kept full,
 resumable, with a report.
 
+One batch at a time holds a state (a second is refused with the first one's pid). A manifest may
+come from someone else: its items write only inside its folder or -d unless ``allow_outside``,
+and an input outside its folder is said in a note. Two items that would write the same file
+(paths compared as the filesystem does) are refused before any job: the later one fails.
+``max_download`` bounds a URL item's download (default ``sources.DEFAULT_MAX_DOWNLOAD``).
+
 Every item is checked before any work starts (its options, presets and delivery, where it
 writes: ``claims``); an item that fails a check, or fails later, is recorded with its reason and
 the others go on. Then a pool of item workers (``worker``): every job slot busy, as many items
@@ -81,23 +87,14 @@ def run_batch(
     on_warning: Callable[[str], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> BatchReport:
-    """Run every item (a manifest file, or mappings with the manifest's keys: input, languages,
-    translate, delivery, burn_language, replace, output, outdir, or bare paths and URLs) to its
-    subtitles and video.
-
-    ``options`` are the transcription options shared by all items (an item's languages and
-    translate replace theirs); ``defaults`` fill an item's empty keys. The state file defaults to
-    ``.subtool-batch.sqlite`` in the default outdir, or beside the manifest; one batch at a time
-    holds it (a second is refused with the first one's pid). Raises ``UsageError`` for a malformed
-    manifest, a state in use, damaged or not a batch state, or an existing state without
-    ``resume``/``restart``, and ``Interrupted`` (with the job ids still at the service) when Ctrl-C
-    or ``cancel`` stops it; an item's own failure is in the report, never raised.
-
-    A manifest file may come from someone else: its items may write only inside the manifest's
-    folder or the default outdir (``defaults["outdir"]``, -d) unless ``allow_outside``; an input
-    outside the manifest's folder is said in a note. Two items that would write the same file
-    (paths compared as the filesystem does) are refused before any job: the later one fails.
-    ``max_download``: bytes a URL item's download may take (default ``sources.DEFAULT_MAX_DOWNLOAD``)."""
+    """Run every item (a manifest file, or mappings with its columns, or bare paths and URLs) to
+    its subtitles and video. ``options``: the transcription options all items share (an item's
+    languages and translate replace theirs); ``defaults`` fill an item's empty columns. The state
+    defaults to ``.subtool-batch.sqlite`` in the default outdir, else beside the manifest. A
+    manifest's items write only inside its folder or the default outdir unless ``allow_outside``.
+    Raises ``UsageError`` (a malformed manifest; a state in use, damaged, foreign, or existing
+    without ``resume``/``restart``) and ``Interrupted`` (naming the jobs still at the service);
+    an item's own failure is in the report, never raised."""
     t0 = time.monotonic()
     if resume and restart:
         raise UsageError("--resume and --restart exclude each other")

@@ -12,8 +12,9 @@ are not. yt-dlp is imported inside the functions so that ``subtool --help`` stay
 
 Modules: ``urls`` (what is a URL, passwords in URLs), ``cookies`` (the --cookies file),
 ``ytdlp`` (yt-dlp's options, logger and errors), ``metadata`` (inspect, expand, resolve, the
-duration limits, the URL the service may fetch), ``downloads`` (download, scratch folders) and
-``transfer`` (the bounds of a running download).
+duration limits, the URL the service may fetch), ``downloads`` (download, scratch folders),
+``transfer`` (the bounds of a running download, watched from the caller's thread) and ``worker``
+(the process yt-dlp downloads in, so that it can be stopped wherever it is).
 """
 
 from __future__ import annotations

@@ -21,10 +21,10 @@ from ..errors import Interrupted, OutputExistsError, SourceError, UsageError
 from ..outputs import TEMP_MARK
 from .cookies import check_cookies
 from .metadata import SourceInfo, to_info
-from .transfer import DEFAULT_MAX_DOWNLOAD, ProgressCallback, Stop, Transfer
+from .transfer import DEFAULT_MAX_DOWNLOAD, ProgressCallback, Transfer
 from .transfer import stall_timeout as _stall_timeout
-from .urls import redact, require_url
-from .ytdlp import Logger, error_chain, options, source_error
+from .urls import require_url
+from .ytdlp import options
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def download(
     yt-dlp works in a hidden folder inside ``dest_dir``; the finished file is renamed into place,
     and the folder (``.part`` files, fragments) is removed whatever happens, so a failed or
     interrupted download leaves nothing behind. ``on_progress(done_bytes, total_bytes|None)``,
-    called from the download's own thread. ``max_bytes`` (default ``DEFAULT_MAX_DOWNLOAD``) and
+    called from the caller's thread. ``max_bytes`` (default ``DEFAULT_MAX_DOWNLOAD``) and
     ``stall_timeout`` (seconds; default ``SUBTOOL_DOWNLOAD_STALL_TIMEOUT`` or 60) bound it: past
     them it stops with a ``SourceError`` saying which.
     """
@@ -92,41 +92,25 @@ def download(
     if info is not None:
         _refuse_existing(dest, info.stem, force=force)
 
-    from yt_dlp.utils import DownloadCancelled
-
     with _work_dir(dest) as work:
         transfer = Transfer(
             url, work, max_bytes=DEFAULT_MAX_DOWNLOAD if max_bytes is None else max_bytes, stall_s=stall_s, cancel=cancel, on_progress=on_progress,
         )
-        opts = {**options(cookies=cookiefile, timeout=timeout, retries=retries), "logger": Logger()}
+        opts = options(cookies=cookiefile, timeout=timeout, retries=retries)
         opts.update(fmt_opts)
         opts.update(
             {
                 "noplaylist": True,
                 "paths": {"home": str(work), "temp": str(work)},
                 "outtmpl": {"default": "media.%(ext)s"},
-                "progress_hooks": [transfer.hook],
-                "postprocessor_hooks": [transfer.postprocessor_hook],
                 "overwrites": True,
                 "continuedl": False,
             }
         )
         try:
-            done = transfer.run(lambda: _run_download(opts, info, url, transfer))
+            done = transfer.run(opts, info.raw if info is not None else None)
         except KeyboardInterrupt:
             raise Interrupted(f"{url}: download interrupted") from None
-        except (DownloadCancelled, Stop):
-            if transfer.problem is not None:
-                raise transfer.problem from None
-            raise Interrupted(f"{url}: download cancelled") from None
-        except Exception as exc:  # yt-dlp raises many types; each becomes one line
-            if transfer.problem is not None:
-                raise transfer.problem from None
-            if cancel is not None and cancel.is_set():
-                raise Interrupted(f"{url}: download cancelled") from None
-            if isinstance(exc, SourceError):
-                raise
-            raise source_error(url, exc) from exc
         produced = _produced_file(done, work)
         if produced is None:
             raise SourceError("the download produced no file", path=url)
@@ -137,31 +121,6 @@ def download(
             raise OutputExistsError(target)
         os.replace(produced, target)
     return target
-
-
-def _run_download(opts: dict[str, Any], info: SourceInfo | None, url: str, transfer: Transfer) -> Any:
-    import yt_dlp
-    from yt_dlp.networking.exceptions import HTTPError
-    from yt_dlp.utils import DownloadError
-
-    raw = info.raw if info is not None else None
-    if raw is not None and raw.get("_type", "video") == "video":
-        # Formats in hand: no site is asked again, so yt-dlp's ~1800 extractors need not be
-        # registered (a quarter of a second saved).
-        try:
-            with yt_dlp.YoutubeDL(opts, auto_init=False) as ydl:
-                return ydl.process_ie_result(dict(raw), download=True)
-        except DownloadError as exc:
-            expired = any(isinstance(e, HTTPError) and e.status in (403, 410) for e in error_chain(exc))
-            if not expired:
-                raise
-            log.debug("%s: media links from the metadata expired (%s); asking the site again", redact(url), redact(str(exc)))
-        # Signed media links (YouTube's) expire: fall through to a fresh extraction.
-        transfer.touch()
-    with yt_dlp.YoutubeDL(opts) as ydl:
-        if raw is not None and raw.get("_type") == "url":
-            return ydl.process_ie_result(dict(raw), download=True)
-        return ydl.extract_info(url, download=True)
 
 
 _MEDIA_EXTS = (".mkv", ".mp4", ".webm", ".m4a", ".mp3", ".opus", ".ogg", ".wav", ".mov", ".flac", ".aac")

@@ -8,7 +8,6 @@ disk, whose free space was checked, not into the temporary folder.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import shutil
 import tempfile
@@ -25,8 +24,6 @@ from .transfer import DEFAULT_MAX_DOWNLOAD, ProgressCallback, Transfer
 from .transfer import stall_timeout as _stall_timeout
 from .urls import require_url
 from .ytdlp import options
-
-log = logging.getLogger(__name__)
 
 Prefer = Literal["mkv", "mp4", "webm", "any"]
 
@@ -96,17 +93,7 @@ def download(
         transfer = Transfer(
             url, work, max_bytes=DEFAULT_MAX_DOWNLOAD if max_bytes is None else max_bytes, stall_s=stall_s, cancel=cancel, on_progress=on_progress,
         )
-        opts = options(cookies=cookiefile, timeout=timeout, retries=retries)
-        opts.update(fmt_opts)
-        opts.update(
-            {
-                "noplaylist": True,
-                "paths": {"home": str(work), "temp": str(work)},
-                "outtmpl": {"default": "media.%(ext)s"},
-                "overwrites": True,
-                "continuedl": False,
-            }
-        )
+        opts = {**options(cookies=cookiefile, timeout=timeout, retries=retries), **fmt_opts, **_into(work)}
         try:
             done = transfer.run(opts, info.raw if info is not None else None)
         except KeyboardInterrupt:
@@ -121,6 +108,17 @@ def download(
             raise OutputExistsError(target)
         os.replace(produced, target)
     return target
+
+
+def _into(work: Path) -> dict[str, Any]:
+    """yt-dlp's options for one download into ``work`` (renamed into place afterwards)."""
+    return {
+        "noplaylist": True,
+        "paths": {"home": str(work), "temp": str(work)},
+        "outtmpl": {"default": "media.%(ext)s"},
+        "overwrites": True,
+        "continuedl": False,
+    }
 
 
 _MEDIA_EXTS = (".mkv", ".mp4", ".webm", ".m4a", ".mp3", ".opus", ".ogg", ".wav", ".mov", ".flac", ".aac")

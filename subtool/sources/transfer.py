@@ -26,6 +26,7 @@ extractors again to ask the site: pass the ``SourceInfo`` ``inspect`` gave when 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -114,7 +115,8 @@ class Transfer:
             stderr = proc.stderr
             self._touch()
             threading.Thread(target=_read_messages, args=(proc.stdout, messages), daemon=True).start()
-            threading.Thread(target=lambda: errors.append(stderr.read()), daemon=True).start()
+            stderr_reader = threading.Thread(target=lambda: errors.append(stderr.read()), daemon=True)
+            stderr_reader.start()
             try:
                 # Kept open: its end tells the worker that this process has gone.
                 proc.stdin.write(json.dumps(request, default=str) + "\n")
@@ -127,8 +129,9 @@ class Transfer:
                 except queue.Empty:
                     message = {}
                 self._check_cancel()
-                if message is None:
-                    proc.wait()
+                if message is None:  # its stdout closed: it has ended, or is ending
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        proc.wait(5)
                     break
                 if "done" in message:
                     return message["done"]
@@ -137,9 +140,11 @@ class Transfer:
                     raise SourceError(found["message"], path=found.get("path"), hint=found.get("hint"))
                 self._handle(message)
                 self._check_stall()
-        last = "".join(errors).strip().splitlines()
-        log.debug("%s: the download's process ended without a result (exit code %s): %s", redact(self.url), proc.returncode, last[-5:])
-        raise SourceError(f"the download stopped unexpectedly (its process ended with code {proc.returncode})", path=self.url)
+        stderr_reader.join(5)
+        said = "".join(errors).strip().splitlines()
+        log.debug("%s: the download's process ended without a result: %s", redact(self.url), "\n".join(said))
+        last = f": {said[-1].strip()}" if said else ""
+        raise SourceError(f"the download stopped unexpectedly (its process ended with code {proc.returncode}{last})", path=self.url)
 
     def _touch(self) -> None:
         self.last = time.monotonic()
@@ -221,11 +226,12 @@ def _worker_env() -> dict[str, str]:
 def _read_messages(stream: IO[str] | None, messages: queue.Queue[dict[str, Any] | None]) -> None:
     """The worker's lines, parsed, then None when its stdout closes."""
     try:
-        if stream is not None:
-            for line in stream:
-                if line.strip():
-                    messages.put(json.loads(line))
-    except (OSError, ValueError) as exc:
+        for line in stream or ():
+            try:
+                messages.put(json.loads(line))
+            except ValueError:
+                log.debug("the download's process said: %s", redact(line.strip()))
+    except OSError as exc:
         log.debug("reading the download's process: %s", exc)
     finally:
         messages.put(None)

@@ -90,7 +90,7 @@ def main() -> None:
 | HTTP HEAD of the file (anchor) | {h * 1000:.1f} ms | 1.00 |
 | `sources.inspect` (yt-dlp generic extractor + ffprobe of the header) | {i * 1000:.0f} ms | {i / h:.0f}x |
 | plain `urllib` copy of the file (anchor) | {c * 1000:.0f} ms ({mb / c:.0f} MB/s) | 1.00 |
-| `sources.download(url)` (yt-dlp extracts again, downloads, renames) | {d * 1000:.0f} ms ({mb / d:.0f} MB/s) | {d / c:.2f}x |
+| `sources.download(url)` (yt-dlp, in the download's process, loads its extractors and extracts again, downloads, renames) | {d * 1000:.0f} ms ({mb / d:.0f} MB/s) | {d / c:.2f}x |
 | `sources.download(info)` (metadata from `inspect`, no second extraction) | {di * 1000:.0f} ms ({mb / di:.0f} MB/s) | {di / c:.2f}x |
 | `sources.download(info)` of the {small_mb:.1f} MB sample (fixed cost per download) | {ds * 1000:.0f} ms | |
 | transfer rate net of the fixed cost | {(mb - small_mb) / max(di - ds, 1e-6):.0f} MB/s | |
@@ -99,7 +99,8 @@ def main() -> None:
 | `python -c "import subtool.sources"` (yt-dlp not loaded) | {median(t_import_src) * 1000:.0f} ms | |
 
 The metadata step is a fixed cost per URL (yt-dlp's extractor machinery, one request, one ffprobe
-of the header); a download adds a fixed cost (yt-dlp's set-up, the work folder) and then moves
+of the header); a download adds a fixed cost (its own process, which imports Python and yt-dlp
+again so that it can be stopped wherever it is; yt-dlp's set-up; the work folder) and then moves
 bytes at the rate on the last table row. On a real network the transfer dominates. Loading yt-dlp
 is paid only by commands that take a URL.""",
     )

@@ -27,6 +27,8 @@ pytestmark = pytest.mark.timeout(180)
 class Server:
     base: str
     sent: dict[str, int] = field(default_factory=dict)  # bytes of body sent per path (downloads only)
+    open: int = 0  # connections to silent.mp4 the client has not hung up yet
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def url(self, name: str) -> str:
         return f"{self.base}/{name}"
@@ -48,6 +50,23 @@ def _handler(server: Server) -> type[http.server.BaseHTTPRequestHandler]:
                 self.end_headers()
                 return
             path = self.path.split("?")[0]
+            if path == "/silent.mp4":
+                # A few bytes, then silence on an open connection, until the client hangs up.
+                self.send_response(200)
+                self.send_header("Content-Type", "video/mp4")
+                self.end_headers()
+                self.wfile.write(b"\0" * 1024)
+                self.wfile.flush()
+                with server.lock:
+                    server.open += 1
+                try:
+                    while self.connection.recv(1):
+                        pass
+                except OSError:
+                    pass
+                with server.lock:
+                    server.open -= 1
+                return
             if path == "/announced.html":
                 # A page that announces its video's size (schema.org's contentSize), then serves
                 # an endless stream.
@@ -133,6 +152,22 @@ def test_download_stops_well_past_the_size_the_site_announced(server: Server, tm
     assert line.startswith(f"{server.url('announced.html')}: the download passed ")
     assert "far more than the 1.0 MB the site announced; stopped" in line
     assert server.sent["/endless.mp4"] < 60_000_000
+    assert leftovers(out) == []
+
+
+def test_a_stalled_download_lets_go_of_its_connection(server: Server, tmp_path: Path) -> None:
+    # A server gone silent on an open connection: the stall is said, and the download is really
+    # over (its connection closed, nothing left writing), not left blocked in a read until its
+    # socket timeout (here 120 s) runs out.
+    out = tmp_path / "out"
+    url = server.url("silent.mp4")
+    with pytest.raises(SourceError) as caught:
+        sources.download(url, out, retries=0, timeout=120, stall_timeout=2)
+    assert caught.value.line().startswith(f"{url}: the download stalled: less than 64 KB arrived in 2 s")
+    deadline = time.monotonic() + 30
+    while server.open:
+        assert time.monotonic() < deadline, "the stalled download still holds its connection"
+        time.sleep(0.05)
     assert leftovers(out) == []
 
 

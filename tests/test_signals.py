@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ import pytest
 from conftest import SUBTOOL, copy_sample, default_signals
 
 from subtool.errors import Interrupted, SignalInterrupt
+from subtool.media.ffmpeg import child_process
 from subtool.testing.gladia import EmulatorProcess
 
 SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
@@ -198,6 +200,70 @@ def test_run_stopped_while_burning(sig: int, fast_service: EmulatorProcess, medi
     _check_clean(proc, sig, stderr, work, tmp)  # subtool-run-* and subtool-burn-* are gone
     assert not (work / "out.mp4").exists()
     assert (work / "long.en.srt").exists()  # the sidecar was finished before the burn began: it stays
+
+
+def test_local_transcription_stopped_while_ffmpeg_decodes(dirs: tuple[Path, Path]) -> None:
+    """The offline engine's own ffmpeg (decoding the audio into a pipe) is stopped with the rest."""
+    work, tmp = dirs
+    # Longer than one chunk (300 s): ffmpeg decodes the first, then waits on the pipe while
+    # Whisper works on it, so it is still running when the signal comes.
+    audio = work / "long.flac"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "aevalsrc='sin(2*PI*300*t)*(0.55+0.45*sin(2*PI*3*t))':d=330:s=16000",
+                    str(audio)], check=True)
+    proc = _start(["-v", "transcribe", str(audio), "--engine", "local", "-l", "en"], work, tmp)
+    assert proc.stderr is not None
+    seen: list[str] = []
+    for line in proc.stderr:
+        seen.append(line)
+        if "transcribing with the local" in line:
+            break
+    else:
+        pytest.fail(f"the transcription never started: {''.join(seen)}")
+    deadline = time.monotonic() + 60
+    while not [a for a in _mentioning(str(audio)) if "f32le" in a]:  # ffmpeg decoding into the pipe
+        assert proc.poll() is None, f"subtool ended before decoding: {''.join(seen)}{proc.communicate()[1]}"
+        assert time.monotonic() < deadline, "ffmpeg never started decoding"
+        time.sleep(0.02)
+    stderr = _stop(proc, signal.SIGTERM, seen)
+    _check_clean(proc, signal.SIGTERM, stderr, work, tmp)
+    assert sorted(p.name for p in work.iterdir()) == ["long.flac"]
+
+
+def _children() -> set[int]:
+    """The pids of this process's children (zombies included)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+        except OSError:
+            continue
+        if stat and int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid():
+            found.add(int(entry.name))
+    return found
+
+
+def test_a_signal_while_a_child_process_starts_stops_it() -> None:
+    """``child_process`` holds a stop signal that lands while the process starts (here sent by
+    the child itself, between fork and exec) until it holds the process, then stops it: without
+    the hold the signal is raised inside Popen, and the child runs on with nobody holding it."""
+
+    def signal_the_parent() -> None:
+        os.kill(os.getppid(), signal.SIGUSR1)
+
+    before = _children()
+    previous = signal.signal(signal.SIGUSR1, lambda signum, _frame: SignalInterrupt.deliver(signum))
+    try:
+        with pytest.raises(SignalInterrupt) as caught:
+            with child_process([sys.executable, "-c", "import time; time.sleep(60)"], preexec_fn=signal_the_parent):
+                pytest.fail("the signal was not raised")
+        left = _children() - before
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+        for pid in _children() - before:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    assert caught.value.signum == signal.SIGUSR1
+    assert left == set(), "the child was left running"
 
 
 def _ignoring(*sigs: int) -> Callable[[], None]:

@@ -12,6 +12,7 @@ same as MKV, measured).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import json
@@ -21,8 +22,9 @@ import shutil
 import signal
 import subprocess
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from ..errors import DiskFullError, FFmpegError, Interrupted, SignalInterrupt
 from ..outputs import DISK_FULL_REASONS, disk_full, free_space
@@ -229,7 +231,27 @@ def write_verified(
                       hint="Nothing was kept; if the input is damaged ('subtool probe' decodes it to the end), re-export it")
 
 
-def _stop(proc: subprocess.Popen[str]) -> None:
+@contextlib.contextmanager
+def child_process(cmd: Sequence[str], **popen: Any) -> Iterator[subprocess.Popen[Any]]:
+    """``cmd`` started in a session of its own (``popen``: Popen's other arguments) and stopped,
+    its whole process group, when the block ends, however it ends. Ctrl-C and stop signals are
+    ours to handle, as in ``run_ffmpeg``; one that lands while the process starts is held until
+    the process is held here, then raised, so no child is ever left running with nobody holding
+    its pid."""
+    release = SignalInterrupt.hold()
+    try:
+        proc = subprocess.Popen(cmd, start_new_session=True, **popen)
+    except BaseException:
+        release()
+        raise
+    try:
+        release()
+        yield proc
+    finally:
+        _stop(proc)
+
+
+def _stop(proc: subprocess.Popen[Any]) -> None:
     if proc.poll() is not None:
         return
     try:

@@ -7,13 +7,18 @@ with a preference for cp1252, read a Croatian cp1250 file as "Neæe" in 354 of 1
 another code page fits about as well, the file says so, naming both and ``--encoding``. Measured
 on 520 generated files (20 languages, 12 code pages, 1-8 cues each): 167 were misread without a
 word before, none now; 97 carry that warning, all of them of 1-3 cues.
+
+The alphabets of the languages legacy files were written in are data (``alphabets.json``, from
+CLDR's exemplar sets), loaded on the first guess.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import re
 from dataclasses import dataclass
+from importlib import resources
 
 from ..errors import SubtitleReadError, UsageError
 
@@ -31,35 +36,18 @@ _SAMPLE = 300_000  # characters weighed per reading: a 2-hour film's subtitles a
 CHAOS_MARGIN = 0.08  # how much more "chaos" (charset-normalizer's mess score) a code page may show and still be weighed
 
 
+@functools.cache
+def _alphabets() -> dict[str, str]:
+    """The letters beyond ASCII of the languages legacy subtitle files were written in, by
+    language (``alphabets.json``, shipped in the package; its ``_source`` says where they come
+    from). No installed library has alphabets (charset-normalizer keeps only each language's most
+    frequent letters: no "đ" for Croatian, no "ő" or "ű" for Hungarian), and telling cp1250 from
+    cp1252 needs exactly those."""
+    data = json.loads(resources.files(__package__ or __name__).joinpath("alphabets.json").read_text(encoding="utf-8"))
+    return {str(name): str(letters) for name, letters in data["alphabets"].items()}
 
-# The letters beyond ASCII of the languages legacy subtitle files were written in (CLDR's main
-# exemplar sets), by the single-byte code page family that wrote them. No installed library has
-# alphabets (charset-normalizer keeps only each language's most frequent letters: no "đ" for
-# Croatian, no "ő" or "ű" for Hungarian), and telling cp1250 from cp1252 needs exactly those.
-_ALPHABETS = {
-    "Croatian/Serbian/Bosnian": "čćđšž",
-    "Slovene": "čšž",
-    "Polish": "ąćęłńóśźż",
-    "Czech": "áčďéěíňóřšťúůýž",
-    "Slovak": "áäčďéíĺľňóôŕšťúýž",
-    "Hungarian": "áéíóöőúüű",
-    "Romanian": "ăâîșțşţ",
-    "Albanian": "çë",
-    "German": "äöüß",
-    "French": "àâæçéèêëîïôœùûüÿ",
-    "Spanish": "áéíñóúü",
-    "Portuguese": "áàâãçéêíóôõú",
-    "Italian": "àèéìíîòóùú",
-    "Catalan": "àçèéíïòóúü",
-    "Dutch": "áäéëíïóöúü",
-    "Danish/Norwegian": "æøåé",
-    "Swedish/Finnish": "åäöé",
-    "Icelandic": "áðéíóúýþæö",
-    "Estonian": "äõöüšž",
-    "Latvian": "āčēģīķļņšūž",
-    "Lithuanian": "ąčęėįšųūž",
-    "Turkish": "çğıöşüâîû",
-}# Other writing systems, by the Unicode names of their letters.
+
+# Other writing systems, by the Unicode names of their letters.
 _SCRIPTS = {
     "Cyrillic": ("CYRILLIC",),
     "Greek": ("GREEK",),
@@ -139,7 +127,7 @@ def _writing_system_fit(text: str) -> tuple[int, str]:
         return odd, ""
     misses: dict[str, int] = {}
     lower = {ch: ("i" if ch == "İ" else ch.lower()) for ch in letters}
-    for system, alphabet in _ALPHABETS.items():
+    for system, alphabet in _alphabets().items():
         misses[system] = sum(n for ch, n in letters.items() if lower[ch] not in alphabet)
     names = {ch: unicodedata.name(ch, "") for ch in letters}
     for system, prefixes in _SCRIPTS.items():

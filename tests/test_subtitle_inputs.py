@@ -9,6 +9,7 @@ import codecs
 import json
 import re
 import subprocess
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,19 @@ def test_cp1250_files_are_read_in_cp1250(tmp_path: Path, lang: str) -> None:
     assert [e.plaintext for e in doc.ssa] == CENTRAL[lang]
     assert doc.warnings == []
     assert any("read as cp1250" in n for n in doc.notes)
+
+
+def test_the_alphabets_that_tell_code_pages_apart_are_data_in_the_package() -> None:
+    # They were a table written in the reading code; as a data file inside the package folder the
+    # wheel ships it, and it says where the letters come from.
+    data = json.loads(resources.files("subtool.subtitles").joinpath("alphabets.json").read_text(encoding="utf-8"))
+    assert "CLDR" in data["_source"]
+    alphabets = data["alphabets"]
+    assert {"Croatian/Serbian/Bosnian", "Polish", "Hungarian", "French", "Turkish"} <= set(alphabets)
+    assert "đ" in alphabets["Croatian/Serbian/Bosnian"] and "ő" in alphabets["Hungarian"]
+    for name, letters in alphabets.items():
+        assert letters and len(set(letters)) == len(letters), name
+        assert all(c.isalpha() and c.islower() and not c.isascii() for c in letters), name
 
 
 @pytest.mark.parametrize("lang", sorted(WESTERN))

@@ -1,0 +1,50 @@
+"""Subtitle tracks: build cues under a profile, write SRT/VTT/ASS, read third-party files, check.
+
+One concept per module:
+
+- ``limits``: a profile's limits for one language (width, lines, reading speed, durations, gaps).
+- ``tokens``: words (or CJK characters) as tokens with their timing and widths.
+- ``segment``: tokens gathered into cues in one linear pass (``build_cues``).
+- ``lines``: a cue's tokens broken into balanced lines.
+- ``timing``: cue times stretched for reading speed and minimum duration, never overlapping.
+- ``write``: cues written as SRT, WebVTT and ASS files with pysubs2 (``write_tracks``).
+- ``decode``: a file's bytes as text (byte order marks, ``--encoding``, legacy code pages chosen
+  by their letters; the alphabets are data in ``alphabets.json``).
+- ``screen``, ``substation``: what pysubs2 would misread, fixed before it parses (bad cue blocks,
+  WebVTT blocks, number lines; ASS/SSA Format lines and drawings).
+- ``read``: any tool's subtitle file read (``read_subtitles``).
+- ``check``: every way each cue breaks a profile (``check_cues``).
+- ``model``: the package's data (``Cue``, ``SubtitleDoc``, ``BadBlock``, ``Violation``).
+
+Parsing and writing are pysubs2's; this package only builds cues and cleans what pysubs2 would
+misread. The names below are the package's interface; the modules' other names are theirs.
+"""
+
+from .check import check_cues
+from .decode import CHAOS_MARGIN, check_encoding
+from .limits import min_gap
+from .model import BadBlock, Cue, SubtitleDoc, Violation
+from .read import OVERLAP_FORMATS, normalize_service_subtitles, read_subtitles, trim_overlaps
+from .segment import build_cues
+from .write import FORMATS, cues_to_ssafile, sidecar_path, write_track, write_tracks
+
+__all__ = [
+    "CHAOS_MARGIN",
+    "FORMATS",
+    "OVERLAP_FORMATS",
+    "BadBlock",
+    "Cue",
+    "SubtitleDoc",
+    "Violation",
+    "build_cues",
+    "check_cues",
+    "check_encoding",
+    "cues_to_ssafile",
+    "min_gap",
+    "normalize_service_subtitles",
+    "read_subtitles",
+    "sidecar_path",
+    "trim_overlaps",
+    "write_track",
+    "write_tracks",
+]

@@ -98,7 +98,7 @@ def test_rows_that_would_write_the_same_file_are_refused_before_any_job(tmp_path
 
 
 def test_case_probe_on_this_disk(tmp_path: Path) -> None:
-    from subtool.batch import _case_insensitive
+    from subtool.batch.claims import _case_insensitive
 
     assert _case_insensitive(tmp_path) is False  # Linux filesystems here are case-sensitive
     assert list(tmp_path.iterdir()) == []  # the probe file is gone

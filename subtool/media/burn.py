@@ -36,10 +36,11 @@ from typing import Any
 from .. import languages
 from ..errors import FFmpegError, InputError, MediaError, PresetError, UsageError
 from ..models import BurnStyle, Stream
-from ..outputs import atomic_path, check_free_space, check_writable
+from ..outputs import check_writable
 from .containers import CONTAINERS, DISPLAY, REENCODE_TO, audio_encoder_args, carries, video_encoder_args
-from .ffmpeg import ProgressCallback, file_arg, filter_options, write_verified
-from .mux import WarningCallback, check_cue_sizes, clock, output_estimate, planned_duration, probe_input
+from .ffmpeg import ProgressCallback, file_arg, filter_options
+from .output import container_refused, output_estimate, planned_duration, write_output
+from .preflight import WarningCallback, check_cue_sizes, clock, probe_input
 from .subinput import SubtitleInput, prepared
 
 # Fonts for scripts a Latin font lacks (ISO 15924 script -> Noto family).
@@ -394,18 +395,13 @@ def burn(
                 *video_encoder_args(container, style.video_codec, style.crf, style.speed),
                 *_audio_args(info.audio_streams, container, output, warn), "-sn", "-dn"]
         needed = output_estimate(video, [], 1.5)  # re-encoded: what pipeline.plan checks for a burn
-        check_free_space(output.parent, needed, output.name)
         planned = {"video": 1, "audio": len(info.audio_streams), "subtitle": 0}
-        with atomic_path(output, force=force, size=needed) as tmp_out:
-            # ffmpeg creates the file itself: writing into the truncated placeholder makes ext4
-            # (auto_da_alloc) flush the whole output when ffmpeg closes it, ~1 s per 2 GB.
-            tmp_out.unlink()
-            try:
-                write_verified([*args, "-f", muxer], tmp_out, output, streams=planned, duration=planned_duration(info), needed=needed,
-                               on_progress=on_progress, what="ffmpeg (burn)", cancel=cancel)
-            except FFmpegError as exc:
-                if "not currently supported in container" in exc.message or "Could not find tag for codec" in exc.message:
-                    raise UsageError(f"{DISPLAY[container]} cannot carry a stream of this input ({exc.message})", path=output,
-                                     hint="Name the output .mkv") from None
-                raise
+        try:
+            write_output(lambda target: [*args, "-f", muxer, target], output, needed=needed, streams=planned,
+                         duration=planned_duration(info), force=force, on_progress=on_progress, what="ffmpeg (burn)", cancel=cancel)
+        except FFmpegError as exc:
+            if container_refused(exc):
+                raise UsageError(f"{DISPLAY[container]} cannot carry a stream of this input ({exc.message})", path=output,
+                                 hint="Name the output .mkv") from None
+            raise
     return output

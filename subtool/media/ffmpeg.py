@@ -197,13 +197,13 @@ def write_verified(
     what: str = "ffmpeg",
     cancel: threading.Event | None = None,
 ) -> str:
-    """Run ffmpeg with ``args`` writing ``part`` (``atomic_path``'s temporary file for ``target``),
-    then read ``part`` back: it must open, hold ``streams`` (per type: at least that many video,
-    exactly that many audio and subtitle streams) and last about ``duration`` seconds (no more
-    than 5% + 1 s short). Raises ``DiskFullError`` when the disk filled up (``needed``: the
+    """Run ffmpeg with ``args`` (the whole list, writing ``part``: ``atomic_path``'s temporary file
+    for ``target``), then read ``part`` back: it must open, hold ``streams`` (per type: at least
+    that many video, exactly that many audio and subtitle streams) and last about ``duration``
+    seconds (no more than 5% + 1 s short). Raises ``DiskFullError`` when the disk filled up (``needed``: the
     estimated size, for the message), ``FFmpegError`` for another short or unreadable output."""
     try:
-        errors = run_ffmpeg([*args, file_arg(part)], duration=duration, on_progress=on_progress, what=what, cancel=cancel)
+        errors = run_ffmpeg(args, duration=duration, on_progress=on_progress, what=what, cancel=cancel)
     except DiskFullError as exc:
         raise disk_full(target.parent, getattr(errno, exc.code or "", errno.ENOSPC), what=target.name, needed=needed) from None
     got = read_back(part)

@@ -13,7 +13,7 @@ import pytest
 from conftest import default_signals, ffprobe_json, run_cli
 
 from subtool.errors import Interrupted
-from subtool.media.burn import burn, choose_font, clean_text, covers, escape_graph, escape_option
+from subtool.media.burn import _command, _Drawing, burn, choose_font, clean_text, covers
 from subtool.presets import load_burn
 
 W, H = 320, 180
@@ -235,13 +235,47 @@ def test_cancel_leaves_no_output(clip: Path, tmp_path: Path) -> None:
     assert not list(tmp_path.glob("*.subtool-part*"))
 
 
-def test_clean_text_and_escaping() -> None:
+def test_clean_text() -> None:
     assert clean_text(r"{\pos(10,10)}{\fs200}{\i1}Hi{\i0} there\Nnext") == r"{\i1}Hi{\i0} there\Nnext"
     assert clean_text(r"{\an8}{\c&HFF&}Top") == r"{\an8}Top"
     assert clean_text(r"{\an2}Bottom {stray") == "Bottom stray"
     assert clean_text(r"{\move(0,0,100,100)\fscx300\fscy300\frz45}Plain") == "Plain"
-    path = "/x/it's: a, [te\\st];x%.ass"
-    assert escape_graph(escape_option(path)) == "/x/it\\\\\\'s\\\\: a\\, \\[te\\\\\\\\st\\]\\;x%.ass"
+
+
+@pytest.mark.parametrize("path,escaped", [
+    # both levels of ffmpeg's filter graph escaping: the option value (\ ' : =), then the graph (\ ' [ ] , ;)
+    ("/x/it's: a, [te\\st];x%.ass", "/x/it\\\\\\'s\\\\: a\\, \\[te\\\\\\\\st\\]\\;x%.ass"),
+    ("/x/a=b.ass", "/x/a\\\\=b.ass"),
+    ("/x/new\nline \"q\".ass", "/x/new\nline \"q\".ass"),
+])
+def test_burn_command_escapes_the_ass_file_name_once(path: str, escaped: str) -> None:
+    """ffmpeg-python builds the graph; what it gives the one runner is what the hand-written
+    escaping gave (plus '=' escaped, which ffmpeg reads as '='), with the pad after the drawing."""
+    drawing = _Drawing(Path(path), Path("/f/o,n:t's"), shaping=True)
+    args = _command(Path("-in [1].mp4"), drawing, pad=True, muxer="mp4", options={"c:v": "libx264", "crf:v": "20", "sn": None})("file:out.mp4")
+    assert args == [
+        "-y", "-i", "file:-in [1].mp4",
+        "-filter_complex", f"[0:v:0]ass=filename={escaped}:fontsdir=/f/o\\,n\\\\:t\\\\\\'s:shaping=complex[s0];"
+                           "[s0]pad=height=ceil(ih/2)*2:width=ceil(iw/2)*2[s1]",
+        "-map", "[s1]", "-map", "0:a?", "-f", "mp4", "-c:v", "libx264", "-crf:v", "20", "-sn", "file:out.mp4",
+    ]
+
+
+@pytest.mark.parametrize("name", [
+    "a=b %d%%s.ass", "new\nline.ass", "tab\there.ass", "-lead.ass", " lead.ass", "trail.ass ", "back\\slash\\.ass", "日本語 ☃.ass",
+])
+def test_hostile_file_names_reach_ffmpeg_intact(clip: Path, name: str) -> None:
+    """The user's own ASS file goes into the filter graph by name; relative names as typed (a
+    leading space), and a name ending in white space, which ffmpeg's option parser would trim."""
+    folder = clip.parent
+    (folder / name).write_text(ASS_HEADER, encoding="utf-8")
+    (folder / f"{name}.mp4").write_bytes(clip.read_bytes())
+    typed = f"./{name}" if name.startswith("-") else name
+    r = run_cli("burn", f"{typed}.mp4", typed, "-o", f"{typed}.out.mp4", cwd=folder)
+    assert r.returncode == 0, r.stderr
+    orig, burned = _frame(clip), _frame(folder / f"{name}.out.mp4")
+    assert _changed(orig, burned, 0, 0, W // 2, H // 3) > 50  # the script's own top-left text
+    assert _changed(orig, burned, 0, int(H * 0.6), W, H) == 0
 
 
 def test_default_clean_style_draws_in_the_bottom_band(clip: Path) -> None:

@@ -15,9 +15,10 @@ then re-encoded (AAC, or Opus for WebM) with a warning. An odd-sized picture is 
 dimensions after the subtitles are drawn, since 4:2:0 chroma needs even sizes.
 
 Both go through ffmpeg's ``ass`` filter: in ffmpeg 5.1 only it has ``shaping`` (complex shaping
-for Arabic, Hebrew, Indic scripts), and our SRT/VTT input is ASS by then anyway. The file name
-is escaped for the filter graph (two levels, no shell), and fonts are chosen so the track's
-script has glyphs (Noto CJK for Chinese/Japanese/Korean, Noto Sans Arabic, Noto Sans Hebrew,
+for Arabic, Hebrew, Indic scripts), and our SRT/VTT input is ASS by then anyway. The filter graph
+is built by ffmpeg-python, which escapes the file names in it (both levels: a name may hold
+quotes, colons, brackets, commas, semicolons, backslashes, ``=``, ``%``, new lines), and fonts are
+chosen so the track's script has glyphs (Noto CJK for Chinese/Japanese/Korean, Noto Sans Arabic, Noto Sans Hebrew,
 else fontconfig's pick for the text), with the font's folder passed as ``fontsdir``.
 """
 
@@ -30,16 +31,19 @@ import subprocess
 import tempfile
 import threading
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .. import languages
 from ..errors import FFmpegError, InputError, MediaError, PresetError, UsageError
 from ..models import BurnStyle, Stream
-from ..outputs import atomic_path, check_free_space, check_writable
+from ..outputs import check_writable
 from .containers import CONTAINERS, DISPLAY, REENCODE_TO, audio_encoder_args, carries, video_encoder_args
-from .ffmpeg import ProgressCallback, file_arg, filter_options, write_verified
-from .mux import WarningCallback, check_cue_sizes, clock, output_estimate, planned_duration, probe_input
+from .ffmpeg import ProgressCallback, file_arg, filter_options
+from .output import container_refused, output_estimate, planned_duration, write_output
+from .preflight import WarningCallback, check_cue_sizes, clock, probe_input
 from .subinput import SubtitleInput, prepared
 
 # Fonts for scripts a Latin font lacks (ISO 15924 script -> Noto family).
@@ -62,22 +66,6 @@ _A_LEGACY = re.compile(r"\\a\s*([0-9]{1,2})(?![0-9])")
 # SSA's \\a numbering (1-3 bottom, 5-7 top, 9-11 middle) -> the numpad \\an layout
 _LEGACY_TO_NUMPAD = {1: 1, 2: 2, 3: 3, 5: 7, 6: 8, 7: 9, 9: 4, 10: 5, 11: 6}
 _ITALIC = re.compile(r"\\i\s*([01])(?![0-9a-z])")
-
-
-# -- filter-graph escaping (ffmpeg-filters "Notes on filtergraph escaping") ----------------------
-
-def escape_option(value: str) -> str:
-    """Level 1: a value inside a filter's option list (``:`` separates options)."""
-    return value.replace("\\", "\\\\").replace("'", "\\'").replace(":", "\\:")
-
-
-def escape_graph(value: str) -> str:
-    """Level 2: a filter description inside the filter graph."""
-    return "".join("\\" + c if c in "\\'[],;" else c for c in value)
-
-
-def filter_arg(value: str) -> str:
-    return escape_graph(escape_option(value))
 
 
 # -- text ----------------------------------------------------------------------------------------
@@ -343,6 +331,38 @@ def burn(
     ``DiskFullError`` (the output does not fit), ``Interrupted`` on Ctrl-C or ``cancel`` (no
     output left)."""
     video, subtitle, output = Path(video), Path(subtitle), Path(output)
+    container, muxer = _check_request(video, output, force=force, encoding=encoding)
+    language = languages.normalize(language) if language else languages.from_sidecar(subtitle)[0]
+    info = probe_input(video)
+    if not info.video_streams:
+        raise MediaError("has no video stream to burn subtitles into", path=video, code="no_video")
+    v = info.video_streams[0]
+    width, height = v.width or 1920, v.height or 1080
+    warn = on_warning or (lambda _: None)
+    with prepared([subtitle], encoding=encoding) as (sub,), tempfile.TemporaryDirectory(prefix="subtool-burn-") as tmp:
+        for text in sub.warnings:
+            warn(f"{subtitle}: {text}")
+        check_cue_sizes([sub], "burn")
+        if sub.format in {"ass", "ssa"} and not allow_heavy:
+            check_heavy(sub)
+        drawing = _drawing(sub, style, language, width, height, Path(tmp))
+        options = _output_options(container, style, info.audio_streams, output, warn)
+        command = _command(video, drawing, pad=bool(width % 2 or height % 2), muxer=muxer, options=options)
+        needed = output_estimate(video, [], 1.5)  # re-encoded: what pipeline.plan checks for a burn
+        planned = {"video": 1, "audio": len(info.audio_streams), "subtitle": 0}
+        try:
+            write_output(command, output, needed=needed, streams=planned, duration=planned_duration(info), force=force,
+                         on_progress=on_progress, what="ffmpeg (burn)", cancel=cancel)
+        except FFmpegError as exc:
+            if container_refused(exc):
+                raise UsageError(f"{DISPLAY[container]} cannot carry a stream of this input ({exc.message})", path=output,
+                                 hint="Name the output .mkv") from None
+            raise
+    return output
+
+
+def _check_request(video: Path, output: Path, *, force: bool, encoding: str | None) -> tuple[str, str]:
+    """(container, muxer) of ``output``, after the refusals that need no file read."""
     try:
         container, muxer = CONTAINERS[output.suffix.lower()]
     except KeyError:
@@ -355,57 +375,72 @@ def burn(
         from ..subtitles import check_encoding
 
         check_encoding(encoding)
-    if language:
-        language = languages.normalize(language)
-    else:
-        language = languages.from_sidecar(subtitle)[0]
-    info = probe_input(video)
-    if not info.video_streams:
-        raise MediaError("has no video stream to burn subtitles into", path=video, code="no_video")
-    v = info.video_streams[0]
-    width, height = v.width or 1920, v.height or 1080
+    return container, muxer
 
-    warn = on_warning or (lambda _: None)
-    with prepared([subtitle], encoding=encoding) as (sub,), tempfile.TemporaryDirectory(prefix="subtool-burn-") as tmp:
-        for text in sub.warnings:
-            warn(f"{subtitle}: {text}")
-        check_cue_sizes([sub], "burn")
-        if sub.format in {"ass", "ssa"} and not allow_heavy:
-            check_heavy(sub)
-        text = " ".join(e.text for e in sub.ssa if not e.is_comment)
-        if sub.format in {"ass", "ssa"}:
-            script = sub.path  # the user's own styling, untouched
-            fonts_dir = choose_font(style.font, text, language)[1]
-        else:
-            font, fonts_dir = choose_font(style.font, text, language)
-            script = Path(tmp) / "burn.ass"
-            build_script(sub, style, width, height, font).save(str(script), format_="ass", encoding="utf-8")
-        opts = [f"filename={filter_arg(str(script))}"]
-        if fonts_dir is not None:
-            opts.append(f"fontsdir={filter_arg(str(fonts_dir))}")
-        if needs_complex_shaping(_plain(text), language) and "shaping" in filter_options("ass"):
-            opts.append("shaping=complex")
-        graph = f"[0:v:0]ass={':'.join(opts)}"
-        if width % 2 or height % 2:
-            # Pad (not scale) after drawing: the picture and the text keep every pixel, one black
-            # row/column is added, and libx264/libvpx get the even size 4:2:0 needs.
-            graph += ",pad=width=ceil(iw/2)*2:height=ceil(ih/2)*2"
-        args = ["-y", "-i", file_arg(video), "-filter_complex", graph + "[v]", "-map", "[v]", "-map", "0:a?",
-                *video_encoder_args(container, style.video_codec, style.crf, style.speed),
-                *_audio_args(info.audio_streams, container, output, warn), "-sn", "-dn"]
-        needed = output_estimate(video, [], 1.5)  # re-encoded: what pipeline.plan checks for a burn
-        check_free_space(output.parent, needed, output.name)
-        planned = {"video": 1, "audio": len(info.audio_streams), "subtitle": 0}
-        with atomic_path(output, force=force, size=needed) as tmp_out:
-            # ffmpeg creates the file itself: writing into the truncated placeholder makes ext4
-            # (auto_da_alloc) flush the whole output when ffmpeg closes it, ~1 s per 2 GB.
-            tmp_out.unlink()
-            try:
-                write_verified([*args, "-f", muxer], tmp_out, output, streams=planned, duration=planned_duration(info), needed=needed,
-                               on_progress=on_progress, what="ffmpeg (burn)", cancel=cancel)
-            except FFmpegError as exc:
-                if "not currently supported in container" in exc.message or "Could not find tag for codec" in exc.message:
-                    raise UsageError(f"{DISPLAY[container]} cannot carry a stream of this input ({exc.message})", path=output,
-                                     hint="Name the output .mkv") from None
-                raise
-    return output
+
+@dataclass
+class _Drawing:
+    """What the ``ass`` filter is given."""
+
+    script: Path
+    fonts_dir: Path | None
+    shaping: bool  # complex shaping (Arabic, Hebrew, Indic scripts...)
+
+
+def _drawing(sub: SubtitleInput, style: BurnStyle, language: str | None, width: int, height: int, tmp: Path) -> _Drawing:
+    """The script to draw (the user's own ASS file, or one built from SRT/VTT cues in ``tmp``) and
+    the fonts for it."""
+    text = " ".join(e.text for e in sub.ssa if not e.is_comment)
+    if sub.format in {"ass", "ssa"}:
+        script = _filter_path(sub.path, tmp)  # the user's own styling, untouched
+        fonts_dir = choose_font(style.font, text, language)[1]
+    else:
+        font, fonts_dir = choose_font(style.font, text, language)
+        script = tmp / "burn.ass"
+        build_script(sub, style, width, height, font).save(str(script), format_="ass", encoding="utf-8")
+    shaping = needs_complex_shaping(_plain(text), language) and "shaping" in filter_options("ass")
+    return _Drawing(script, fonts_dir, shaping)
+
+
+def _filter_path(path: Path, tmp: Path) -> Path:
+    """``path`` as the ``ass`` filter can be given it. ffmpeg's option parser drops white space at
+    either end of a value unless it is escaped, which ffmpeg-python does not do (and escaping it
+    here would be escaped again): so the path is made absolute, and a file whose name ends in
+    white space is handed over as a copy in ``tmp``."""
+    path = path.absolute()
+    if str(path) == str(path).rstrip():
+        return path
+    copy = tmp / "script.ass"
+    shutil.copyfile(path, copy)
+    return copy
+
+
+def _output_options(container: str, style: BurnStyle, audio: list[Stream], output: Path, warn: WarningCallback) -> dict[str, str | None]:
+    """The output's encoder options as ffmpeg-python keyword arguments (``{"c:v": "libx264", "sn": None}``)."""
+    args = [*video_encoder_args(container, style.video_codec, style.crf, style.speed), *_audio_args(audio, container, output, warn)]
+    options: dict[str, str | None] = {key.removeprefix("-"): value for key, value in zip(args[::2], args[1::2], strict=True)}
+    return {**options, "sn": None, "dn": None}
+
+
+def _command(video: Path, drawing: _Drawing, *, pad: bool, muxer: str, options: dict[str, str | None]) -> Callable[[str], list[str]]:
+    """The burn's ffmpeg arguments writing to a given output argument. ffmpeg-python builds the
+    filter graph (input -> ``ass`` -> ``pad`` -> output) and escapes the ``ass`` options for
+    it; they are keyword arguments, since it escapes positional ones twice (its issue 745)."""
+    import ffmpeg  # ffmpeg-python: 20-40 ms to import (measured), only a burn needs it
+
+    source = ffmpeg.input(file_arg(video))
+    ass = {"filename": str(drawing.script)}
+    if drawing.fonts_dir is not None:
+        ass["fontsdir"] = str(drawing.fonts_dir)
+    if drawing.shaping:
+        ass["shaping"] = "complex"
+    picture = source["v:0"].filter("ass", **ass)
+    if pad:
+        # Pad (not scale) after drawing: the picture and the text keep every pixel, one black
+        # row/column is added, and libx264/libvpx get the even size 4:2:0 needs.
+        picture = picture.filter("pad", width="ceil(iw/2)*2", height="ceil(ih/2)*2")
+
+    def command(target: str) -> list[str]:
+        return ["-y", *ffmpeg.output(picture, source["a?"], target, format=muxer, **options).get_args()]
+
+    return command

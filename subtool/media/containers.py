@@ -6,13 +6,18 @@ WebM takes only VP8/VP9/AV1 and Opus/Vorbis; MP4 takes the codecs of the MP4 reg
 "experimental"); MOV takes nearly anything except the codecs ffmpeg writes "only in MP4" (VP9,
 AV1, Opus, FLAC) and VP8; Matroska takes everything. Asking ffmpeg up front, before a long pass,
 is what lets the refusal name the stream and a container that would work.
+
+Subtitle streams: MP4 and MOV store text as mov_text, WebM as WebVTT (a WebVTT file is copied as
+it is: ffmpeg's encoder would drop cue settings and spans), Matroska keeps the source format.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
-from ..models import Stream
+from ..errors import UsageError
+from ..models import MediaInfo, Stream
 
 # Output extension -> (container name, ffmpeg muxer).
 CONTAINERS: dict[str, tuple[str, str]] = {
@@ -66,6 +71,78 @@ def working_containers(streams: Iterable[Stream], exclude: str = "") -> list[str
     """The extensions (best first) of the containers that carry every one of ``streams``."""
     streams = list(streams)
     return [EXTENSIONS[c] for c in ("mkv", "mp4", "mov", "webm") if c != exclude and not uncarried(c, streams)]
+
+
+# Why a container refuses, in its muxer's own terms.
+_RULE = {
+    "webm": "WebM takes only VP8/VP9/AV1 video and Opus/Vorbis audio",
+    "mp4": "MP4 takes H.264/HEVC/AV1/VP9/MPEG-4 video and AAC/MP3/AC-3/Opus audio, not PCM, WMV/WMA, FLV, Theora, ProRes or FLAC",
+    "mov": "ffmpeg writes VP9, AV1, Opus and FLAC only in MP4, and VP8 not at all, in MOV",
+}
+# Re-encoding settings for streams a container cannot take: visually transparent, not tiny.
+_REENCODE_VIDEO = {"webm": ("libvpx-vp9", 32, "fast"), "mp4": ("libx264", 20, "medium"), "mov": ("libx264", 20, "medium")}
+
+
+def check_codecs(info: MediaInfo, container: str, reencode: bool) -> dict[str, list[str]]:
+    """Per-stream codec options for the video (``"v"``) and audio (``"a"``) of ``info``: none
+    (copied) unless ``container`` cannot carry a stream, which is refused naming the containers
+    that can, or re-encoded when ``reencode``."""
+    videos = [s for s in info.streams if s.type == "video"]
+    audios = [s for s in info.streams if s.type == "audio"]
+    opts: dict[str, list[str]] = {"v": [], "a": []}
+    bad = uncarried(container, videos + audios)
+    if not bad:
+        return opts
+    if not reencode:
+        works = " or ".join(working_containers(videos + audios, exclude=container))
+        target = REENCODE_TO[container]
+        raise UsageError(
+            f"{DISPLAY[container]} cannot carry this input's {describe(bad)} as it is ({_RULE[container]})",
+            path=info.path, hint=f"Use {works} (keeps every stream as it is), or pass --reencode to re-encode to "
+                                 f"{target['video']}/{target['audio']}",
+        )
+    codec, crf, speed = _REENCODE_VIDEO[container]
+    for i, s in enumerate(videos):
+        if s in bad:
+            opts["v"] += video_encoder_args(container, codec, crf, speed, f"v:{i}")
+            if (s.width or 0) % 2 or (s.height or 0) % 2:
+                opts["v"] += [f"-filter:v:{i}", "pad=width=ceil(iw/2)*2:height=ceil(ih/2)*2"]  # 4:2:0 needs even sizes
+    for i, s in enumerate(audios):
+        if s in bad:
+            opts["a"] += audio_encoder_args(container, f"a:{i}")
+    return opts
+
+
+TEXT_SUB_CODECS = {"subrip", "srt", "ass", "ssa", "webvtt", "mov_text", "text"}
+# Matroska stores these as they are; anything else text-based becomes SRT.
+MKV_SUB_CODECS = {"subrip", "ass", "ssa", "webvtt", "hdmv_pgs_subtitle", "dvd_subtitle", "dvb_subtitle"}
+# The codec a subtitle file's format is stored as when copied.
+SOURCE_CODEC = {"srt": "subrip", "ass": "ass", "ssa": "ass", "vtt": "webvtt"}
+
+
+def sub_codec_for_existing(stream: Stream, container: str, video: Path) -> str:
+    """The encoder (or ``copy``) for a subtitle stream the input has; one ``container`` cannot
+    carry (a picture-based codec outside Matroska) is refused."""
+    codec = stream.codec or ""
+    if container == "mkv":
+        return "copy" if codec in MKV_SUB_CODECS else ("srt" if codec in TEXT_SUB_CODECS else "copy")
+    if codec not in TEXT_SUB_CODECS:
+        raise UsageError(
+            f"input subtitle stream #{stream.index} is {codec or 'an unknown codec'}, which {DISPLAY[container]} cannot carry",
+            path=video, hint="Use .mkv, or pass --replace to drop the existing subtitle streams",
+        )
+    if container in {"mp4", "mov"}:
+        return "copy" if codec == "mov_text" else "mov_text"
+    return "copy" if codec == "webvtt" else "webvtt"
+
+
+def sub_codec_for_file(fmt: str, container: str) -> str:
+    """The encoder (or ``copy``) for a subtitle file of format ``fmt`` (srt, ass, ssa, vtt)."""
+    if container in {"mp4", "mov"}:
+        return "mov_text"
+    if container == "webm" and fmt != "vtt":
+        return "webvtt"  # WebVTT itself is copied: ffmpeg's encoder would drop cue settings and spans
+    return "copy"
 
 
 def vp9_crf(x264_crf: int) -> int:

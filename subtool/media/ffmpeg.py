@@ -99,20 +99,7 @@ def run_ffmpeg(
     cmd = [binary("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error", "-nostats", "-progress", "pipe:1", *args]
     release = SignalInterrupt.hold()  # a stop signal during the start is raised below, once we hold ffmpeg
     try:
-        proc = subprocess.Popen(
-            cmd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            # Ctrl-C and stop signals are ours to handle: we stop ffmpeg's group, then clean up. (In
-            # the terminal's process group ffmpeg would also quit on Ctrl-C, but not on a SIGTERM
-            # sent to subtool alone, and it would go on writing a part file nobody removes.)
-            start_new_session=True,
-            env={**os.environ, "LC_ALL": "C"},  # strerror() texts in English: _write_failure reads them
-        )
+        proc = _start(cmd)
     except BaseException:
         release()
         raise
@@ -122,17 +109,8 @@ def run_ffmpeg(
         reader = threading.Thread(target=lambda: stderr_chunks.append(proc.stderr.read() if proc.stderr else ""), daemon=True)
         reader.start()
         if cancel is not None:
-            def watch() -> None:
-                while proc.poll() is None:
-                    if cancel.wait(0.2):
-                        _stop(proc)
-                        return
-            threading.Thread(target=watch, daemon=True).start()
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            key, _, value = line.strip().partition("=")
-            if on_progress and key == "out_time_us" and value.isdigit():
-                on_progress(int(value) / 1e6, duration)
+            threading.Thread(target=_stop_when, args=(cancel, proc), daemon=True).start()
+        _follow_progress(proc, duration, on_progress)
         proc.wait()
     except KeyboardInterrupt:
         _stop(proc)
@@ -142,24 +120,64 @@ def run_ffmpeg(
     reader.join(5)
     if cancel is not None and cancel.is_set():
         raise Interrupted(f"{what} cancelled")
-    if proc.returncode < 0:
-        # Killed by a signal (out of memory, a file-size limit, another program): ffmpeg wrote no
-        # error of its own, so the signal is the only clue.
-        try:
-            name = signal.Signals(-proc.returncode).name
-        except ValueError:
-            name = f"signal {-proc.returncode}"
-        hint = "the disk or file-size limit may have been reached" if name == "SIGXFSZ" else "it may have run out of memory, or been stopped"
-        raise FFmpegError(f"{what} was killed by {name}", hint=hint[:1].upper() + hint[1:])
     stderr = "".join(stderr_chunks)
-    failure = _write_failure(stderr, what)
-    if failure is not None:
-        raise failure
-    if proc.returncode != 0:
-        raise FFmpegError(f"{what} failed: {_last_error_line(stderr)}")
+    _check_exit(proc.returncode, stderr, what)
     if on_progress and duration:
         on_progress(duration, duration)
     return stderr
+
+
+def _start(cmd: list[str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        # Ctrl-C and stop signals are ours to handle: we stop ffmpeg's group, then clean up. (In
+        # the terminal's process group ffmpeg would also quit on Ctrl-C, but not on a SIGTERM
+        # sent to subtool alone, and it would go on writing a part file nobody removes.)
+        start_new_session=True,
+        env={**os.environ, "LC_ALL": "C"},  # strerror() texts in English: _write_failure reads them
+    )
+
+
+def _stop_when(cancel: threading.Event, proc: subprocess.Popen[str]) -> None:
+    """Stop ``proc`` as soon as ``cancel`` is set (a thread's work, while ffmpeg runs)."""
+    while proc.poll() is None:
+        if cancel.wait(0.2):
+            _stop(proc)
+            return
+
+
+def _follow_progress(proc: subprocess.Popen[str], duration: float | None, on_progress: ProgressCallback | None) -> None:
+    """Read ffmpeg's ``-progress`` lines until it closes them, calling ``on_progress``."""
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        key, _, value = line.strip().partition("=")
+        if on_progress and key == "out_time_us" and value.isdigit():
+            on_progress(int(value) / 1e6, duration)
+
+
+def _check_exit(returncode: int, stderr: str, what: str) -> None:
+    """Raise what a finished ffmpeg's exit says: killed by a signal, an output it could not write
+    (whatever the exit code), or its last error line."""
+    if returncode < 0:
+        # Killed by a signal (out of memory, a file-size limit, another program): ffmpeg wrote no
+        # error of its own, so the signal is the only clue.
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        hint = "the disk or file-size limit may have been reached" if name == "SIGXFSZ" else "it may have run out of memory, or been stopped"
+        raise FFmpegError(f"{what} was killed by {name}", hint=hint[:1].upper() + hint[1:])
+    failure = _write_failure(stderr, what)
+    if failure is not None:
+        raise failure
+    if returncode != 0:
+        raise FFmpegError(f"{what} failed: {_last_error_line(stderr)}")
 
 
 def read_back(path: Path) -> tuple[dict[str, int], float | None] | None:
@@ -199,13 +217,13 @@ def write_verified(
     what: str = "ffmpeg",
     cancel: threading.Event | None = None,
 ) -> str:
-    """Run ffmpeg with ``args`` writing ``part`` (``atomic_path``'s temporary file for ``target``),
-    then read ``part`` back: it must open, hold ``streams`` (per type: at least that many video,
-    exactly that many audio and subtitle streams) and last about ``duration`` seconds (no more
-    than 5% + 1 s short). Raises ``DiskFullError`` when the disk filled up (``needed``: the
+    """Run ffmpeg with ``args`` (the whole list, writing ``part``: ``atomic_path``'s temporary file
+    for ``target``), then read ``part`` back: it must open, hold ``streams`` (per type: at least
+    that many video, exactly that many audio and subtitle streams) and last about ``duration``
+    seconds (no more than 5% + 1 s short). Raises ``DiskFullError`` when the disk filled up (``needed``: the
     estimated size, for the message), ``FFmpegError`` for another short or unreadable output."""
     try:
-        errors = run_ffmpeg([*args, file_arg(part)], duration=duration, on_progress=on_progress, what=what, cancel=cancel)
+        errors = run_ffmpeg(args, duration=duration, on_progress=on_progress, what=what, cancel=cancel)
     except DiskFullError as exc:
         raise disk_full(target.parent, getattr(errno, exc.code or "", errno.ENOSPC), what=target.name, needed=needed) from None
     got = read_back(part)

@@ -115,20 +115,35 @@ def probe(path: str | Path, *, platform: str | None = None, deep: bool = True) -
     """
     p = Path(path)
     info = MediaInfo(path=str(path))
-    if not p.exists():
-        info.problems.append(Problem("missing", "file not found; check the path"))
+    problem = _file_problem(p)
+    if problem is None:
+        info.size = p.stat().st_size
+        data = _ffprobe(p)
+        problem = data if isinstance(data, Problem) else _describe(info, data)
+    if problem is not None:
+        info.problems.append(problem)
         return info
-    if not p.is_file():
-        info.problems.append(Problem("unreadable", "not a regular file"))
-        return info
-    if not os.access(p, os.R_OK):
-        info.problems.append(Problem("unreadable", "cannot be read (permission denied)"))
-        return info
-    info.size = p.stat().st_size
-    if info.size == 0:
-        info.problems.append(Problem("empty", "file is empty (0 bytes)"))
-        return info
+    check_limits(info, platform=platform)
+    if deep:
+        check_tail(info)
+    return info
 
+
+def _file_problem(p: Path) -> Problem | None:
+    """Why ``p`` cannot be probed at all (missing, not a file, unreadable, empty), or None."""
+    if not p.exists():
+        return Problem("missing", "file not found; check the path")
+    if not p.is_file():
+        return Problem("unreadable", "not a regular file")
+    if not os.access(p, os.R_OK):
+        return Problem("unreadable", "cannot be read (permission denied)")
+    if p.stat().st_size == 0:
+        return Problem("empty", "file is empty (0 bytes)")
+    return None
+
+
+def _ffprobe(p: Path) -> dict[str, Any] | Problem:
+    """ffprobe's description of ``p`` (format and streams), or why it cannot read it."""
     result = run_ffprobe(["-v", "error", "-print_format", "json", "-show_format", "-show_streams", file_arg(p)])
     data: dict[str, Any] = {}
     if result.returncode == 0:
@@ -141,11 +156,14 @@ def probe(path: str | Path, *, platform: str | None = None, deep: bool = True) -
         reason = (result.stderr.strip().splitlines() or ["no streams found"])[-1]
         reason = reason.replace(f"file:{p}: ", "").replace(f"{p}: ", "")
         if _looks_like_media(p):
-            info.problems.append(Problem("corrupt", f"media file is truncated or corrupt ({reason}); re-export or re-download it"))
-        else:
-            info.problems.append(Problem("not_media", f"not a media file ffmpeg can read ({reason})"))
-        return info
+            return Problem("corrupt", f"media file is truncated or corrupt ({reason}); re-export or re-download it")
+        return Problem("not_media", f"not a media file ffmpeg can read ({reason})")
+    return data
 
+
+def _describe(info: MediaInfo, data: dict[str, Any]) -> Problem | None:
+    """Fill ``info`` from ffprobe's ``data``; a Problem when that is not media to transcribe."""
+    fmt = data["format"]
     info.format_names = [n for n in str(fmt.get("format_name", "")).split(",") if n]
     info.format_long_name = fmt.get("format_long_name")
     score = _num(fmt.get("probe_score"), int)
@@ -154,19 +172,14 @@ def probe(path: str | Path, *, platform: str | None = None, deep: bool = True) -
         # ffmpeg reads nearly anything as something: lyrics or subtitle text, or random bytes
         # guessed (score 5-25) to be raw H.263 or LRC. None of that is media to transcribe.
         what = info.format_long_name or ",".join(info.format_names)
-        info.problems.append(Problem("not_media", f"not a media file (ffmpeg could only read it as {what}, score {score})"))
-        return info
+        return Problem("not_media", f"not a media file (ffmpeg could only read it as {what}, score {score})")
     info.duration = _num(fmt.get("duration"))
     info.bit_rate = _num(fmt.get("bit_rate"), int)
     info.streams = [_stream(s) for s in data.get("streams", [])]
     if info.duration is None:
         durations = [_num(s.get("duration")) for s in data.get("streams", [])]
         info.duration = max((d for d in durations if d), default=None)
-
-    check_limits(info, platform=platform)
-    if deep:
-        check_tail(info)
-    return info
+    return None
 
 
 def check_tail(info: MediaInfo) -> MediaInfo:

@@ -126,7 +126,7 @@ def cpu():
     return t.user + t.system + t.children_user + t.children_system  # ffmpeg's decoder included once reaped
 if impl == "subtool":
     from subtool.engines.local import LocalEngine, load_model
-    from subtool.engines.base import TranscribeOptions
+    from subtool.models import TranscribeOptions
     load_model(model, threads)
     t1, c1 = time.perf_counter(), cpu()
     tr = LocalEngine(model, threads).transcribe(clip, TranscribeOptions(languages=["en"]))

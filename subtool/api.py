@@ -310,8 +310,8 @@ def preview(
     from .media.mux import parse_track_arg
     from .media.probe import probe as probe_file
     from .presets import load_profile
-    from .preview import PageFacts, PageMedia, page_path, write_page
-    from .preview.inputs import audio_language, sidecars_beside, transcript_facts
+    from .review import PageFacts, PageMedia, page_path, write_page
+    from .review.inputs import audio_language, sidecars_beside, transcript_facts
     from .subtitles import check_encoding
 
     if encoding is not None:

@@ -417,7 +417,7 @@ def _finish(reports: list[ItemReport], work: list[Work], state: State, worker: W
     out = BatchReport(items=reports, state=str(state.path.resolve()), seconds=time.monotonic() - t0, engine=worker.engine.name,
                       pacing=worker.pacer.to_dict() if worker.pacer is not None else {}, interrupted=interrupted)
     if preview:
-        from ..preview import index_path, write_index
+        from ..review import index_path, write_index
 
         out.index = str(index_path(report_path, state.path))
     if report_path is not None:

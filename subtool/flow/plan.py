@@ -162,7 +162,7 @@ def planned_outputs(stem: Path, options: TranscribeOptions, *, keep_raw: bool = 
     if keep_raw:
         paths.append(stem.with_name(f"{stem.name}.raw.json"))
     if preview:
-        from ..preview import page_path, proxy_path
+        from ..review import page_path, proxy_path
 
         paths += [page_path(stem), proxy_path(page_path(stem))]
     return paths

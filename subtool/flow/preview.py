@@ -21,7 +21,7 @@ def preview(fetched: Fetched, transcribed: Transcribed, written: Written, delive
             force: bool | None = None) -> PreviewResult | None:
     """Write the plan's page (None when the plan asks for none, or no subtitles were made)."""
     from ..media.probe import probe
-    from ..preview import PageFacts, PageMedia, page_path, write_page
+    from ..review import PageFacts, PageMedia, page_path, write_page
 
     plan = fetched.plan
     if not plan.preview:

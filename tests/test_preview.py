@@ -345,3 +345,16 @@ def test_batch_preview_writes_each_page_and_an_index(tmp_path: Path, gladia_env:
     assert html.count("<tr data-n=") == 3 and 'href="out/a.preview.html"' in html and 'href="report.json"' in html
     # b.mkv (sidecars only: the input is played) is Matroska: its page plays a proxy.
     assert (out / "b.proxy.mp4").is_file() and facts(out / "b.preview.html")["video"] == str(out / "b.proxy.mp4")
+
+
+def test_the_review_pages_sit_below_the_stages() -> None:
+    """``subtool.review`` is called by the stages (``flow.preview``) and the batch: it imports
+    neither them nor the library or the command line, and prints nothing."""
+    from test_layering import PRINTING, _calls, _imports, _inside, _of, _subtool
+
+    modules = _of("subtool.review")
+    assert {"subtool.review.page", "subtool.review.index", "subtool.review.tracks", "subtool.review.render"} <= set(modules)
+    for name, path in modules.items():
+        bad = {i for i in _subtool(_imports(path)) if _inside(i, "subtool.flow", "subtool.batch", "subtool.api", "subtool.cli")}
+        assert not bad, f"{name} imports {sorted(bad)}"
+        assert not _calls(path) & set(PRINTING), name

@@ -111,12 +111,14 @@ def streams(path: Path) -> dict[str, dict]:
 
 def test_a_video_browsers_play_is_played_as_it_is(tmp_path: Path) -> None:
     video = make_clip(tmp_path / "clip.mp4")
-    write_subs(tmp_path)
+    en, fr = write_subs(tmp_path)
+    (tmp_path / "clip.fr.forced.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nPanneau\n", encoding="utf-8")
     result = subtool.preview(video)
     assert result.proxy is None and result.video == str(video)
     assert Path(result.page) == tmp_path / "clip.preview.html"
-    assert [t.language for t in result.tracks] == ["en", "fr"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.en.srt", "clip.fr.vtt", "clip.mp4", "clip.preview.html"]
+    # The sidecars named after the video, one per language: the full French track, not the forced one.
+    assert [(t.language, t.path) for t in result.tracks] == [("en", str(en)), ("fr", str(fr))]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.en.srt", "clip.fr.forced.srt", "clip.fr.vtt", "clip.mp4", "clip.preview.html"]
 
 
 def test_hevc_in_mkv_gets_an_h264_proxy_of_480_lines_at_most(tmp_path: Path) -> None:
@@ -239,6 +241,7 @@ def test_facts_from_a_runs_transcript_beside_the_sidecars(tmp_path: Path) -> Non
     ("unknown profile", 2, "no profile preset called 'nope'"),
     ("unknown language", 2, "unknown language code 'xx'"),
     ("nothing beside", 2, "no subtitle files were given"),
+    ("proxy over the input", 2, "x.proxy.mp4: would replace an input of the page"),
 ])
 def test_bad_inputs_are_one_line_and_cost_nothing(tmp_path: Path, case: str, code: int, needle: str) -> None:
     video = make_clip(tmp_path / "clip.mkv", vcodec="libx265", seconds=1)
@@ -259,7 +262,10 @@ def test_bad_inputs_are_one_line_and_cost_nothing(tmp_path: Path, case: str, cod
         "unknown profile": [str(video), str(en), "--profile", "nope"],
         "unknown language": [str(video), str(en), "-l", "xx"],
         "nothing beside": [str(tmp_path / "notes.txt")],
+        "proxy over the input": [str(tmp_path / "x.proxy.mp4"), str(en), "-o", str(tmp_path / "x.html"), "--force"],
     }[case]
+    if case == "proxy over the input":  # Matroska under an MP4 name: browsers need a proxy, named like the input
+        video.rename(tmp_path / "x.proxy.mp4")
     if case == "page exists":
         (tmp_path / "clip.preview.html").write_text("mine", encoding="utf-8")
     if case == "nothing beside":

@@ -3,7 +3,8 @@ when none are given, and what a run's ``transcript.json`` beside them says (the 
 spoken language).
 
 Without SUB, the sidecars named after the video are taken (``talk.en.srt``, ``talk.fr.vtt``: what
-``subtool transcribe talk.mp4`` writes), one per language (SRT first, the format most delivered).
+``subtool transcribe talk.mp4`` writes), one per language (SRT first, the format most delivered;
+a full track before a forced one).
 The spoken language, which the page puts first, is ``-l``, else the transcript's, else the
 video's audio tag; the engine is the transcript's, else not known.
 """
@@ -24,15 +25,14 @@ _FORMATS = (".srt", ".vtt", ".ass", ".ssa")
 def sidecars_beside(video: Path) -> list[SubtitleTrack]:
     """The subtitle files named ``<video stem>.<lang>[.forced].<fmt>`` beside ``video``, one per
     language; ``UsageError`` when there are none."""
-    found: dict[str, SubtitleTrack] = {}
     try:
-        candidates = sorted(video.parent.glob(f"{_glob_escape(video.stem)}.*"))
+        candidates = [p for p in video.parent.glob(f"{_glob_escape(video.stem)}.*") if p.suffix.lower() in _FORMATS and p.is_file()]
     except OSError:
         candidates = []
-    for path in sorted(candidates, key=lambda p: (_FORMATS.index(p.suffix.lower()) if p.suffix.lower() in _FORMATS else 99, p.name)):
-        if path.suffix.lower() not in _FORMATS or not path.is_file():
-            continue
-        lang, forced = languages.from_sidecar(path)
+    named = [(path, *languages.from_sidecar(path)) for path in candidates]
+    found: dict[str, SubtitleTrack] = {}
+    # The full track before a forced one (which holds only the foreign lines), SRT first.
+    for path, lang, forced in sorted(named, key=lambda n: (n[2], _FORMATS.index(n[0].suffix.lower()), n[0].name)):
         if lang is not None and lang not in found:
             found[lang] = SubtitleTrack(str(path), lang, forced=forced)
     if not found:

@@ -83,6 +83,8 @@ def write_page(
     if page.suffix.lower() not in (".html", ".htm"):
         raise UsageError("the page must be an .html file", path=page, hint="Name it e.g. talk.preview.html")
     tracks = read_tracks(subtitles, profile, spoken=facts.spoken, encoding=encoding)
+    inputs = {Path(s.path).resolve() for s in subtitles} | ({media.path.resolve()} if media.path is not None else set())
+    _not_an_input(page, inputs)
     check_writable(page, force=force)
     warnings = [w for t in tracks for w in t.warnings]
     played, proxy, why = media.path, None, None
@@ -92,7 +94,8 @@ def write_page(
             choice = ProxyChoice("remux" if choice.video is None or choice.video.codec == "h264" else "encode",
                                   "the download is removed after the run", choice.video, choice.audio)
         if choice.kind != "none":
-            proxy = check_writable(proxy_path(page), force=force)
+            proxy = _not_an_input(proxy_path(page), inputs)
+            check_writable(proxy, force=force)
             make_proxy(media.path, proxy, choice, duration=media.info.duration, force=force, on_progress=on_progress, cancel=cancel)
             played, why = proxy, choice.reason
     duration = media.info.duration if media.info is not None else None
@@ -105,6 +108,12 @@ def write_page(
     html = render_page(page.parent, result, tracks, profile, facts, media=media.path, why=why)
     write_text(page, html, force=force)
     return result
+
+
+def _not_an_input(output: Path, inputs: set[Path]) -> Path:
+    if output.resolve() in inputs:
+        raise UsageError("would replace an input of the page", path=output, hint="Choose another page name with -o")
+    return output
 
 
 def _late_cues(tracks: Sequence[PageTrack], duration: float | None) -> list[str]:

@@ -12,7 +12,7 @@ from .progress import ffmpeg_progress
 
 @click.command(name="preview")
 @click.argument("video", type=click.Path(dir_okay=False, path_type=str))
-@click.argument("subtitles", nargs=-1, type=str)
+@click.argument("subtitles", nargs=-1, type=str, metavar="[SUB]...")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str),
               help="The page (default: <video stem>.preview.html beside the video); a proxy, when one is needed, goes beside it.")
 @click.option("--profile", "profile_name", default="netflix", show_default=True, help="Subtitle profile the cues are checked against.")

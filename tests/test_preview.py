@@ -364,3 +364,23 @@ def test_the_review_pages_sit_below_the_stages() -> None:
         bad = {i for i in _subtool(_imports(path)) if _inside(i, "subtool.flow", "subtool.batch", "subtool.api", "subtool.cli")}
         assert not bad, f"{name} imports {sorted(bad)}"
         assert not _calls(path) & set(PRINTING), name
+
+
+def test_audio_only_and_a_legacy_code_page(tmp_path: Path) -> None:
+    audio = copy_sample("memo.mp3", tmp_path)
+    sub = tmp_path / "memo.fr.srt"
+    sub.write_bytes("1\n00:00:00,500 --> 00:00:02,000\nOù est-ce qu'on déjeune ?\n".encode("cp1252"))
+    result = subtool.preview(audio, [sub])
+    assert result.proxy is None and result.video == str(audio)  # browsers play MP3 as it is
+    html = Path(result.page).read_text(encoding="utf-8")
+    assert "Où est-ce qu&#x27;on déjeune ?" in html and result.tracks[0].notes  # the code page read is said
+
+
+def test_run_preview_with_no_speech_says_why_there_is_no_page(tmp_path: Path, gladia_env: dict[str, str]) -> None:
+    video = tmp_path / "silence.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=5:duration=3", "-f", "lavfi", "-i",
+                    "anullsrc=r=16000:cl=mono", "-t", "3", "-c:v", "libx264", "-c:a", "aac", str(video)], check=True)
+    res = run_cli("run", str(video), "--sidecars-only", "--preview", env=gladia_env)
+    assert res.returncode == 0, res.stderr
+    assert "no subtitles were made, so no preview page was written" in res.stderr
+    assert not (tmp_path / "silence.preview.html").exists()

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         list_presets,
         mux,
         plan,
+        preview,
         probe,
         run,
         run_batch,
@@ -31,12 +32,22 @@ if TYPE_CHECKING:
         transcribe,
     )
     from .batch import BatchReport, ItemReport  # noqa: F401
-    from .models import CheckedFile, MediaInfo, MuxResult, Plan, PresetInfo, RunResult, SubtitleTrack, Transcript  # noqa: F401
+    from .models import (  # noqa: F401
+        CheckedFile,
+        MediaInfo,
+        MuxResult,
+        Plan,
+        PresetInfo,
+        PreviewResult,
+        RunResult,
+        SubtitleTrack,
+        Transcript,
+    )
 
 __version__ = "0.1.1"
 
-_API = ("burn", "check", "engine", "list_presets", "mux", "plan", "probe", "run", "run_batch", "run_plan", "show_preset", "transcribe", "RunOptions")
-_MODELS = ("CheckedFile", "MediaInfo", "MuxResult", "Plan", "PresetInfo", "RunResult", "SubtitleTrack", "Transcript")
+_API = ("burn", "check", "engine", "list_presets", "mux", "plan", "preview", "probe", "run", "run_batch", "run_plan", "show_preset", "transcribe", "RunOptions")
+_MODELS = ("CheckedFile", "MediaInfo", "MuxResult", "Plan", "PresetInfo", "PreviewResult", "RunResult", "SubtitleTrack", "Transcript")
 _BATCH = ("BatchReport", "ItemReport")
 
 

@@ -24,6 +24,7 @@ from .models import (
     MuxResult,
     Plan,
     PresetInfo,
+    PreviewResult,
     RunResult,
     SubtitleTrack,
     TranscribeOptions,
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from .engines.base import Engine
     from .errors import SubtoolError
 
-__all__ = ["burn", "check", "engine", "is_url", "list_presets", "mux", "plan", "presets_folder", "probe", "run", "run_batch", "run_plan", "show_preset", "transcribe"]
+__all__ = ["burn", "check", "engine", "is_url", "list_presets", "mux", "plan", "presets_folder", "preview", "probe", "run", "run_batch", "run_plan", "show_preset", "transcribe"]
 
 StatusCallback = Callable[[str], None]
 ProgressCallback = Callable[[str, float, float | None], None]
@@ -98,6 +99,7 @@ class RunOptions(TypedDict, total=False):
     cookies: str | Path | None
     playlist: bool  # accept a playlist URL: one input per video
     max_download: int | None  # bytes a URL's download may take
+    preview: bool  # --preview: a review page beside the outputs (<stem>.preview.html)
     on_status: StatusCallback | None  # status lines (also the engine auto-choice note)
 
 
@@ -134,6 +136,7 @@ def plan(inputs: str | Path | Sequence[str | Path], **options: Unpack[RunOptions
         options=transcription, delivery=deliv, profile=o.get("profile"), output=o.get("output"), outdir=o.get("outdir"),
         force=o.get("force", False), keep_raw=o.get("keep_raw", False), speaker_labels=o.get("speaker_labels", False),
         cookies=str(cookies) if cookies is not None else None, playlist=o.get("playlist", False), max_download=o.get("max_download"),
+        preview=o.get("preview", False),
     )
     return stage.plan_all([str(n) for n in names], request, eng), eng
 
@@ -283,6 +286,49 @@ def check(paths: str | Path | Sequence[str | Path], *, profile: str = "netflix",
         out.append(CheckedFile(str(path), profile=prof.name, format=doc.format, encoding=doc.encoding, cues=len(doc.ssa.events),
                                notes=list(doc.notes), warnings=list(doc.warnings), violations=list(violations)))
     return out
+
+
+def preview(
+    video: str | Path,
+    subtitles: Sequence[str | Path | SubtitleTrack] = (),
+    output: str | Path | None = None,
+    *,
+    profile: str = "netflix",
+    language: str | None = None,
+    encoding: str | None = None,
+    force: bool = False,
+    on_progress: Callable[[float, float | None], None] | None = None,
+    on_warning: StatusCallback | None = None,
+) -> PreviewResult:
+    """``subtool preview``: a review page for ``video`` (``output``, default
+    ``<stem>.preview.html`` beside it) with one track per subtitle file (``"talk.fr.srt"``,
+    ``"x.srt:de"`` or ``SubtitleTrack``; default: the sidecars named after the video beside it),
+    each read and checked against ``profile`` as ``check`` does; ``language`` is the spoken one
+    (its track first). A proxy is made beside the page when browsers cannot play the video."""
+    from . import languages
+    from .errors import MediaError
+    from .media.mux import parse_track_arg
+    from .media.probe import probe as probe_file
+    from .presets import load_profile
+    from .review import PageFacts, PageMedia, page_path, write_page
+    from .review.inputs import audio_language, sidecars_beside, transcript_facts
+    from .subtitles import check_encoding
+
+    if encoding is not None:
+        check_encoding(encoding)
+    prof = load_profile(profile)
+    spoken = languages.normalize(language) if language else None
+    path = Path(video)
+    info = probe_file(path, deep=False)
+    for problem in info.problems:
+        if problem.fatal and problem.code not in ("no_audio", "too_long"):  # the service's limits, not a browser's
+            raise MediaError(problem.message, path=str(path), code=problem.code)
+    tracks = [s if isinstance(s, SubtitleTrack) else parse_track_arg(str(s)) for s in subtitles] or sidecars_beside(path)
+    engine_name, said = transcript_facts(tracks)
+    facts = PageFacts(title=path.name, engine=engine_name, spoken=spoken or said or audio_language(info))
+    page = Path(output) if output is not None else page_path(path.parent / path.stem)
+    return write_page(page, PageMedia(path, info), tracks, prof, facts, encoding=encoding, force=force, on_progress=on_progress,
+                      on_warning=on_warning)
 
 
 def list_presets(kind: str | None = None) -> list[PresetInfo]:

@@ -38,6 +38,7 @@ class BatchReport:
     engine: str
     pacing: dict[str, Any] = field(default_factory=dict)
     interrupted: bool = False
+    index: str | None = None  # the review pages' index.html (--preview)
 
     @property
     def failed(self) -> list[ItemReport]:
@@ -60,6 +61,7 @@ class BatchReport:
             "engine": self.engine,
             "seconds": round(self.seconds, 3),
             "interrupted": self.interrupted,
+            "index": self.index,
             "counts": self.counts(),
             "pacing": self.pacing,
             "items": [i.to_dict() for i in self.items],

@@ -61,6 +61,7 @@ class Settings:
     cookies: str | None
     max_download: int | None
     roots: list[Path] | None  # where a manifest's items may write (None: anywhere)
+    preview: bool = False  # each item's review page, and the batch's index.html
 
 
 def run_batch(
@@ -82,6 +83,7 @@ def run_batch(
     cookies: str | Path | None = None,
     max_download: int | None = None,
     allow_outside: bool = False,
+    preview: bool = False,
     on_event: EventCallback | None = None,
     on_note: Callable[[str], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
@@ -94,7 +96,8 @@ def run_batch(
     manifest's items write only inside its folder or the default outdir unless ``allow_outside``.
     Raises ``UsageError`` (a malformed manifest; a state in use, damaged, foreign, or existing
     without ``resume``/``restart``) and ``Interrupted`` (naming the jobs still at the service);
-    an item's own failure is in the report, never raised."""
+    an item's own failure is in the report, never raised. ``preview``: each item's review page
+    beside its outputs, and ``index.html`` beside the report (else beside the state)."""
     t0 = time.monotonic()
     if resume and restart:
         raise UsageError("--resume and --restart exclude each other")
@@ -123,12 +126,12 @@ def run_batch(
                 notes(f"{state_file}: no earlier state, starting afresh")
             eng = _engine(engine, shared, max_jobs, notes)
             settings = Settings(shared, eng, max_jobs, profile, force, speaker_labels, keep_raw,
-                                str(cookies) if cookies is not None else None, max_download, roots)
+                                str(cookies) if cookies is not None else None, max_download, roots, preview)
             worker = Worker(state, eng, max_jobs=max_jobs, local_jobs=local_jobs or max(1, os.cpu_count() or 1), force=force,
                             cancel=cancel or threading.Event(), on_warning=on_warning)
             reports, work = _prepare(batch_items, rows, state, settings, notes)
             interrupted = _schedule(work, reports, state, worker, on_event)
-            return _finish(reports, work, state, worker, t0=t0, report_path=report_path, interrupted=interrupted)
+            return _finish(reports, work, state, worker, t0=t0, report_path=report_path, interrupted=interrupted, preview=preview)
         finally:
             state.close()
 
@@ -211,6 +214,7 @@ def _request(item: Item, s: Settings, *, resumed: bool) -> stage.Request:
         options=options, delivery=deliv, profile=s.profile, output=item.output, outdir=item.outdir, force=s.force or resumed,
         keep_raw=s.keep_raw, speaker_labels=s.speaker_labels, cookies=s.cookies, max_download=s.max_download,
         deep=False,  # items are independent: a truncated one is found by its own audio extraction
+        preview=s.preview,
     )
 
 
@@ -403,7 +407,7 @@ def _settle(f: Future[dict[str, Any]], w: Work, report: ItemReport, state: State
 
 
 def _finish(reports: list[ItemReport], work: list[Work], state: State, worker: Worker, *, t0: float, report_path: str | Path | None,
-            interrupted: bool) -> BatchReport:
+            interrupted: bool, preview: bool = False) -> BatchReport:
     final_rows = state.rows()
     for w in work:
         report = reports[w.position]
@@ -412,8 +416,14 @@ def _finish(reports: list[ItemReport], work: list[Work], state: State, worker: W
             report.status = "interrupted"
     out = BatchReport(items=reports, state=str(state.path.resolve()), seconds=time.monotonic() - t0, engine=worker.engine.name,
                       pacing=worker.pacer.to_dict() if worker.pacer is not None else {}, interrupted=interrupted)
+    if preview:
+        from ..review import index_path, write_index
+
+        out.index = str(index_path(report_path, state.path))
     if report_path is not None:
         write_text(Path(report_path), json.dumps(out.to_dict(), indent=1, ensure_ascii=False) + "\n", force=True)
+    if out.index is not None:
+        write_index(Path(out.index), out.items, engine=out.engine, counts=out.counts(), report=report_path)
     if interrupted:
         open_jobs = sorted(
             job for r in final_rows.values() if r["stage"] in ("submitted", "submitting") and r.get("job_id") for job in str(r["job_id"]).split(",")

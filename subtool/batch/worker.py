@@ -25,6 +25,7 @@ from ..errors import Interrupted, UsageError
 from ..flow import plan as stage
 from ..flow.deliver import deliver
 from ..flow.fetch import fetch
+from ..flow.preview import preview
 from ..flow.transcribe import transcribe
 from ..flow.write import write
 from ..models import Hooks, Plan, Transcribed
@@ -131,9 +132,13 @@ class Worker:
             delivered = deliver(fetched, transcribed, written, hooks, force=self.force or resumed)
             if plan.delivery.kind != "sidecars":
                 self.state.set(w.key, stage="delivered", output=str(delivered.output) if delivered.output else None)
+            page = preview(fetched, transcribed, written, delivered, hooks, force=self.force or resumed)
+            files = [*written.files, *(page.files if page else [])]
+            if page is not None:  # a resumed batch's index finds the page of an item done earlier
+                self.state.set(w.key, outputs=json.dumps(files))
         languages = transcribed.transcript.all_languages()
         output = str(delivered.output) if delivered.output else None
-        return {"languages": languages, "outputs": written.files, "output": output, "burned": delivered.burned}
+        return {"languages": languages, "outputs": files, "output": output, "burned": delivered.burned}
 
     def _earlier(self, row: dict[str, Any]) -> Transcribed | None:
         """The transcript an earlier attempt paid for (a bad preset or a full disk failed the item

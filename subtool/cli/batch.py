@@ -108,6 +108,8 @@ def _table(report: Any) -> None:
 @click.option("--local-jobs", type=click.IntRange(min=1, max=64), help="ffmpeg work at once (default: the CPU count).")
 @click.option("--cookies", type=click.Path(dir_okay=False, path_type=str), help="A cookies.txt file for URL items on sites that need a login.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=str), help="Also write the report as JSON to this file.")
+@click.option("--preview", is_flag=True,
+              help="Each item's review page beside its outputs, and index.html beside the report (else beside the state), one row per item.")
 @click.option("--replace", is_flag=True, help="Mux deliveries: drop the subtitle streams each input already has (a manifest's replace column: yes/no).")
 @click.option("--allow-outside", is_flag=True, help="Let a manifest's items write outside its folder (and the -d folder).")
 @click.option("--force", is_flag=True, help="Overwrite existing outputs.")
@@ -142,12 +144,14 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
             options=options, defaults=defaults, engine=shared["engine"], profile=shared["profile"], force=kwargs["force"],
             speaker_labels=shared["speaker_labels"], keep_raw=shared["keep_raw"], local_jobs=kwargs["local_jobs"],
             report_path=kwargs["report_path"], cookies=kwargs["cookies"], max_download=kwargs["max_download"],
-            allow_outside=kwargs["allow_outside"], on_event=bar.update, on_note=info, on_warning=warn,
+            allow_outside=kwargs["allow_outside"], preview=kwargs["preview"], on_event=bar.update, on_note=info, on_warning=warn,
         )
     if kwargs["as_json"]:
         emit_json(report.to_dict())
     else:
         _table(report)
+    if report.index is not None:
+        info(f"review pages: {report.index}")
     if not STATE.quiet:
         for item in report.failed:
             err(f"failed: {item.error}")

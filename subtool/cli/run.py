@@ -29,6 +29,7 @@ from .stages import StageProgress
 @click.option("--cookies", type=click.Path(dir_okay=False, path_type=str), help="A cookies.txt file for sites that need a login.")
 @click.option("--playlist", is_flag=True, help="Accept a playlist URL: each entry becomes an input.")
 @click.option("--force", is_flag=True, help="Overwrite existing outputs.")
+@click.option("--preview", is_flag=True, help="Also write a review page beside the outputs (<stem>.preview.html; see subtool preview).")
 @download_options
 @json_option
 def command(inputs: tuple[str, ...], as_json: bool, **kwargs: Any) -> int:

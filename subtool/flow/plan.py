@@ -151,8 +151,9 @@ def output_for(stem: Path, deliv: Delivery, output: str | Path | None, burn_lang
     return stem.with_name(f"{stem.name}.subtitled.{ext}")
 
 
-def planned_outputs(stem: Path, options: TranscribeOptions, *, keep_raw: bool = False) -> list[Path]:
-    """The side files known before transcription (the spoken language is known only when forced)."""
+def planned_outputs(stem: Path, options: TranscribeOptions, *, keep_raw: bool = False, preview: bool = False) -> list[Path]:
+    """The side files known before transcription (the spoken language is known only when forced);
+    with ``preview`` the page and the name of its proxy (made only when browsers need one)."""
     known = list(options.translate)
     if len(options.languages) == 1:
         known.insert(0, options.languages[0])
@@ -160,6 +161,10 @@ def planned_outputs(stem: Path, options: TranscribeOptions, *, keep_raw: bool = 
     paths.append(stem.with_name(f"{stem.name}.transcript.json"))
     if keep_raw:
         paths.append(stem.with_name(f"{stem.name}.raw.json"))
+    if preview:
+        from ..review import page_path, proxy_path
+
+        paths += [page_path(stem), proxy_path(page_path(stem))]
     return paths
 
 
@@ -200,6 +205,7 @@ class Request:
     playlist: bool = False
     max_download: int | None = None
     deep: bool = True  # decode a local input's end to catch truncation (a batch leaves it to the extraction)
+    preview: bool = False  # --preview: the review page beside the outputs
 
 
 def plan(input: str | Path, request: Request, engine: Engine) -> list[Plan]:
@@ -213,7 +219,7 @@ def plan(input: str | Path, request: Request, engine: Engine) -> list[Plan]:
     base = Plan(
         source=Source(str(input)), options=options, delivery=deliv, profile=prof, stem=Path(), output=None,
         burn_language=burn_choice(deliv, options), force=request.force, keep_raw=request.keep_raw,
-        speaker_labels=request.speaker_labels, cookies=request.cookies, max_download=request.max_download,
+        speaker_labels=request.speaker_labels, cookies=request.cookies, max_download=request.max_download, preview=request.preview,
     )
     text = str(input)
     sources.refuse_other_schemes(text)
@@ -245,7 +251,7 @@ def _plan_url(url: str, base: Plan, request: Request, engine: Engine) -> list[Pl
             if isinstance(size, int | float) and size > 0:  # the download, then the subtitled copy
                 factor = 2.5 if base.delivery.kind == "burn" else 2.05
                 _check_disk(target.parent, int(size * factor) + 10_000_000, "the download and the subtitled video")
-        for path in planned_outputs(stem, base.options, keep_raw=request.keep_raw):
+        for path in planned_outputs(stem, base.options, keep_raw=request.keep_raw, preview=request.preview):
             check_writable(path, force=request.force)
         plans.append(dataclasses.replace(base, source=source, stem=stem, output=target))
     return plans
@@ -270,7 +276,7 @@ def _plan_local(path: Path, base: Plan, request: Request, engine: Engine) -> Pla
     stem = side_stem(path.parent, path.stem, output=request.output, outdir=outdir)
     target = output_for(stem, base.delivery, request.output, base.burn_language)
     if not request.force:
-        for side in planned_outputs(stem, base.options, keep_raw=request.keep_raw):
+        for side in planned_outputs(stem, base.options, keep_raw=request.keep_raw, preview=request.preview):
             check_writable(side, force=False)
     if base.delivery.kind != "sidecars":
         _check_video_output(path, info, base.delivery, target, request.force)

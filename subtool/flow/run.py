@@ -2,7 +2,8 @@
 
 The scheduler of ``subtool run`` and ``subtool transcribe`` (and of the library's ``run`` and
 ``transcribe``): every input is planned first (``plan.plan_all``), then each goes through
-``run_one`` in turn. A batch (``subtool.batch``) schedules the same stages its own way.
+``run_one`` in turn; with ``--preview`` the review page follows delivery (``preview``). A batch
+(``subtool.batch``) schedules the same stages its own way.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from ..engines.base import Engine
 from ..models import Hooks, Plan, RunResult
 from .deliver import deliver
 from .fetch import fetch
+from .preview import preview
 from .transcribe import transcribe
 from .write import write
 
@@ -36,6 +38,10 @@ def run_one(plan: Plan, engine: Engine, hooks: Hooks) -> RunResult:
             timings["download"] = fetched.seconds
         if delivered.output is not None:
             timings[plan.delivery.kind] = time.monotonic() - t0
+        t0 = time.monotonic()
+        page = preview(fetched, transcribed, written, delivered, heard)
+        if page is not None:
+            timings["preview"] = time.monotonic() - t0
     transcript = transcribed.transcript
     return RunResult(
         input=plan.input,
@@ -44,7 +50,7 @@ def run_one(plan: Plan, engine: Engine, hooks: Hooks) -> RunResult:
         language=transcript.language,
         languages=transcript.all_languages(),
         tracks=delivered.tracks,
-        files=written.files,
+        files=[*written.files, *(page.files if page else [])],
         job_ids=transcribed.job_ids,
         cached=transcribed.cached,
         timings=timings,
@@ -52,4 +58,5 @@ def run_one(plan: Plan, engine: Engine, hooks: Hooks) -> RunResult:
         burned=delivered.burned,
         duration=transcript.duration,
         audio_bytes=transcribed.audio_bytes,
+        preview=page.page if page else None,
     )

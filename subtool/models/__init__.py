@@ -10,6 +10,7 @@ from .flow import NOTE, Delivered, Delivery, Fetched, Hooks, Plan, RunResult, So
 from .media import MediaInfo, Problem, Stream
 from .options import TranscribeOptions
 from .presets import BurnStyle, MuxPreset, Profile
+from .preview import PreviewResult, PreviewTrack
 from .reports import CheckedFile, PresetInfo
 from .tracks import MuxedTrack, MuxResult, SubtitleTrack
 from .transcript import TRANSCRIPT_SCHEMA, Transcript, Utterance, Word
@@ -29,6 +30,8 @@ __all__ = [
     "MuxedTrack",
     "Plan",
     "PresetInfo",
+    "PreviewResult",
+    "PreviewTrack",
     "Problem",
     "Profile",
     "RunResult",

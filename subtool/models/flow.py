@@ -118,6 +118,7 @@ class Plan:
     speaker_labels: bool = False
     cookies: str | None = None
     max_download: int | None = None
+    preview: bool = False  # write the review page (``<stem>.preview.html``) after delivery
 
     @property
     def input(self) -> str:
@@ -194,6 +195,7 @@ class RunResult:
     burned: str | None = None  # the language burned into ``output`` (burn delivery)
     duration: float | None = None
     audio_bytes: int = 0  # what was (or would have been) sent to the engine
+    preview: str | None = None  # the review page (``--preview``)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -211,6 +213,7 @@ class RunResult:
             "cached": self.cached,
             "duration": self.duration,
             "audio_bytes": self.audio_bytes,
+            "preview": self.preview,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "warnings": self.warnings,
         }

@@ -141,6 +141,7 @@ def make_proxy(
     (read back short or unreadable), ``DiskFullError``, ``Interrupted``."""
     streams = {"video": 1 if choice.video is not None else 0, "audio": 1 if choice.audio is not None else 0}
     with atomic_path(target, force=force) as part:
-        write_verified(proxy_args(source, choice), part, target, streams={k: n for k, n in streams.items() if n}, duration=duration,
-                       on_progress=on_progress, what="the preview's proxy", cancel=cancel)
+        part.unlink()  # ffmpeg creates it (media.output explains why)
+        write_verified([*proxy_args(source, choice), file_arg(part)], part, target, streams={k: n for k, n in streams.items() if n},
+                       duration=duration, on_progress=on_progress, what="the preview's proxy", cancel=cancel)
     return target

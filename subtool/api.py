@@ -113,6 +113,9 @@ def plan(inputs: str | Path | Sequence[str | Path], **options: Unpack[RunOptions
     if unknown:
         raise UsageError(f"unknown option '{unknown[0]}'", hint="The options are those of subtool run: " + ", ".join(RunOptions.__annotations__))
     names = [inputs] if isinstance(inputs, str | Path) else list(inputs)
+    output = o.get("output")
+    if output is not None:
+        _output_file(output, hint="Use -d {given} for a folder of outputs; -o names the subtitled video (e.g. -o {folder}/talk.mkv)")
     if o.get("output") is not None and len(names) > 1:
         raise UsageError("-o names one output, but several inputs were given", hint="Use -d OUTDIR instead")
     transcription = TranscribeOptions(
@@ -214,6 +217,9 @@ def mux(
     from .presets import load_mux
     from .subtitles import check_encoding
 
+    _video_first(video, subtitles[0] if subtitles else None, "mux VIDEO SUB[:LANG]...")
+    if output is not None:
+        _output_file(output, hint="-o names the output file: give one, e.g. -o {folder}/talk.subtitled.mkv")
     if encoding is not None:
         check_encoding(encoding)
     probed = m.start_probe(Path(video))  # ffprobe runs while the arguments and files are checked
@@ -248,6 +254,9 @@ def burn(
     from .presets import load_burn
     from .subtitles import check_encoding
 
+    _video_first(video, subtitle, "burn VIDEO SUBTITLE")
+    if output is not None:
+        _output_file(output, hint="-o names the output file: give one, e.g. -o {folder}/talk.burned.mp4")
     if encoding is not None:
         check_encoding(encoding)
     burn_style = load_burn(style)
@@ -312,8 +321,10 @@ def show_preset(name: str, kind: str | None = None) -> list[tuple[PresetInfo, di
 
     found = [info for info in list_presets(kind) if info.name == name]
     if not found:
-        names = ", ".join(sorted({info.name for info in list_presets(kind)})) or "none"
-        raise PresetError(f"no preset called '{name}'", hint=f"Available: {names}")
+        from .suggest import did_you_mean
+
+        known = sorted({info.name for info in list_presets(kind)})
+        raise PresetError(f"no preset called '{name}'", hint=f"{did_you_mean(name, known)}Available: {', '.join(known) or 'none'}")
     out = []
     for info in found:
         if info.error is not None or info.kind is None:
@@ -339,6 +350,13 @@ def run_batch(items: str | Path | Iterable[Mapping[str, Any] | str | Path], **op
     return batch(items, **options)
 
 
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``"Did you mean 'run'? "`` when one of ``choices`` is close to ``word`` (a typo), else ``""``."""
+    from .suggest import did_you_mean as suggestion
+
+    return suggestion(word, choices)
+
+
 def as_error(exc: BaseException) -> SubtoolError | None:
     """A fault of the machine that escaped the code that could name it better, as subtool's one
     line: a full disk (OSError ENOSPC/EDQUOT/EFBIG, or SQLite's "database or disk is full"), a
@@ -348,6 +366,33 @@ def as_error(exc: BaseException) -> SubtoolError | None:
     if isinstance(exc, OSError):
         return os_error(exc)
     return database_full(exc)
+
+
+SUBTITLE_SUFFIXES = (".srt", ".vtt", ".ass", ".ssa", ".sub", ".sbv", ".ttml", ".dfxp")
+
+
+def _video_first(video: str | Path | SubtitleTrack, other: str | Path | SubtitleTrack | None, usage: str) -> None:
+    """Refuse a subtitle file given where the video belongs (``burn talk.fr.srt talk.mp4``)."""
+    if isinstance(video, SubtitleTrack) or Path(video).suffix.lower() not in SUBTITLE_SUFFIXES:
+        return
+    swapped = f" (the video looks like {other})" if other is not None and not isinstance(other, SubtitleTrack) \
+        and Path(str(other)).suffix.lower() not in SUBTITLE_SUFFIXES else ""
+    from .errors import UsageError
+
+    raise UsageError(f"is a subtitle file, given where the video belongs{swapped}", path=str(video),
+                     hint=f"VIDEO comes first: subtool {usage}")
+
+
+def _output_file(output: str | Path, *, hint: str) -> None:
+    """Refuse a folder given as ``-o`` (``-o out/``, or a folder that exists): ``-o`` names a file."""
+    import os
+
+    text = str(output)
+    if text.endswith(("/", os.sep)) or Path(text).is_dir():
+        from .errors import UsageError
+
+        folder = text.rstrip("/" + os.sep) or text
+        raise UsageError(f"-o {text} is a folder, and -o names a file", hint=hint.format(given=text, folder=folder))
 
 
 def _hooks(on_status: StatusCallback | None, on_progress: ProgressCallback | None, on_warning: StatusCallback | None) -> Hooks:

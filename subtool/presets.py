@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from .errors import PresetError
 from .models import BurnStyle, MuxPreset, Profile
+from .suggest import did_you_mean
 
 Kind = Literal["profile", "mux", "burn"]
 
@@ -191,7 +192,8 @@ def build(kind: str, name: str, data: dict[str, Any], path: Path | None = None) 
             continue
         attr = key.replace("-", "_")
         if attr not in fields or attr == "name":
-            raise PresetError(f"unknown key '{key}' in a {kind} preset", path=path, hint=f"Known keys: {', '.join(sorted(fields - {'name'}))}")
+            known = sorted(fields - {"name"})
+            raise PresetError(f"unknown key '{key}' in a {kind} preset", path=path, hint=f"{did_you_mean(attr, known)}Known keys: {', '.join(known)}")
         if not _check_type(value, hints[attr]):
             raise PresetError(f"key '{key}' has the wrong type ({type(value).__name__})", path=path)
         values[attr] = float(value) if hints[attr] is float else value
@@ -215,8 +217,8 @@ def load(kind: Kind, name: str) -> Any:
     for preset in presets:
         if preset.error is not None and preset.name == name:
             raise preset.error  # the file meant by that name is malformed: say how
-    names = ", ".join(p.name for p in presets if p.kind == kind) or "none"
-    raise PresetError(f"no {kind} preset called '{name}'", hint=f"Available: {names}")
+    known = [p.name for p in presets if p.kind == kind]
+    raise PresetError(f"no {kind} preset called '{name}'", hint=f"{did_you_mean(name, known)}Available: {', '.join(known) or 'none'}")
 
 
 def load_profile(name: str) -> Profile:

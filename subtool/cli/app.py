@@ -217,6 +217,14 @@ class LazyGroup(SubtoolGroup):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)  # all ship with the package; looking each module up cost --help time
 
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            from ..api import did_you_mean
+
+            raise click.UsageError(f"no command '{name}'. {did_you_mean(name, self.list_commands(ctx))}Commands: {', '.join(COMMANDS)}")
+        return super().resolve_command(ctx, args)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in COMMANDS:
             return None

@@ -22,7 +22,7 @@ from .stages import StageProgress
               help="The default subtitle track (mux). Default: the preset's rule (mkv-multi: the first track not in the spoken language).")
 @click.option("--forced", multiple=True, metavar="LANG", help="Flag this language's track forced (mux; repeat or comma-separate).")
 @click.option("--replace", is_flag=True, help="Mux: drop the subtitle streams the input already has (else a language added twice is warned about).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str),
+@click.option("-o", "--output", type=click.Path(path_type=str),
               help="The subtitled video (one input only); the sidecars and transcript.json go beside it, named after it.")
 @click.option("-d", "--outdir", type=click.Path(file_okay=False, path_type=str),
               help="Where the sidecars, transcript.json and video go (default: beside -o's file, else beside each input; the current folder for URLs).")

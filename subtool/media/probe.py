@@ -154,7 +154,7 @@ def probe(path: str | Path, *, platform: str | None = None, deep: bool = True) -
         # ffmpeg reads nearly anything as something: lyrics or subtitle text, or random bytes
         # guessed (score 5-25) to be raw H.263 or LRC. None of that is media to transcribe.
         what = info.format_long_name or ",".join(info.format_names)
-        info.problems.append(Problem("not_media", f"not a media file (ffmpeg could only read it as {what}, score {score})"))
+        info.problems.append(Problem("not_media", f"not a media file (ffmpeg could only read it as {what})"))
         return info
     info.duration = _num(fmt.get("duration"))
     info.bit_rate = _num(fmt.get("bit_rate"), int)

@@ -23,6 +23,7 @@ from .models import (
     MediaInfo,
     MuxResult,
     Plan,
+    PlanSummary,
     PresetInfo,
     RunResult,
     SubtitleTrack,
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from .engines.base import Engine
     from .errors import SubtoolError
 
-__all__ = ["burn", "check", "engine", "is_url", "list_presets", "mux", "plan", "presets_folder", "probe", "run", "run_batch", "run_plan", "show_preset", "transcribe"]
+__all__ = ["burn", "check", "dry_run", "dry_run_batch", "engine", "is_url", "list_presets", "mux", "plan", "presets_folder", "probe", "run", "run_batch", "run_plan", "show_preset", "transcribe"]
 
 StatusCallback = Callable[[str], None]
 ProgressCallback = Callable[[str, float, float | None], None]
@@ -153,6 +154,31 @@ def run_plan(
     from .flow.run import run_one
 
     return run_one(planned, engine, _hooks(on_status, on_progress, on_warning))
+
+
+def dry_run(
+    plans: Sequence[Plan], engine: Engine, *, on_status: StatusCallback | None = None, on_progress: ProgressCallback | None = None,
+) -> list[PlanSummary]:
+    """``subtool run --dry-run``: what each of ``plan``'s plans would send, cost and write (audio
+    minutes, jobs, pieces, whether the cache holds the result, every file). A local input's audio
+    is extracted into a temporary folder to ask the cache; nothing is uploaded, downloaded or
+    written to the outputs."""
+    from .flow.summary import summarize
+
+    hooks = _hooks(on_status, on_progress, None)
+    return [summarize(p, engine, hooks) for p in plans]
+
+
+def dry_run_batch(items: str | Path | Iterable[Mapping[str, Any] | str | Path], **options: Any) -> tuple[list[PlanSummary], Engine]:
+    """``subtool batch --dry-run``: every item checked and planned as ``run_batch`` would, then
+    summarised as ``dry_run`` does (an item the batch would refuse has its ``error``). No state
+    file is made; nothing is uploaded, downloaded or written. The options of ``run_batch`` (those
+    that only matter to a real run, such as ``state_path`` or ``report_path``, are ignored)."""
+    from .batch.dryrun import dry_run as batch_dry_run
+
+    kept = ("options", "defaults", "engine", "max_jobs", "profile", "force", "speaker_labels", "keep_raw", "cookies", "max_download",
+            "allow_outside", "on_note", "on_status")
+    return batch_dry_run(items, **{k: v for k, v in options.items() if k in kept})
 
 
 def run(

@@ -10,6 +10,8 @@ from typing import Any
 import click
 
 from .app import STATE, emit_json, err, info, json_option, progress_enabled, warn
+from .dryrun import HELP as DRY_RUN_HELP
+from .dryrun import show as show_plan
 from .options import download_options, pop_options, transcribe_options, transcription
 
 MANIFEST_SUFFIXES = (".csv", ".tsv", ".toml")
@@ -112,6 +114,7 @@ def _table(report: Any) -> None:
 @click.option("--allow-outside", is_flag=True, help="Let a manifest's items write outside its folder (and the -d folder).")
 @click.option("--force", is_flag=True, help="Overwrite existing outputs.")
 @download_options
+@click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP + " No state file is made.")
 @json_option
 def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
     """Run many inputs: a manifest (CSV or TOML), or paths and globs with the options given once.
@@ -135,6 +138,13 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
         raise UsageError("a manifest is given alone", hint="Run one manifest per batch, or list media files only")
     items: Any = inputs[0] if manifest else _inputs(inputs)
 
+    if kwargs["dry_run"]:
+        summaries, eng = api.dry_run_batch(
+            items, options=options, defaults=defaults, engine=shared["engine"], max_jobs=shared["max_jobs"], profile=shared["profile"],
+            force=kwargs["force"], speaker_labels=shared["speaker_labels"], keep_raw=shared["keep_raw"], cookies=kwargs["cookies"],
+            max_download=kwargs["max_download"], allow_outside=kwargs["allow_outside"], on_note=info,
+        )
+        return show_plan(summaries, eng.name, as_json=kwargs["as_json"])
     # SIGTERM and SIGHUP stop a batch the way Ctrl-C does (state recorded, open jobs named): app.py.
     with _Bar() as bar:
         report = api.run_batch(

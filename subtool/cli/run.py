@@ -7,6 +7,8 @@ from typing import Any
 import click
 
 from .app import STATE, emit_json, info, json_option, warn
+from .dryrun import HELP as DRY_RUN_HELP
+from .dryrun import show as show_plan
 from .options import download_options, pop_options, run_options, transcribe_options
 from .stages import StageProgress
 
@@ -30,8 +32,9 @@ from .stages import StageProgress
 @click.option("--playlist", is_flag=True, help="Accept a playlist URL: each entry becomes an input.")
 @click.option("--force", is_flag=True, help="Overwrite existing outputs.")
 @download_options
+@click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
 @json_option
-def command(inputs: tuple[str, ...], as_json: bool, **kwargs: Any) -> int:
+def command(inputs: tuple[str, ...], as_json: bool, dry_run: bool, **kwargs: Any) -> int:
     """Probe, (download), transcribe and translate, write the sidecars, then mux or burn.
 
     Everything is checked before anything is downloaded or uploaded.
@@ -40,6 +43,8 @@ def command(inputs: tuple[str, ...], as_json: bool, **kwargs: Any) -> int:
 
     options = {**pop_options(kwargs), **run_options(kwargs)}
     plans, engine = api.plan(list(inputs), on_status=info, **options)
+    if dry_run:
+        return show_plan(api.dry_run(plans, engine), engine.name, as_json=as_json)
     results = []
     for p in plans:
         with StageProgress(p.input) as progress:

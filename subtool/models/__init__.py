@@ -11,6 +11,7 @@ from .media import MediaInfo, Problem, Stream
 from .options import TranscribeOptions
 from .presets import BurnStyle, MuxPreset, Profile
 from .reports import CheckedFile, PresetInfo
+from .summary import PlanSummary
 from .tracks import MuxedTrack, MuxResult, SubtitleTrack
 from .transcript import TRANSCRIPT_SCHEMA, Transcript, Utterance, Word
 
@@ -28,6 +29,7 @@ __all__ = [
     "MuxResult",
     "MuxedTrack",
     "Plan",
+    "PlanSummary",
     "PresetInfo",
     "Problem",
     "Profile",

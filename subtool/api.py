@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from .models import (
     CheckedFile,
+    Delivery,
     Hooks,
     MediaInfo,
     MuxResult,
@@ -100,6 +101,11 @@ class RunOptions(TypedDict, total=False):
     playlist: bool  # accept a playlist URL: one input per video
     max_download: int | None  # bytes a URL's download may take
     on_status: StatusCallback | None  # status lines (also the engine auto-choice note)
+    font_size: float | None  # --font-size: the burn style's, a fraction of the height (0.05) or points at 1080 lines (54)
+    position: str | None  # --position: top, middle or bottom (burn)
+    color: str | None  # --color: the text's, #RRGGBB or a CSS name (burn)
+    outline_color: str | None  # --outline-color (burn)
+    box: bool  # --box: the cue on a box (burn)
 
 
 def plan(inputs: str | Path | Sequence[str | Path], **options: Unpack[RunOptions]) -> tuple[list[Plan], Engine]:
@@ -133,6 +139,7 @@ def plan(inputs: str | Path | Sequence[str | Path], **options: Unpack[RunOptions
         mux=o.get("mux"), burn=o.get("burn"), sidecars_only=o.get("sidecars_only", False), burn_language=o.get("burn_language"),
         default=o.get("default"), forced=o.get("forced", ()), replace=o.get("replace", False),
     )
+    deliv = _styled(deliv, {k: o.get(k) for k in STYLE_OPTIONS})
     cookies = o.get("cookies")
     request = stage.Request(
         options=transcription, delivery=deliv, profile=o.get("profile"), output=o.get("output"), outdir=o.get("outdir"),
@@ -177,7 +184,7 @@ def dry_run_batch(items: str | Path | Iterable[Mapping[str, Any] | str | Path], 
     from .batch.dryrun import dry_run as batch_dry_run
 
     kept = ("options", "defaults", "engine", "max_jobs", "profile", "force", "speaker_labels", "keep_raw", "cookies", "max_download",
-            "allow_outside", "on_note", "on_status")
+            "allow_outside", "style", "on_note", "on_status")
     return batch_dry_run(items, **{k: v for k, v in options.items() if k in kept})
 
 
@@ -270,11 +277,18 @@ def burn(
     force: bool = False,
     encoding: str | None = None,
     allow_heavy: bool = False,
+    font_size: float | None = None,
+    position: str | None = None,
+    color: str | None = None,
+    outline_color: str | None = None,
+    box: bool = False,
     on_progress: Callable[[float, float | None], None] | None = None,
     on_warning: StatusCallback | None = None,
 ) -> Path:
     """``subtool burn``: one subtitle file burned into the picture; ``output`` defaults to
-    ``<stem>.burned.<ext>`` beside the video, in the style's container. Returns the output."""
+    ``<stem>.burned.<ext>`` beside the video, in the style's container. ``font_size``,
+    ``position``, ``color``, ``outline_color`` and ``box`` change the style's values (see
+    ``subtool.styles``). Returns the output."""
     from .media.burn import burn as burn_video
     from .media.containers import EXTENSIONS
     from .presets import load_burn
@@ -285,7 +299,9 @@ def burn(
         _output_file(output, hint="-o names the output file: give one, e.g. -o {folder}/talk.burned.mp4")
     if encoding is not None:
         check_encoding(encoding)
-    burn_style = load_burn(style)
+    from .styles import override
+
+    burn_style = override(load_burn(style), font_size=font_size, position=position, color=color, outline_color=outline_color, box=box)
     video = Path(video)
     if output is None:
         output = video.with_name(f"{video.stem}.burned{EXTENSIONS.get(burn_style.container, '.mp4')}")
@@ -392,6 +408,24 @@ def as_error(exc: BaseException) -> SubtoolError | None:
     if isinstance(exc, OSError):
         return os_error(exc)
     return database_full(exc)
+
+
+STYLE_OPTIONS = ("font_size", "position", "color", "outline_color", "box")
+
+
+def _styled(deliv: Delivery, options: Mapping[str, Any]) -> Delivery:
+    """The delivery with the burn style's values the command line changed (``--font-size``...)."""
+    from . import styles
+
+    changed = styles.given(**options)
+    if not changed:
+        return deliv
+    if deliv.burn is None:
+        from .errors import UsageError
+
+        name = next(iter(changed)).replace("_", "-")
+        raise UsageError(f"--{name} changes how subtitles are burned, but this run does not burn them", hint="Add --burn STYLE")
+    return dataclasses.replace(deliv, burn=styles.override(deliv.burn, **changed))  # type: ignore[arg-type]
 
 
 SUBTITLE_SUFFIXES = (".srt", ".vtt", ".ass", ".ssa", ".sub", ".sbv", ".ttml", ".dfxp")

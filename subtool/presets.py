@@ -62,7 +62,8 @@ def _check_burn(self: BurnStyle, path: Path | None = None) -> None:
 
     for key in ("primary_colour", "outline_colour", "back_colour"):
         if not re.fullmatch(r"&H[0-9A-Fa-f]{8}&?", getattr(self, key).strip()):
-            raise PresetError(f"key '{key}' must be an ASS colour &HAABBGGRR (e.g. &H00FFFFFF), not '{getattr(self, key)}'", path=path)
+            raise PresetError(f"key '{key}' must be a colour: #RRGGBB, a CSS colour name or ASS &HAABBGGRR (e.g. #FFFFFF, white, "
+                              f"&H00FFFFFF), not '{getattr(self, key)}'", path=path)
     if self.alignment not in range(1, 10):
         raise PresetError(f"key 'alignment' must be 1-9 (numpad layout), not {self.alignment}", path=path)
     if self.border_style not in (1, 3, 4):
@@ -197,6 +198,12 @@ def build(kind: str, name: str, data: dict[str, Any], path: Path | None = None) 
         if not _check_type(value, hints[attr]):
             raise PresetError(f"key '{key}' has the wrong type ({type(value).__name__})", path=path)
         values[attr] = float(value) if hints[attr] is float else value
+    if kind == "burn":  # colours as #RRGGBB or CSS names too, held as ASS &HAABBGGRR
+        from .styles import ass_colour
+
+        for key in ("primary_colour", "outline_colour", "back_colour"):
+            if isinstance(values.get(key), str):
+                values[key] = ass_colour(values[key]) or values[key]
     preset = cls(**values)
     KIND_CHECKS[kind](preset, path)  # value rules of the kind (colours, choices), naming the file and the key
     return preset

@@ -35,6 +35,7 @@ def dry_run(
     cookies: str | Path | None = None,
     max_download: int | None = None,
     allow_outside: bool = False,
+    style: Mapping[str, Any] | None = None,
     on_note: Callable[[str], None] | None = None,
     on_status: Callable[[str], None] | None = None,
 ) -> tuple[list[PlanSummary], Engine]:
@@ -51,7 +52,7 @@ def dry_run(
     notes = (lambda line: on_note(redact(line))) if on_note else None
     eng = _engine(engine, shared, max_jobs, notes)
     settings = Settings(shared, eng, max_jobs, profile, force, speaker_labels, keep_raw,
-                        str(cookies) if cookies is not None else None, max_download, roots)
+                        str(cookies) if cookies is not None else None, max_download, roots, style)
     hooks = Hooks(status=on_status or (lambda _line: None))
     claims = Claims()
     out: list[PlanSummary] = []

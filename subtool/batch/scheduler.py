@@ -61,6 +61,7 @@ class Settings:
     cookies: str | None
     max_download: int | None
     roots: list[Path] | None  # where a manifest's items may write (None: anywhere)
+    style: Mapping[str, Any] | None = None  # burn style values changed on the command line (subtool.styles)
 
 
 def run_batch(
@@ -82,6 +83,7 @@ def run_batch(
     cookies: str | Path | None = None,
     max_download: int | None = None,
     allow_outside: bool = False,
+    style: Mapping[str, Any] | None = None,
     on_event: EventCallback | None = None,
     on_note: Callable[[str], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
@@ -123,7 +125,7 @@ def run_batch(
                 notes(f"{state_file}: no earlier state, starting afresh")
             eng = _engine(engine, shared, max_jobs, notes)
             settings = Settings(shared, eng, max_jobs, profile, force, speaker_labels, keep_raw,
-                                str(cookies) if cookies is not None else None, max_download, roots)
+                                str(cookies) if cookies is not None else None, max_download, roots, style)
             worker = Worker(state, eng, max_jobs=max_jobs, local_jobs=local_jobs or max(1, os.cpu_count() or 1), force=force,
                             cancel=cancel or threading.Event(), on_warning=on_warning)
             reports, work = _prepare(batch_items, rows, state, settings, notes)
@@ -207,6 +209,10 @@ def _request(item: Item, s: Settings, *, resumed: bool) -> stage.Request:
     options = stage.check_options(_options_for(item, s.options), s.engine)
     mux, burn, sidecars = delivery_spec(item.delivery)
     deliv = stage.delivery(mux=mux, burn=burn, sidecars_only=sidecars, burn_language=item.burn_language, replace=item.replace)
+    if s.style and deliv.burn is not None:
+        from ..styles import override
+
+        deliv = dataclasses.replace(deliv, burn=override(deliv.burn, **s.style))
     return stage.Request(
         options=options, delivery=deliv, profile=s.profile, output=item.output, outdir=item.outdir, force=s.force or resumed,
         keep_raw=s.keep_raw, speaker_labels=s.speaker_labels, cookies=s.cookies, max_download=s.max_download,

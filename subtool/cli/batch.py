@@ -13,6 +13,7 @@ from .app import STATE, emit_json, err, info, json_option, progress_enabled, war
 from .dryrun import HELP as DRY_RUN_HELP
 from .dryrun import show as show_plan
 from .options import download_options, pop_options, transcribe_options, transcription
+from .style import pop_style, style_options
 
 MANIFEST_SUFFIXES = (".csv", ".tsv", ".toml")
 
@@ -113,6 +114,7 @@ def _table(report: Any) -> None:
 @click.option("--replace", is_flag=True, help="Mux deliveries: drop the subtitle streams each input already has (a manifest's replace column: yes/no).")
 @click.option("--allow-outside", is_flag=True, help="Let a manifest's items write outside its folder (and the -d folder).")
 @click.option("--force", is_flag=True, help="Overwrite existing outputs.")
+@style_options
 @download_options
 @click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP + " No state file is made.")
 @json_option
@@ -128,6 +130,7 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
     from ..errors import UsageError
 
     shared = pop_options(kwargs)
+    style = pop_style(kwargs)
     options = transcription(shared)
     if sum(bool(x) for x in (kwargs["mux_preset"], kwargs["burn_style"], kwargs["sidecars_only"])) > 1:
         raise UsageError("choose one of --mux, --burn and --sidecars-only")
@@ -142,7 +145,7 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
         summaries, eng = api.dry_run_batch(
             items, options=options, defaults=defaults, engine=shared["engine"], max_jobs=shared["max_jobs"], profile=shared["profile"],
             force=kwargs["force"], speaker_labels=shared["speaker_labels"], keep_raw=shared["keep_raw"], cookies=kwargs["cookies"],
-            max_download=kwargs["max_download"], allow_outside=kwargs["allow_outside"], on_note=info,
+            max_download=kwargs["max_download"], allow_outside=kwargs["allow_outside"], style=style, on_note=info,
         )
         return show_plan(summaries, eng.name, as_json=kwargs["as_json"])
     # SIGTERM and SIGHUP stop a batch the way Ctrl-C does (state recorded, open jobs named): app.py.
@@ -152,7 +155,7 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
             options=options, defaults=defaults, engine=shared["engine"], profile=shared["profile"], force=kwargs["force"],
             speaker_labels=shared["speaker_labels"], keep_raw=shared["keep_raw"], local_jobs=kwargs["local_jobs"],
             report_path=kwargs["report_path"], cookies=kwargs["cookies"], max_download=kwargs["max_download"],
-            allow_outside=kwargs["allow_outside"], on_event=bar.update, on_note=info, on_warning=warn,
+            allow_outside=kwargs["allow_outside"], style=style, on_event=bar.update, on_note=info, on_warning=warn,
         )
     if kwargs["as_json"]:
         emit_json(report.to_dict())

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from .app import info, warn
 from .progress import ffmpeg_progress
+from .style import pop_style, style_options
 
 
 @click.command(name="burn")
@@ -20,8 +22,9 @@ from .progress import ffmpeg_progress
 @click.option("--force", is_flag=True, help="Overwrite the output if it exists.")
 @click.option("--encoding", metavar="ENC", help="The code page of subtitle files that are not UTF-8 (cp1250, cp1252, shift_jis...); guessed from their letters otherwise.")
 @click.option("--allow-heavy", is_flag=True, help="Burn an ASS file even with effects far outside any subtitle (a glyph taller than the picture, a blur over 50).")
+@style_options
 def command(video: Path, subtitle: Path, style_name: str, language: str | None, output: str | None, force: bool, encoding: str | None,
-            allow_heavy: bool) -> int:
+            allow_heavy: bool, **style: Any) -> int:
     """Burn one subtitle file (SRT, VTT or ASS) into VIDEO's picture.
 
     SRT/VTT cues are drawn with the style (font, size relative to the picture, colours,
@@ -34,6 +37,6 @@ def command(video: Path, subtitle: Path, style_name: str, language: str | None, 
 
     with ffmpeg_progress("burning") as on_progress:
         written = api.burn(video, subtitle, output, style=style_name, language=language, force=force, encoding=encoding,
-                          allow_heavy=allow_heavy, on_progress=on_progress, on_warning=warn)
+                          allow_heavy=allow_heavy, on_progress=on_progress, on_warning=warn, **pop_style(style))
     info(f"wrote {written}")
     return 0

@@ -11,6 +11,7 @@ from .dryrun import HELP as DRY_RUN_HELP
 from .dryrun import show as show_plan
 from .options import download_options, pop_options, run_options, transcribe_options
 from .stages import StageProgress
+from .style import pop_style, style_options
 
 
 @click.command(name="run")
@@ -31,6 +32,7 @@ from .stages import StageProgress
 @click.option("--cookies", type=click.Path(dir_okay=False, path_type=str), help="A cookies.txt file for sites that need a login.")
 @click.option("--playlist", is_flag=True, help="Accept a playlist URL: each entry becomes an input.")
 @click.option("--force", is_flag=True, help="Overwrite existing outputs.")
+@style_options
 @download_options
 @click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
 @json_option
@@ -41,7 +43,7 @@ def command(inputs: tuple[str, ...], as_json: bool, dry_run: bool, **kwargs: Any
     """
     from .. import api
 
-    options = {**pop_options(kwargs), **run_options(kwargs)}
+    options = {**pop_options(kwargs), **pop_style(kwargs), **run_options(kwargs)}
     plans, engine = api.plan(list(inputs), on_status=info, **options)
     if dry_run:
         return show_plan(api.dry_run(plans, engine), engine.name, as_json=as_json)

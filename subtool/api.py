@@ -21,6 +21,7 @@ from .models import (
     CheckedFile,
     Delivery,
     Hooks,
+    JobInfo,
     MediaInfo,
     MuxResult,
     Plan,
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from .engines.base import Engine
     from .errors import SubtoolError
 
-__all__ = ["burn", "check", "dry_run", "dry_run_batch", "engine", "is_url", "list_presets", "mux", "plan", "presets_folder", "probe", "run", "run_batch", "run_plan", "show_preset", "transcribe"]
+__all__ = ["burn", "check", "delete_job", "dry_run", "dry_run_batch", "engine", "is_url", "job", "jobs", "list_presets", "mux", "plan", "presets_folder", "probe", "run", "run_batch", "run_plan", "show_preset", "transcribe"]
 
 StatusCallback = Callable[[str], None]
 ProgressCallback = Callable[[str, float, float | None], None]
@@ -156,11 +157,15 @@ def run_plan(
     on_status: StatusCallback | None = None,
     on_progress: ProgressCallback | None = None,
     on_warning: StatusCallback | None = None,
+    resume_job: Sequence[str] = (),
 ) -> RunResult:
-    """Take one of ``plan``'s plans through fetch, transcribe, write and deliver."""
+    """Take one of ``plan``'s plans through fetch, transcribe, write and deliver. ``resume_job``:
+    the id of the job an interrupted run created for this input (sent whole), polled instead of
+    created again (see ``resume_journal``)."""
     from .flow.run import run_one
 
-    return run_one(planned, engine, _hooks(on_status, on_progress, on_warning))
+    journal = resume_journal(planned, engine, resume_job) if resume_job else None
+    return run_one(planned, engine, _hooks(on_status, on_progress, on_warning), journal=journal)
 
 
 def dry_run(
@@ -390,6 +395,83 @@ def run_batch(items: str | Path | Iterable[Mapping[str, Any] | str | Path], **op
     from .batch import run_batch as batch
 
     return batch(items, **options)
+
+
+def jobs(limit: int = 20) -> list[JobInfo]:
+    """``subtool jobs list``: the newest jobs at the Gladia service (GLADIA_API_KEY's account)."""
+    return [_job_info(raw) for raw in _gladia().list_jobs(limit)]
+
+
+def job(job_id: str) -> tuple[JobInfo, dict[str, Any]]:
+    """``subtool jobs get ID``: one job at the Gladia service, and the service's own JSON of it."""
+    raw = _gladia().job(job_id)
+    return _job_info(raw), raw
+
+
+def delete_job(job_id: str) -> None:
+    """``subtool jobs delete ID``: delete a finished job (its audio and results) at the service."""
+    _gladia().delete_job(job_id)
+
+
+def _gladia() -> Any:
+    from .engines.gladia.engine import GladiaEngine
+
+    return GladiaEngine()
+
+
+def _job_info(raw: Mapping[str, Any]) -> JobInfo:
+    def table(value: Any) -> dict[str, Any]:
+        return value if isinstance(value, dict) else {}
+
+    file, params, metadata = table(raw.get("file")), table(raw.get("request_params")), table(raw.get("custom_metadata"))
+    translation = table(params.get("translation_config")) if params.get("translation") else {}
+    duration = file.get("audio_duration")
+    return JobInfo(
+        id=str(raw.get("id")), status=str(raw.get("status")), created_at=raw.get("created_at"), filename=file.get("filename"),
+        duration=float(duration) if isinstance(duration, int | float) else None, error_code=raw.get("error_code"),
+        token=metadata.get("subtool_request"), translate=list(translation.get("target_languages") or []) or None,
+    )
+
+
+def resume_journal(planned: Plan, engine: Engine, job_ids: Sequence[str]) -> Any:
+    """``run --resume-job ID``: a job journal holding the job an interrupted run created for an
+    input sent whole, so that the run polls it instead of creating a new one.
+    Each job is checked against the input first: a job over audio of another length, or made
+    without a translation asked for now, is refused rather than made into this input's subtitles."""
+    from .engines.base import is_job_engine
+    from .engines.jobs import MemoryJournal
+    from .errors import UsageError
+
+    if not is_job_engine(engine) or not hasattr(engine, "job"):
+        raise UsageError("--resume-job takes up a job at the Gladia service", hint="Use --engine gladia (with GLADIA_API_KEY set)")
+    if len(job_ids) > 1:  # the pieces' order cannot be checked against their jobs: a swap would misplace every cue
+        raise UsageError("--resume-job takes the one job of an input sent whole",
+                         hint="An input sent in pieces is taken up again by a batch: subtool batch INPUT, then --resume")
+    journal = MemoryJournal()
+    for piece, job_id in enumerate(job_ids):
+        info = _job_info(engine.job(job_id))
+        length = _audio_length(planned)
+        if len(job_ids) == 1 and info.duration and length and abs(info.duration - length) > max(1.0, 0.02 * length):
+            raise UsageError(f"job {job_id} was given {info.duration:.1f} s of audio, but {planned.input} has {length:.1f} s",
+                             hint="It is another input's job: see 'subtool jobs list'")
+        missing = [t for t in planned.options.translate if t not in (info.translate or [])]
+        if missing:
+            raise UsageError(f"job {job_id} was made without the translation into {', '.join(missing)} asked for now",
+                             hint="Give the -t of the interrupted run, or run without --resume-job")
+        journal.submitted(piece, job_id)
+    return journal
+
+
+def _audio_length(planned: Plan) -> float | None:
+    """The length of the audio a run sends for ``planned``: its audio stream's, else the input's."""
+    info = planned.source.info
+    if info is not None and info.audio_streams:
+        from .media.audio import pick_audio_stream
+
+        _, stream = pick_audio_stream(info, planned.options.audio_stream)
+        if stream.duration:
+            return stream.duration
+    return planned.source.duration
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

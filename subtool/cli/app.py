@@ -210,6 +210,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "presets": ("subtool.cli.presets", "List the presets, or show what one sets."),
     "run": ("subtool.cli.run", "The whole job: probe, transcribe, translate, write, then mux or burn."),
     "batch": ("subtool.cli.batch", "Many videos within the service's limits, resumable, with a report."),
+    "jobs": ("subtool.cli.jobs", "The jobs at the Gladia service: list, get ID, delete ID."),
 }
 
 

@@ -35,8 +35,11 @@ from .style import pop_style, style_options
 @style_options
 @download_options
 @click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
+@click.option("--resume-job", "resume_job", metavar="ID",
+              help="Take up the job an interrupted run of this one input created (its id was printed; see 'subtool jobs list') "
+              "instead of paying for a new one. The job is checked against the input (its audio's length, its translations).")
 @json_option
-def command(inputs: tuple[str, ...], as_json: bool, dry_run: bool, **kwargs: Any) -> int:
+def command(inputs: tuple[str, ...], as_json: bool, dry_run: bool, resume_job: str | None, **kwargs: Any) -> int:
     """Probe, (download), transcribe and translate, write the sidecars, then mux or burn.
 
     Everything is checked before anything is downloaded or uploaded.
@@ -44,13 +47,17 @@ def command(inputs: tuple[str, ...], as_json: bool, dry_run: bool, **kwargs: Any
     from .. import api
 
     options = {**pop_options(kwargs), **pop_style(kwargs), **run_options(kwargs)}
+    resumed = [resume_job] if resume_job else []
+    if resumed and len(inputs) > 1:
+        raise click.UsageError("--resume-job takes up the job of one input: give that input alone")
     plans, engine = api.plan(list(inputs), on_status=info, **options)
     if dry_run:
         return show_plan(api.dry_run(plans, engine), engine.name, as_json=as_json)
     results = []
     for p in plans:
         with StageProgress(p.input) as progress:
-            result = api.run_plan(p, engine, on_status=progress.status, on_progress=progress.update, on_warning=warn)
+            result = api.run_plan(p, engine, on_status=progress.status, on_progress=progress.update, on_warning=warn,
+                                  resume_job=resumed)
         results.append(result)
         if not as_json:
             if not STATE.quiet:

@@ -7,6 +7,7 @@ imports nothing of subtool's but its own modules, so every layer may use it.
 from __future__ import annotations
 
 from .flow import NOTE, Delivered, Delivery, Fetched, Hooks, Plan, RunResult, Source, Transcribed, Written
+from .jobs import JobInfo
 from .media import MediaInfo, Problem, Stream
 from .options import TranscribeOptions
 from .presets import BurnStyle, MuxPreset, Profile
@@ -24,6 +25,7 @@ __all__ = [
     "Delivery",
     "Fetched",
     "Hooks",
+    "JobInfo",
     "MediaInfo",
     "MuxPreset",
     "MuxResult",

@@ -458,6 +458,39 @@ class GladiaEngine:
         finally:
             self.slots.release()
 
+    # -- jobs at the service (subtool jobs) ---------------------------------------------------
+
+    def list_jobs(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The account's newest jobs (at most ``limit``), each as the service's own JSON."""
+        client, run = self._client(), self.new_run()
+        http, core = client._http_client, client._core
+        endpoint = core.build_list_endpoint({"limit": limit})
+        body = self._call(run, "listing the jobs", lambda: http.get(endpoint, {"request_timeout": client._options.prerecorded_timeouts.list}).json())
+        return [item for item in (body.get("items") or []) if isinstance(item, dict)] if isinstance(body, dict) else []
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        """One job as the service's own JSON; a ``ServiceError`` when the service has no such job."""
+        client = self._client()
+        try:
+            return self._call(self.new_run(), f"getting job {job_id}", lambda: get_job(client, job_id))
+        except ServiceError as exc:
+            if exc.code in ("http_404", "http_400"):
+                raise ServiceError(f"the service has no job {job_id}", hint="See 'subtool jobs list'", code="http_404") from None
+            raise
+
+    def delete_job(self, job_id: str) -> None:
+        """Delete a finished job (its audio and results) at the service."""
+        client = self._client()
+        try:
+            self._call(self.new_run(), f"deleting job {job_id}", lambda: client.delete(job_id))
+        except SubtoolError as exc:
+            if "HTTP 403" in exc.message:
+                raise ServiceError(f"job {job_id} cannot be deleted while it is queued or processing",
+                                   hint="Wait until it is done (subtool jobs get ID), then delete it") from None
+            if exc.code in ("http_404", "http_400"):
+                raise ServiceError(f"the service has no job {job_id}", hint="See 'subtool jobs list'", code="http_404") from None
+            raise
+
     def to_transcript(
         self,
         raw: dict[str, Any],

@@ -474,6 +474,21 @@ def _audio_length(planned: Plan) -> float | None:
     return planned.source.duration
 
 
+def config(command: str) -> dict[str, tuple[Any, str]]:
+    """The defaults of ``command`` (run, transcribe or batch) from the config file and the
+    environment (see ``subtool.config``): each key's value and where it came from."""
+    from .config import settings
+
+    return {key: (s.value, s.origin) for key, s in settings(command).items()}
+
+
+def config_file() -> Path:
+    """The config file read (``SUBTOOL_CONFIG``, else config.toml in subtool's config folder)."""
+    from .config import config_path
+
+    return config_path()
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """``"Did you mean 'run'? "`` when one of ``choices`` is close to ``word`` (a typo), else ``""``."""
     from .suggest import did_you_mean as suggestion

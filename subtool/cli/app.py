@@ -211,6 +211,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("subtool.cli.run", "The whole job: probe, transcribe, translate, write, then mux or burn."),
     "batch": ("subtool.cli.batch", "Many videos within the service's limits, resumable, with a report."),
     "jobs": ("subtool.cli.jobs", "The jobs at the Gladia service: list, get ID, delete ID."),
+    "config": ("subtool.cli.config", "The defaults from the config file and the environment, and where each came from."),
 }
 
 
@@ -251,14 +252,21 @@ class LazyGroup(SubtoolGroup):
 @click.option("-v", "--verbose", count=True, help="Show details and tracebacks.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or notes on stderr.")
 @click.version_option(package_name="subtool")
-def main(verbose: int, quiet: bool) -> None:
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """subtool: subtitles for videos, from transcription to muxed or burned-in tracks.
+
+    Defaults for run, transcribe and batch can live in a config file: see 'subtool config show'.
 
     Exit codes: 0 done, 1 failed, 2 usage, 3 input rejected, 4 transcription service
     refused or failed, 130 interrupted (143 stopped by SIGTERM, 129 by SIGHUP).
     """
     STATE.verbose += verbose
     STATE.quiet = STATE.quiet or quiet
+    if ctx.invoked_subcommand in ("run", "transcribe", "batch"):
+        from .config import default_map  # the config file's defaults: below the command line
+
+        ctx.default_map = {ctx.invoked_subcommand: default_map(ctx, ctx.invoked_subcommand)}
 
 
 def json_option(f: F) -> F:

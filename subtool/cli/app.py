@@ -240,6 +240,9 @@ class LazyGroup(SubtoolGroup):
                 return None
             raise
         _add_global_options(command)
+        from .examples import add_examples
+
+        add_examples(command, cmd_name)
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

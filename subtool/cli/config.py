@@ -77,7 +77,7 @@ def command() -> None:
 
 
 @command.command(name="show")
-@click.option("--command", "which", type=click.Choice(CONFIGURED), help="Only this command's values (default: all three).")
+@click.option("--command", "which", type=click.Choice(CONFIGURED), help="Only this command's values: run, transcribe or batch (default: all three).")
 @json_option
 @click.pass_context
 def show(ctx: click.Context, which: str | None, as_json: bool) -> int:

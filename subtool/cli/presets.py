@@ -22,7 +22,8 @@ def _toml_value(value: Any) -> str:
 @click.command(name="presets")
 @click.argument("action", default="list", metavar="[list|show|NAME]")
 @click.argument("name", required=False)
-@click.option("--kind", type=click.Choice(["profile", "mux", "burn"]), help="Only presets of this kind.")
+@click.option("--kind", type=click.Choice(["profile", "mux", "burn"]),
+              help="Only presets of this kind: profile (subtitle reading rules), mux (soft tracks) or burn (burn styles).")
 @json_option
 def command(action: str, name: str | None, kind: str | None, as_json: bool) -> int:
     """List the presets (subtitle profiles, mux presets, burn styles), or show what NAME sets

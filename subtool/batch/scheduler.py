@@ -356,8 +356,10 @@ def _schedule(work: list[Work], reports: list[ItemReport], state: State, worker:
             return
         with worker.lock:
             at_service, active = len(worker.at_service), len(worker.active)
+            running = [{"input": reports[by_key[k].position].input, "stage": worker.stages.get(k, "starting")}
+                       for k in sorted(worker.active, key=lambda k: by_key[k].position) if k in by_key]
         on_event({"total": len(reports), "done": counts["done"], "failed": counts["failed"], "at_service": at_service,
-                  "running": active, "final": final})
+                  "running": active, "items": running, "final": final})
 
     pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="subtool-batch")
     futures: dict[Future[dict[str, Any]], str] = {}

@@ -474,6 +474,13 @@ def _audio_length(planned: Plan) -> float | None:
     return planned.source.duration
 
 
+def language_codes() -> list[str]:
+    """The language codes the Gladia service transcribes or translates into (for completion)."""
+    from .engines.gladia import service
+
+    return sorted(service.TRANSLATION_LANGUAGES)
+
+
 def config(command: str) -> dict[str, tuple[Any, str]]:
     """The defaults of ``command`` (run, transcribe or batch) from the config file and the
     environment (see ``subtool.config``): each key's value and where it came from."""

@@ -102,3 +102,22 @@ def test_each_example_runs(name: str, tmp_path: Path, emulator: EmulatorProcess)
         res = run_cli(*words[1:], env=env, cwd=folder)
         assert res.returncode == 0, f"{line}\n{res.stdout}\n{res.stderr}"
         assert "Traceback" not in res.stderr
+
+
+def _complete(words: str) -> list[str]:
+    env = {"_SUBTOOL_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(len(words.split()) - 1)}
+    res = run_cli(env=env)
+    assert res.returncode == 0, res.stderr
+    return [line.split(",", 1)[1] for line in res.stdout.splitlines()]
+
+
+def test_shell_completion_of_presets_and_languages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _complete("subtool run talk.mp4 --burn b") == ["boxed"]
+    assert set(_complete("subtool batch m.csv --mux m")) == {"mkv-multi", "mp4-mov-text"}
+    assert _complete("subtool check x.srt --profile n") == ["netflix"]
+    assert "en" in _complete("subtool run talk.mp4 -l e") and "es" in _complete("subtool transcribe talk.mp4 -t e")
+    assert "fr,es" in _complete("subtool run talk.mp4 -t fr,e")
+    assert _complete("subtool presets s") == ["show", "social-vertical"]
+    monkeypatch.setenv("SUBTOOL_PRESETS_DIR", str(tmp_path))
+    (tmp_path / "house.toml").write_text('kind = "burn"\nfont_size = 0.06\n', encoding="utf-8")
+    assert _complete("subtool burn v.mp4 s.srt --style h") == ["house"]  # the user's own presets too

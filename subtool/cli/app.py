@@ -240,9 +240,11 @@ class LazyGroup(SubtoolGroup):
                 return None
             raise
         _add_global_options(command)
+        from .completion import add_completion
         from .examples import add_examples
 
         add_examples(command, cmd_name)
+        add_completion(command)
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

@@ -125,3 +125,23 @@ def test_quiet_terminal_draws_nothing(tmp_path: Path, long_audio: Path) -> None:
     assert code == 0, text
     assert BAR not in text and "%" not in text and "job" not in text, text
     assert text.strip() == str(tmp_path / "talk.transcript.json")
+
+
+def test_pieces_done_out_of_n(tmp_path: Path) -> None:
+    """A long input (here: jobs of 4 s at most, so the 16 s sample is 8 pieces) shows its pieces
+    done out of N, rising, and leaves no bar behind."""
+    from conftest import copy_sample
+
+    video = copy_sample("talk.mp4", tmp_path)
+    with EmulatorProcess(latency=1.0) as emu:
+        env = {"GLADIA_API_KEY": "k", "GLADIA_API_URL": emu.url, "SUBTOOL_GLADIA_MAX_DURATION": "4"}
+        code, raw = run_in_terminal(["run", str(video), "--sidecars-only", "--max-jobs", "4"], env, tmp_path)
+        created = emu.stats()["jobs_created"]
+    text = ANSI.sub("", raw.decode("utf-8", errors="replace"))
+    assert code == 0, text[-2000:]
+    counts = [(int(a), int(b)) for a, b in re.findall(r"pieces done\s+\S*\s+(\d+)/(\d+)", text)]
+    assert counts and {n for _, n in counts} == {created} and created > 2, counts
+    done = [a for a, _ in counts]
+    assert done == sorted(done) and len(set(done)) >= 2, done
+    screen = [line for line in screen_at_end(raw) if line]
+    assert not any(BAR in line or "pieces done" in line for line in screen), screen

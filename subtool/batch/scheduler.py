@@ -171,7 +171,7 @@ def _reason(item: Item, error: SubtoolError) -> str:
     return line if named else f"{shown or item.where}: {line}"
 
 
-def _item_settings(item: Item, options: TranscribeOptions, profile: str | None) -> dict[str, Any]:
+def _item_settings(item: Item, options: TranscribeOptions, profile: str | None, style: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """What makes an item what it is (its key is their hash), as stored in the state: a URL's
     password is not part of it (the URL is read from the manifest again on --resume)."""
     settings: dict[str, Any] = {
@@ -188,6 +188,8 @@ def _item_settings(item: Item, options: TranscribeOptions, profile: str | None) 
     }
     if item.replace:  # only when set: the keys of states written before the column existed stay the same
         settings["replace"] = True
+    if style and (item.delivery or "").startswith("burn:"):  # a burned picture changed on the command line is another output
+        settings["style"] = dict(style)
     return settings
 
 
@@ -243,7 +245,7 @@ def _prepare(
     for position, item in enumerate(batch_items):
         report = ItemReport(redact(item.input), item.where, "pending")
         reports.append(report)
-        settings = _item_settings(item, _options_for(item, s.options), s.profile)
+        settings = _item_settings(item, _options_for(item, s.options), s.profile, s.style)
         key = _key(settings)
         if key in seen:
             report.status, report.exit_code = "failed", 2

@@ -19,10 +19,13 @@ from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from .models import (
     CheckedFile,
+    Delivery,
     Hooks,
+    JobInfo,
     MediaInfo,
     MuxResult,
     Plan,
+    PlanSummary,
     PresetInfo,
     PreviewResult,
     RunResult,
@@ -35,7 +38,7 @@ if TYPE_CHECKING:
     from .engines.base import Engine
     from .errors import SubtoolError
 
-__all__ = ["burn", "check", "engine", "is_url", "list_presets", "mux", "plan", "presets_folder", "preview", "probe", "run", "run_batch", "run_plan", "show_preset", "transcribe"]
+__all__ = ["burn", "check", "delete_job", "dry_run", "dry_run_batch", "engine", "is_url", "job", "jobs", "list_presets", "mux", "plan", "presets_folder", "preview", "probe", "run", "run_batch", "run_plan", "show_preset", "transcribe"]
 
 StatusCallback = Callable[[str], None]
 ProgressCallback = Callable[[str, float, float | None], None]
@@ -101,6 +104,11 @@ class RunOptions(TypedDict, total=False):
     max_download: int | None  # bytes a URL's download may take
     preview: bool  # --preview: a review page beside the outputs (<stem>.preview.html)
     on_status: StatusCallback | None  # status lines (also the engine auto-choice note)
+    font_size: float | None  # --font-size: the burn style's, a fraction of the height (0.05) or points at 1080 lines (54)
+    position: str | None  # --position: top, middle or bottom (burn)
+    color: str | None  # --color: the text's, #RRGGBB or a CSS name (burn)
+    outline_color: str | None  # --outline-color (burn)
+    box: bool  # --box: the cue on a box (burn)
 
 
 def plan(inputs: str | Path | Sequence[str | Path], **options: Unpack[RunOptions]) -> tuple[list[Plan], Engine]:
@@ -115,6 +123,9 @@ def plan(inputs: str | Path | Sequence[str | Path], **options: Unpack[RunOptions
     if unknown:
         raise UsageError(f"unknown option '{unknown[0]}'", hint="The options are those of subtool run: " + ", ".join(RunOptions.__annotations__))
     names = [inputs] if isinstance(inputs, str | Path) else list(inputs)
+    output = o.get("output")
+    if output is not None:
+        _output_file(output, hint="Use -d {given} for a folder of outputs; -o names the subtitled video (e.g. -o {folder}/talk.mkv)")
     if o.get("output") is not None and len(names) > 1:
         raise UsageError("-o names one output, but several inputs were given", hint="Use -d OUTDIR instead")
     transcription = TranscribeOptions(
@@ -131,6 +142,7 @@ def plan(inputs: str | Path | Sequence[str | Path], **options: Unpack[RunOptions
         mux=o.get("mux"), burn=o.get("burn"), sidecars_only=o.get("sidecars_only", False), burn_language=o.get("burn_language"),
         default=o.get("default"), forced=o.get("forced", ()), replace=o.get("replace", False),
     )
+    deliv = _styled(deliv, {k: o.get(k) for k in STYLE_OPTIONS})
     cookies = o.get("cookies")
     request = stage.Request(
         options=transcription, delivery=deliv, profile=o.get("profile"), output=o.get("output"), outdir=o.get("outdir"),
@@ -148,11 +160,40 @@ def run_plan(
     on_status: StatusCallback | None = None,
     on_progress: ProgressCallback | None = None,
     on_warning: StatusCallback | None = None,
+    resume_job: Sequence[str] = (),
 ) -> RunResult:
-    """Take one of ``plan``'s plans through fetch, transcribe, write and deliver."""
+    """Take one of ``plan``'s plans through fetch, transcribe, write and deliver. ``resume_job``:
+    the id of the job an interrupted run created for this input (sent whole), polled instead of
+    created again (see ``resume_journal``)."""
     from .flow.run import run_one
 
-    return run_one(planned, engine, _hooks(on_status, on_progress, on_warning))
+    journal = resume_journal(planned, engine, resume_job) if resume_job else None
+    return run_one(planned, engine, _hooks(on_status, on_progress, on_warning), journal=journal)
+
+
+def dry_run(
+    plans: Sequence[Plan], engine: Engine, *, on_status: StatusCallback | None = None, on_progress: ProgressCallback | None = None,
+) -> list[PlanSummary]:
+    """``subtool run --dry-run``: what each of ``plan``'s plans would send, cost and write (audio
+    minutes, jobs, pieces, whether the cache holds the result, every file). A local input's audio
+    is extracted into a temporary folder to ask the cache; nothing is uploaded, downloaded or
+    written to the outputs."""
+    from .flow.summary import summarize
+
+    hooks = _hooks(on_status, on_progress, None)
+    return [summarize(p, engine, hooks) for p in plans]
+
+
+def dry_run_batch(items: str | Path | Iterable[Mapping[str, Any] | str | Path], **options: Any) -> tuple[list[PlanSummary], Engine]:
+    """``subtool batch --dry-run``: every item checked and planned as ``run_batch`` would, then
+    summarised as ``dry_run`` does (an item the batch would refuse has its ``error``). No state
+    file is made; nothing is uploaded, downloaded or written. The options of ``run_batch`` (those
+    that only matter to a real run, such as ``state_path`` or ``report_path``, are ignored)."""
+    from .batch.dryrun import dry_run as batch_dry_run
+
+    kept = ("options", "defaults", "engine", "max_jobs", "profile", "force", "speaker_labels", "keep_raw", "cookies", "max_download",
+            "allow_outside", "style", "on_note", "on_status")
+    return batch_dry_run(items, **{k: v for k, v in options.items() if k in kept})
 
 
 def run(
@@ -217,6 +258,9 @@ def mux(
     from .presets import load_mux
     from .subtitles import check_encoding
 
+    _video_first(video, subtitles[0] if subtitles else None, "mux VIDEO SUB[:LANG]...")
+    if output is not None:
+        _output_file(output, hint="-o names the output file: give one, e.g. -o {folder}/talk.subtitled.mkv")
     if encoding is not None:
         check_encoding(encoding)
     probed = m.start_probe(Path(video))  # ffprobe runs while the arguments and files are checked
@@ -241,19 +285,31 @@ def burn(
     force: bool = False,
     encoding: str | None = None,
     allow_heavy: bool = False,
+    font_size: float | None = None,
+    position: str | None = None,
+    color: str | None = None,
+    outline_color: str | None = None,
+    box: bool = False,
     on_progress: Callable[[float, float | None], None] | None = None,
     on_warning: StatusCallback | None = None,
 ) -> Path:
     """``subtool burn``: one subtitle file burned into the picture; ``output`` defaults to
-    ``<stem>.burned.<ext>`` beside the video, in the style's container. Returns the output."""
+    ``<stem>.burned.<ext>`` beside the video, in the style's container. ``font_size``,
+    ``position``, ``color``, ``outline_color`` and ``box`` change the style's values (see
+    ``subtool.styles``). Returns the output."""
     from .media.burn import burn as burn_video
     from .media.containers import EXTENSIONS
     from .presets import load_burn
     from .subtitles import check_encoding
 
+    _video_first(video, subtitle, "burn VIDEO SUBTITLE")
+    if output is not None:
+        _output_file(output, hint="-o names the output file: give one, e.g. -o {folder}/talk.burned.mp4")
     if encoding is not None:
         check_encoding(encoding)
-    burn_style = load_burn(style)
+    from .styles import override
+
+    burn_style = override(load_burn(style), font_size=font_size, position=position, color=color, outline_color=outline_color, box=box)
     video = Path(video)
     if output is None:
         output = video.with_name(f"{video.stem}.burned{EXTENSIONS.get(burn_style.container, '.mp4')}")
@@ -358,8 +414,10 @@ def show_preset(name: str, kind: str | None = None) -> list[tuple[PresetInfo, di
 
     found = [info for info in list_presets(kind) if info.name == name]
     if not found:
-        names = ", ".join(sorted({info.name for info in list_presets(kind)})) or "none"
-        raise PresetError(f"no preset called '{name}'", hint=f"Available: {names}")
+        from .suggest import did_you_mean
+
+        known = sorted({info.name for info in list_presets(kind)})
+        raise PresetError(f"no preset called '{name}'", hint=f"{did_you_mean(name, known)}Available: {', '.join(known) or 'none'}")
     out = []
     for info in found:
         if info.error is not None or info.kind is None:
@@ -385,6 +443,112 @@ def run_batch(items: str | Path | Iterable[Mapping[str, Any] | str | Path], **op
     return batch(items, **options)
 
 
+def jobs(limit: int = 20) -> list[JobInfo]:
+    """``subtool jobs list``: the newest jobs at the Gladia service (GLADIA_API_KEY's account)."""
+    return [_job_info(raw) for raw in _gladia().list_jobs(limit)]
+
+
+def job(job_id: str) -> tuple[JobInfo, dict[str, Any]]:
+    """``subtool jobs get ID``: one job at the Gladia service, and the service's own JSON of it."""
+    raw = _gladia().job(job_id)
+    return _job_info(raw), raw
+
+
+def delete_job(job_id: str) -> None:
+    """``subtool jobs delete ID``: delete a finished job (its audio and results) at the service."""
+    _gladia().delete_job(job_id)
+
+
+def _gladia() -> Any:
+    from .engines.gladia.engine import GladiaEngine
+
+    return GladiaEngine()
+
+
+def _job_info(raw: Mapping[str, Any]) -> JobInfo:
+    def table(value: Any) -> dict[str, Any]:
+        return value if isinstance(value, dict) else {}
+
+    file, params, metadata = table(raw.get("file")), table(raw.get("request_params")), table(raw.get("custom_metadata"))
+    translation = table(params.get("translation_config")) if params.get("translation") else {}
+    duration = file.get("audio_duration")
+    return JobInfo(
+        id=str(raw.get("id")), status=str(raw.get("status")), created_at=raw.get("created_at"), filename=file.get("filename"),
+        duration=float(duration) if isinstance(duration, int | float) else None, error_code=raw.get("error_code"),
+        token=metadata.get("subtool_request"), translate=list(translation.get("target_languages") or []) or None,
+    )
+
+
+def resume_journal(planned: Plan, engine: Engine, job_ids: Sequence[str]) -> Any:
+    """``run --resume-job ID``: a job journal holding the job an interrupted run created for an
+    input sent whole, so that the run polls it instead of creating a new one.
+    Each job is checked against the input first: a job over audio of another length, or made
+    without a translation asked for now, is refused rather than made into this input's subtitles."""
+    from .engines.base import is_job_engine
+    from .engines.jobs import MemoryJournal
+    from .errors import UsageError
+
+    if not is_job_engine(engine) or not hasattr(engine, "job"):
+        raise UsageError("--resume-job takes up a job at the Gladia service", hint="Use --engine gladia (with GLADIA_API_KEY set)")
+    if len(job_ids) > 1:  # the pieces' order cannot be checked against their jobs: a swap would misplace every cue
+        raise UsageError("--resume-job takes the one job of an input sent whole",
+                         hint="An input sent in pieces is taken up again by a batch: subtool batch INPUT, then --resume")
+    journal = MemoryJournal()
+    for piece, job_id in enumerate(job_ids):
+        info = _job_info(engine.job(job_id))
+        length = _audio_length(planned)
+        if len(job_ids) == 1 and info.duration and length and abs(info.duration - length) > max(1.0, 0.02 * length):
+            raise UsageError(f"job {job_id} was given {info.duration:.1f} s of audio, but {planned.input} has {length:.1f} s",
+                             hint="It is another input's job: see 'subtool jobs list'")
+        missing = [t for t in planned.options.translate if t not in (info.translate or [])]
+        if missing:
+            raise UsageError(f"job {job_id} was made without the translation into {', '.join(missing)} asked for now",
+                             hint="Give the -t of the interrupted run, or run without --resume-job")
+        journal.submitted(piece, job_id)
+    return journal
+
+
+def _audio_length(planned: Plan) -> float | None:
+    """The length of the audio a run sends for ``planned``: its audio stream's, else the input's."""
+    info = planned.source.info
+    if info is not None and info.audio_streams:
+        from .media.audio import pick_audio_stream
+
+        _, stream = pick_audio_stream(info, planned.options.audio_stream)
+        if stream.duration:
+            return stream.duration
+    return planned.source.duration
+
+
+def language_codes() -> list[str]:
+    """The language codes the Gladia service transcribes or translates into (for completion)."""
+    from .engines.gladia import service
+
+    return sorted(service.TRANSLATION_LANGUAGES)
+
+
+def config(command: str) -> dict[str, tuple[Any, str]]:
+    """The defaults of ``command`` (run, transcribe or batch) from the config file and the
+    environment (see ``subtool.config``): each key's value and where it came from."""
+    from .config import settings
+
+    return {key: (s.value, s.origin) for key, s in settings(command).items()}
+
+
+def config_file() -> Path:
+    """The config file read (``SUBTOOL_CONFIG``, else config.toml in subtool's config folder)."""
+    from .config import config_path
+
+    return config_path()
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``"Did you mean 'run'? "`` when one of ``choices`` is close to ``word`` (a typo), else ``""``."""
+    from .suggest import did_you_mean as suggestion
+
+    return suggestion(word, choices)
+
+
 def as_error(exc: BaseException) -> SubtoolError | None:
     """A fault of the machine that escaped the code that could name it better, as subtool's one
     line: a full disk (OSError ENOSPC/EDQUOT/EFBIG, or SQLite's "database or disk is full"), a
@@ -394,6 +558,51 @@ def as_error(exc: BaseException) -> SubtoolError | None:
     if isinstance(exc, OSError):
         return os_error(exc)
     return database_full(exc)
+
+
+STYLE_OPTIONS = ("font_size", "position", "color", "outline_color", "box")
+
+
+def _styled(deliv: Delivery, options: Mapping[str, Any]) -> Delivery:
+    """The delivery with the burn style's values the command line changed (``--font-size``...)."""
+    from . import styles
+
+    changed = styles.given(**options)
+    if not changed:
+        return deliv
+    if deliv.burn is None:
+        from .errors import UsageError
+
+        name = next(iter(changed)).replace("_", "-")
+        raise UsageError(f"--{name} changes how subtitles are burned, but this run does not burn them", hint="Add --burn STYLE")
+    return dataclasses.replace(deliv, burn=styles.override(deliv.burn, **changed))  # type: ignore[arg-type]
+
+
+SUBTITLE_SUFFIXES = (".srt", ".vtt", ".ass", ".ssa", ".sub", ".sbv", ".ttml", ".dfxp")
+
+
+def _video_first(video: str | Path | SubtitleTrack, other: str | Path | SubtitleTrack | None, usage: str) -> None:
+    """Refuse a subtitle file given where the video belongs (``burn talk.fr.srt talk.mp4``)."""
+    if isinstance(video, SubtitleTrack) or Path(video).suffix.lower() not in SUBTITLE_SUFFIXES:
+        return
+    swapped = f" (the video looks like {other})" if other is not None and not isinstance(other, SubtitleTrack) \
+        and Path(str(other)).suffix.lower() not in SUBTITLE_SUFFIXES else ""
+    from .errors import UsageError
+
+    raise UsageError(f"is a subtitle file, given where the video belongs{swapped}", path=str(video),
+                     hint=f"VIDEO comes first: subtool {usage}")
+
+
+def _output_file(output: str | Path, *, hint: str) -> None:
+    """Refuse a folder given as ``-o`` (``-o out/``, or a folder that exists): ``-o`` names a file."""
+    import os
+
+    text = str(output)
+    if text.endswith(("/", os.sep)) or Path(text).is_dir():
+        from .errors import UsageError
+
+        folder = text.rstrip("/" + os.sep) or text
+        raise UsageError(f"-o {text} is a folder, and -o names a file", hint=hint.format(given=text, folder=folder))
 
 
 def _hooks(on_status: StatusCallback | None, on_progress: ProgressCallback | None, on_warning: StatusCallback | None) -> Hooks:

@@ -229,7 +229,8 @@ class Interrupted(SubtoolError):
             self.exit_code = 128 + self.signum
         hint = None
         if self.job_ids:
-            hint = "Jobs still at the service: " + ", ".join(self.job_ids) + " (a batch takes its own up again with --resume; others can be deleted at the service by id)"
+            hint = "Jobs still at the service: " + ", ".join(self.job_ids) + (" (a batch takes its own up again with --resume, a run with "
+                                                                              "--resume-job ID; 'subtool jobs delete ID' deletes one once done)")
         super().__init__(message, hint=hint)
 
 

@@ -85,8 +85,26 @@ def normalize(code: str, *, what: str = "language") -> str:
     ISO 639-1 base where one exists (``fr``, ``pt-BR``). Unknown codes raise ``LanguageError``."""
     lang = _language(code)
     if lang is None or not _has_name(lang):
-        raise LanguageError(f"unknown {what} code '{code}'", hint="Use an ISO 639-1 code such as en, fr, es, pt-BR")
+        named = code_named(code)
+        guess = f"Did you mean {named} ({english_name(named)})? " if named else ""
+        raise LanguageError(f"unknown {what} code '{code}'", hint=f"{guess}Use an ISO 639-1 code such as en, fr, es, pt-BR")
     return str(lang.simplify_script())
+
+
+def code_named(name: str) -> str | None:
+    """The code of the language called ``name`` in English or in its own tongue, as langcodes
+    knows the names (``english`` -> ``en``, ``Français`` -> ``fr``, ``brazilian portuguese`` ->
+    ``pt-BR``); None when no language has that name. For a hint: a name is never taken as a code."""
+    import langcodes
+
+    text = name.strip()
+    if len(text) < 3:
+        return None
+    try:
+        found = langcodes.find(text)
+    except LookupError:
+        return None
+    return str(found.simplify_script()) if found.language and _has_name(found) else None
 
 
 def base(code: str) -> str:

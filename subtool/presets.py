@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from .errors import PresetError
 from .models import BurnStyle, MuxPreset, Profile
+from .suggest import did_you_mean
 
 Kind = Literal["profile", "mux", "burn"]
 
@@ -61,7 +62,8 @@ def _check_burn(self: BurnStyle, path: Path | None = None) -> None:
 
     for key in ("primary_colour", "outline_colour", "back_colour"):
         if not re.fullmatch(r"&H[0-9A-Fa-f]{8}&?", getattr(self, key).strip()):
-            raise PresetError(f"key '{key}' must be an ASS colour &HAABBGGRR (e.g. &H00FFFFFF), not '{getattr(self, key)}'", path=path)
+            raise PresetError(f"key '{key}' must be a colour: #RRGGBB, a CSS colour name or ASS &HAABBGGRR (e.g. #FFFFFF, white, "
+                              f"&H00FFFFFF), not '{getattr(self, key)}'", path=path)
     if self.alignment not in range(1, 10):
         raise PresetError(f"key 'alignment' must be 1-9 (numpad layout), not {self.alignment}", path=path)
     if self.border_style not in (1, 3, 4):
@@ -191,10 +193,17 @@ def build(kind: str, name: str, data: dict[str, Any], path: Path | None = None) 
             continue
         attr = key.replace("-", "_")
         if attr not in fields or attr == "name":
-            raise PresetError(f"unknown key '{key}' in a {kind} preset", path=path, hint=f"Known keys: {', '.join(sorted(fields - {'name'}))}")
+            known = sorted(fields - {"name"})
+            raise PresetError(f"unknown key '{key}' in a {kind} preset", path=path, hint=f"{did_you_mean(attr, known)}Known keys: {', '.join(known)}")
         if not _check_type(value, hints[attr]):
             raise PresetError(f"key '{key}' has the wrong type ({type(value).__name__})", path=path)
         values[attr] = float(value) if hints[attr] is float else value
+    if kind == "burn":  # colours as #RRGGBB or CSS names too, held as ASS &HAABBGGRR
+        from .styles import ass_colour
+
+        for key in ("primary_colour", "outline_colour", "back_colour"):
+            if isinstance(values.get(key), str):
+                values[key] = ass_colour(values[key]) or values[key]
     preset = cls(**values)
     KIND_CHECKS[kind](preset, path)  # value rules of the kind (colours, choices), naming the file and the key
     return preset
@@ -215,8 +224,8 @@ def load(kind: Kind, name: str) -> Any:
     for preset in presets:
         if preset.error is not None and preset.name == name:
             raise preset.error  # the file meant by that name is malformed: say how
-    names = ", ".join(p.name for p in presets if p.kind == kind) or "none"
-    raise PresetError(f"no {kind} preset called '{name}'", hint=f"Available: {names}")
+    known = [p.name for p in presets if p.kind == kind]
+    raise PresetError(f"no {kind} preset called '{name}'", hint=f"{did_you_mean(name, known)}Available: {', '.join(known) or 'none'}")
 
 
 def load_profile(name: str) -> Profile:

@@ -60,7 +60,7 @@ def test_show_prints_resolved_values_toml_like() -> None:
 
 @pytest.mark.parametrize("content,key", [
     ('kind = "burn"\nfont_size = "big"\n', "font_size"),
-    ('kind = "burn"\nprimary_colour = "white"\n', "primary_colour"),
+    ('kind = "burn"\nprimary_colour = "whiteish"\n', "primary_colour"),
     ('kind = "burn"\nalignment = 12\n', "alignment"),
     ('kind = "burn"\nfontsize = 0.05\n', "fontsize"),
     ('kind = "mux"\ncontainer = "avi"\n', "container"),

@@ -62,6 +62,7 @@ class Settings:
     max_download: int | None
     roots: list[Path] | None  # where a manifest's items may write (None: anywhere)
     preview: bool = False  # each item's review page, and the batch's index.html
+    style: Mapping[str, Any] | None = None  # burn style values changed on the command line (subtool.styles)
 
 
 def run_batch(
@@ -84,6 +85,7 @@ def run_batch(
     max_download: int | None = None,
     allow_outside: bool = False,
     preview: bool = False,
+    style: Mapping[str, Any] | None = None,
     on_event: EventCallback | None = None,
     on_note: Callable[[str], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
@@ -126,7 +128,7 @@ def run_batch(
                 notes(f"{state_file}: no earlier state, starting afresh")
             eng = _engine(engine, shared, max_jobs, notes)
             settings = Settings(shared, eng, max_jobs, profile, force, speaker_labels, keep_raw,
-                                str(cookies) if cookies is not None else None, max_download, roots, preview)
+                                str(cookies) if cookies is not None else None, max_download, roots, preview, style)
             worker = Worker(state, eng, max_jobs=max_jobs, local_jobs=local_jobs or max(1, os.cpu_count() or 1), force=force,
                             cancel=cancel or threading.Event(), on_warning=on_warning)
             reports, work = _prepare(batch_items, rows, state, settings, notes)
@@ -172,7 +174,7 @@ def _reason(item: Item, error: SubtoolError) -> str:
     return line if named else f"{shown or item.where}: {line}"
 
 
-def _item_settings(item: Item, options: TranscribeOptions, profile: str | None) -> dict[str, Any]:
+def _item_settings(item: Item, options: TranscribeOptions, profile: str | None, style: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """What makes an item what it is (its key is their hash), as stored in the state: a URL's
     password is not part of it (the URL is read from the manifest again on --resume)."""
     settings: dict[str, Any] = {
@@ -189,6 +191,8 @@ def _item_settings(item: Item, options: TranscribeOptions, profile: str | None) 
     }
     if item.replace:  # only when set: the keys of states written before the column existed stay the same
         settings["replace"] = True
+    if style and (item.delivery or "").startswith("burn:"):  # a burned picture changed on the command line is another output
+        settings["style"] = dict(style)
     return settings
 
 
@@ -210,6 +214,10 @@ def _request(item: Item, s: Settings, *, resumed: bool) -> stage.Request:
     options = stage.check_options(_options_for(item, s.options), s.engine)
     mux, burn, sidecars = delivery_spec(item.delivery)
     deliv = stage.delivery(mux=mux, burn=burn, sidecars_only=sidecars, burn_language=item.burn_language, replace=item.replace)
+    if s.style and deliv.burn is not None:
+        from ..styles import override
+
+        deliv = dataclasses.replace(deliv, burn=override(deliv.burn, **s.style))
     return stage.Request(
         options=options, delivery=deliv, profile=s.profile, output=item.output, outdir=item.outdir, force=s.force or resumed,
         keep_raw=s.keep_raw, speaker_labels=s.speaker_labels, cookies=s.cookies, max_download=s.max_download,
@@ -241,7 +249,7 @@ def _prepare(
     for position, item in enumerate(batch_items):
         report = ItemReport(redact(item.input), item.where, "pending")
         reports.append(report)
-        settings = _item_settings(item, _options_for(item, s.options), s.profile)
+        settings = _item_settings(item, _options_for(item, s.options), s.profile, s.style)
         key = _key(settings)
         if key in seen:
             report.status, report.exit_code = "failed", 2
@@ -354,8 +362,10 @@ def _schedule(work: list[Work], reports: list[ItemReport], state: State, worker:
             return
         with worker.lock:
             at_service, active = len(worker.at_service), len(worker.active)
+            running = [{"input": reports[by_key[k].position].input, "stage": worker.stages.get(k, "starting")}
+                       for k in sorted(worker.active, key=lambda k: by_key[k].position) if k in by_key]
         on_event({"total": len(reports), "done": counts["done"], "failed": counts["failed"], "at_service": at_service,
-                  "running": active, "final": final})
+                  "running": active, "items": running, "final": final})
 
     pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="subtool-batch")
     futures: dict[Future[dict[str, Any]], str] = {}

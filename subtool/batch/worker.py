@@ -64,6 +64,7 @@ class Worker:
         self.lock = threading.Lock()
         self.at_service: set[str] = set()
         self.active: set[str] = set()
+        self.stages: dict[str, str] = {}  # what each running item is doing ("audio", "upload", "processing"...), for the live table
 
     # -- slots -------------------------------------------------------------------------------
 
@@ -84,8 +85,12 @@ class Worker:
     def probing(self) -> contextlib.AbstractContextManager[None]:
         return self._held(self.probe)
 
-    def hooks(self) -> Hooks:
-        return Hooks(warning=self.on_warning or (lambda _line: None), cancel=self.cancel, local=self.held)
+    def hooks(self, key: str | None = None) -> Hooks:
+        def progress(stage: str, _done: float, _total: float | None) -> None:
+            if key is not None:
+                self.stages[key] = stage
+
+        return Hooks(warning=self.on_warning or (lambda _line: None), cancel=self.cancel, local=self.held, progress=progress)
 
     # -- one item ----------------------------------------------------------------------------
 
@@ -108,10 +113,11 @@ class Worker:
             with self.lock:
                 self.active.discard(w.key)
                 self.at_service.discard(w.key)
+                self.stages.pop(w.key, None)
 
     def _process(self, w: Work, row: dict[str, Any]) -> dict[str, Any]:
         assert w.plan is not None
-        plan, hooks = w.plan, self.hooks()
+        plan, hooks = w.plan, self.hooks(w.key)
         self.state.set(w.key, attempts=(row.get("attempts") or 0) + 1, started=time.time(), error=None, exit_code=None)
         resumed = w.resumed or row["stage"] != "pending"
         with fetch(plan, self.engine, hooks) as fetched:

@@ -211,12 +211,22 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "presets": ("subtool.cli.presets", "List the presets, or show what one sets."),
     "run": ("subtool.cli.run", "The whole job: probe, transcribe, translate, write, then mux or burn."),
     "batch": ("subtool.cli.batch", "Many videos within the service's limits, resumable, with a report."),
+    "jobs": ("subtool.cli.jobs", "The jobs at the Gladia service: list, get ID, delete ID."),
+    "config": ("subtool.cli.config", "The defaults from the config file and the environment, and where each came from."),
 }
 
 
 class LazyGroup(SubtoolGroup):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)  # all ship with the package; looking each module up cost --help time
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            from ..api import did_you_mean
+
+            raise click.UsageError(f"no command '{name}'. {did_you_mean(name, self.list_commands(ctx))}Commands: {', '.join(COMMANDS)}")
+        return super().resolve_command(ctx, args)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in COMMANDS:
@@ -231,6 +241,11 @@ class LazyGroup(SubtoolGroup):
                 return None
             raise
         _add_global_options(command)
+        from .completion import add_completion
+        from .examples import add_examples
+
+        add_examples(command, cmd_name)
+        add_completion(command)
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -243,14 +258,21 @@ class LazyGroup(SubtoolGroup):
 @click.option("-v", "--verbose", count=True, help="Show details and tracebacks.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or notes on stderr.")
 @click.version_option(package_name="subtool")
-def main(verbose: int, quiet: bool) -> None:
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """subtool: subtitles for videos, from transcription to muxed or burned-in tracks.
+
+    Defaults for run, transcribe and batch can live in a config file: see 'subtool config show'.
 
     Exit codes: 0 done, 1 failed, 2 usage, 3 input rejected, 4 transcription service
     refused or failed, 130 interrupted (143 stopped by SIGTERM, 129 by SIGHUP).
     """
     STATE.verbose += verbose
     STATE.quiet = STATE.quiet or quiet
+    if ctx.invoked_subcommand in ("run", "transcribe", "batch"):
+        from .config import default_map  # the config file's defaults: below the command line
+
+        ctx.default_map = {ctx.invoked_subcommand: default_map(ctx, ctx.invoked_subcommand)}
 
 
 def json_option(f: F) -> F:

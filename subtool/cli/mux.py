@@ -19,13 +19,13 @@ from .progress import ffmpeg_progress
 @click.option("--replace", is_flag=True, help="Drop the subtitle streams the video already has.")
 @click.option("--allow-und", is_flag=True, help="Accept tracks without a known language (tagged 'und').")
 @click.option("--reencode", is_flag=True, help="Re-encode the video/audio the output container cannot carry (H.264/AAC; VP9/Opus for WebM).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=click.Path(path_type=str),
               help="Output file; its extension picks the container. Default: <video stem>.subtitled.<ext> beside the video.")
 @click.option("--force", is_flag=True, help="Overwrite the output if it exists.")
 @click.option("--encoding", metavar="ENC", help="The code page of subtitle files that are not UTF-8 (cp1250, cp1252, shift_jis...); guessed from their letters otherwise.")
 @json_option
 def command(video: Path, subs: tuple[str, ...], preset_name: str | None, default: str | None, forced: tuple[str, ...], replace: bool,
-            allow_und: bool, reencode: bool, output: Path | None, force: bool, encoding: str | None, as_json: bool) -> int:
+            allow_und: bool, reencode: bool, output: str | None, force: bool, encoding: str | None, as_json: bool) -> int:
     """Add subtitle files to VIDEO as language-tagged soft tracks, in one pass without re-encoding.
 
     Each SUB takes its language from a final ':LANG' (talk.srt:fr) or from its name

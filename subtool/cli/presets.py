@@ -20,18 +20,24 @@ def _toml_value(value: Any) -> str:
 
 
 @click.command(name="presets")
-@click.argument("action", type=click.Choice(["list", "show"]), default="list")
+@click.argument("action", default="list", metavar="[list|show|NAME]")
 @click.argument("name", required=False)
-@click.option("--kind", type=click.Choice(["profile", "mux", "burn"]), help="Only presets of this kind.")
+@click.option("--kind", type=click.Choice(["profile", "mux", "burn"]),
+              help="Only presets of this kind: profile (subtitle reading rules), mux (soft tracks) or burn (burn styles).")
 @json_option
 def command(action: str, name: str | None, kind: str | None, as_json: bool) -> int:
-    """List the presets (subtitle profiles, mux presets, burn styles), or show what NAME sets.
+    """List the presets (subtitle profiles, mux presets, burn styles), or show what NAME sets
+    ('presets NAME' is 'presets show NAME').
 
     Presets in your config folder (presets/ under subtool's platformdirs config dir, or
     SUBTOOL_PRESETS_DIR) override shipped ones of the same kind and name.
     """
     from .. import api
 
+    if action not in ("list", "show"):  # `presets boxed` is `presets show boxed`
+        if name:
+            raise click.UsageError(f"'presets {action} {name}': the first word is list or show (or a preset's NAME alone)")
+        action, name = "show", action
     if action == "list":
         if name:
             raise click.UsageError("'presets list' takes no NAME; use 'presets show NAME'")

@@ -11,7 +11,7 @@ from .app import emit_json, err, json_option
 @click.command(name="probe")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=str))
 @json_option
-@click.option("--platform", type=click.Choice(["youtube"], case_sensitive=False), help="Apply the limits of links from this platform.")
+@click.option("--platform", type=click.Choice(["youtube"], case_sensitive=False), help="Apply the limits of links from this platform (youtube: the service's shorter limit for YouTube links).")
 def command(paths: tuple[str, ...], as_json: bool, platform: str | None) -> int:
     """Describe media files and check them against the transcription service's limits.
 

@@ -71,10 +71,17 @@ class Run:
     lock: threading.Lock = field(default_factory=threading.Lock)
     on_status: Callable[[str], None] | None = None
     on_retry: Callable[[SubtoolError], None] | None = None  # a batch paces itself on 429s
+    # Progress of the slow parts ("upload": bytes sent of the total; "queued", "processing":
+    # seconds a job has been waited for, total None), as ``Hooks.progress`` hears it.
+    on_progress: Callable[[str, float, float | None], None] | None = None
 
     def status(self, line: str) -> None:
         if self.on_status is not None:
             self.on_status(line)
+
+    def progress(self, stage: str, done: float, total: float | None) -> None:
+        if self.on_progress is not None:
+            self.on_progress(stage, done, total)
 
     def sleep(self, seconds: float) -> None:
         if self.cancel.wait(max(0.0, seconds)):

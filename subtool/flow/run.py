@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 
 from ..engines.base import Engine
+from ..engines.jobs import JobJournal
 from ..models import Hooks, Plan, RunResult
 from .deliver import deliver
 from .fetch import fetch
@@ -19,8 +20,9 @@ from .transcribe import transcribe
 from .write import write
 
 
-def run_one(plan: Plan, engine: Engine, hooks: Hooks) -> RunResult:
-    """Take one planned input to the end; warnings are collected in the result as they are said."""
+def run_one(plan: Plan, engine: Engine, hooks: Hooks, *, journal: JobJournal | None = None) -> RunResult:
+    """Take one planned input to the end; warnings are collected in the result as they are said.
+    ``journal`` holds jobs an earlier run created for it (``run --resume-job``): they are polled."""
     warnings: list[str] = []
 
     def warn(line: str) -> None:
@@ -29,7 +31,7 @@ def run_one(plan: Plan, engine: Engine, hooks: Hooks) -> RunResult:
 
     heard = Hooks(status=hooks.status, progress=hooks.progress, warning=warn, cancel=hooks.cancel)
     with fetch(plan, engine, heard) as fetched:
-        transcribed = transcribe(fetched, engine, heard)
+        transcribed = transcribe(fetched, engine, heard, journal=journal)
         written = write(plan, transcribed, heard)
         t0 = time.monotonic()
         delivered = deliver(fetched, transcribed, written, heard)

@@ -145,6 +145,7 @@ def run_jobs(
     """Send ``audio`` as one job, or in pieces when it is longer than a job takes; one transcript."""
     run = engine.new_run(hooks.status)
     run.on_retry = journal.retried
+    run.on_progress = hooks.progress
     if hooks.cancel is not None:
         run.cancel = hooks.cancel
     try:
@@ -209,10 +210,16 @@ def _in_pieces(
     run.status(f"sending {len(cut)} pieces, at most {engine.slots.limit} at once")
     results: list[tuple[str, dict[str, Any]] | None] = [None] * len(cut)
     errors: list[BaseException] = []
+    # The pieces' uploads and waits overlap: how many pieces are done is shown instead.
+    report, run.on_progress = run.on_progress, None
+    if report is not None:
+        report("pieces", 0, len(cut))
 
     def work(i: int) -> None:
         try:
             results[i] = job(engine, cut[i][1], options, i, run, journal)
+            if report is not None:
+                report("pieces", sum(r is not None for r in results), len(cut))
         except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
             errors.append(exc)
             run.cancel.set()

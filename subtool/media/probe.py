@@ -172,7 +172,7 @@ def _describe(info: MediaInfo, data: dict[str, Any]) -> Problem | None:
         # ffmpeg reads nearly anything as something: lyrics or subtitle text, or random bytes
         # guessed (score 5-25) to be raw H.263 or LRC. None of that is media to transcribe.
         what = info.format_long_name or ",".join(info.format_names)
-        return Problem("not_media", f"not a media file (ffmpeg could only read it as {what}, score {score})")
+        return Problem("not_media", f"not a media file (ffmpeg could only read it as {what})")
     info.duration = _num(fmt.get("duration"))
     info.bit_rate = _num(fmt.get("bit_rate"), int)
     info.streams = [_stream(s) for s in data.get("streams", [])]

@@ -7,11 +7,13 @@ imports nothing of subtool's but its own modules, so every layer may use it.
 from __future__ import annotations
 
 from .flow import NOTE, Delivered, Delivery, Fetched, Hooks, Plan, RunResult, Source, Transcribed, Written
+from .jobs import JobInfo
 from .media import MediaInfo, Problem, Stream
 from .options import TranscribeOptions
 from .presets import BurnStyle, MuxPreset, Profile
 from .preview import PreviewResult, PreviewTrack
 from .reports import CheckedFile, PresetInfo
+from .summary import PlanSummary
 from .tracks import MuxedTrack, MuxResult, SubtitleTrack
 from .transcript import TRANSCRIPT_SCHEMA, Transcript, Utterance, Word
 
@@ -24,11 +26,13 @@ __all__ = [
     "Delivery",
     "Fetched",
     "Hooks",
+    "JobInfo",
     "MediaInfo",
     "MuxPreset",
     "MuxResult",
     "MuxedTrack",
     "Plan",
+    "PlanSummary",
     "PresetInfo",
     "PreviewResult",
     "PreviewTrack",

@@ -35,7 +35,9 @@ def _quiet(_line: str) -> None:
 class Hooks:
     """Where a stage reports: short status lines (those starting ``note: `` tell the user
     something about the result or the wait), progress per stage ("download", "audio",
-    "transcribe", "mux", "burn": done and total seconds or bytes), warnings about the result, and
+    "upload", "transcribe", "mux", "burn": done and total seconds or bytes; "queued" and
+    "processing": seconds a job has waited, total None until the wait ends, when total = done;
+    "pieces": a long input's pieces done of the total), warnings about the result, and
     a cancel flag set to stop the work (a batch's Ctrl-C). ``local`` gives a slot for local work
     of a kind ("ffmpeg": an extraction, a mux, a burn; "model": the offline engine), so that a
     scheduler running many inputs keeps the machine's cores busy but not oversubscribed."""

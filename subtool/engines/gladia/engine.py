@@ -32,6 +32,11 @@ What the SDK leaves to us, and how it is done here:
   translations are matched to the request by their ``languages`` field, not their position, and
   their utterances may come back empty or without words (a real capture shows both): those are
   kept, empty, and said (``notes``).
+- Progress. The upload goes through the SDK's own ``upload_file`` with a file that reports what
+  the HTTP client has read of it (``ReportingFile``: bytes of the total, for a bar with the rate
+  and time left), on connections whose send buffer is bounded (``client.SEND_BUFFER``) so that
+  "read" means close to "sent"; while a job waits, each poll reports how long it has been
+  ``queued`` or ``processing`` (a spinner with the time), and the end of that wait.
 - Secrets. The key only goes to the SDK client, and is checked first (a line break or a non-ASCII
   character is refused before any connection); a user:password in ``GLADIA_API_URL`` is shown as
   ``user:***``. Every message that leaves this module is passed through ``_scrub``.
@@ -75,6 +80,8 @@ from .client import (
     SEARCH_PAGES,
     TIMEOUT_GROWTH,
     TIMEOUT_MAX_S,
+    ReportingFile,
+    bound_send_buffer,
     env_float,
     get_job,
     iso_time,
@@ -154,6 +161,7 @@ class GladiaEngine:
 
                 client = GladiaClient(api_key=self._key, api_url=self.api_url, http_retry=HttpRetryOptions(max_attempts=1))
                 self._client_obj = client.prerecorded()
+                bound_send_buffer(self._client_obj)
             return self._client_obj
 
     def check(self, options: TranscribeOptions) -> None:
@@ -265,9 +273,18 @@ class GladiaEngine:
     def upload(self, audio: str | Path, run: Run) -> str:
         """Upload a local file; the service's URL for it."""
         path = Path(audio)
-        run.status(f"uploading {path.name} ({path.stat().st_size / 1e6:.2f} MB)")
+        size = path.stat().st_size
+        run.status(f"uploading {path.name} ({size / 1e6:.2f} MB)")
         client = self._client()
-        response = self._call(run, f"uploading {path.name}", lambda: client.upload_file(path))
+
+        def send() -> Any:
+            # The SDK's upload, given a file that reports what the HTTP client has read of it.
+            with ReportingFile(str(path), lambda sent: run.progress("upload", sent, size)) as fh:
+                return client.upload_file(fh)
+
+        run.progress("upload", 0, size)
+        response = self._call(run, f"uploading {path.name}", send)
+        run.progress("upload", size, size)
         return str(response.audio_url)
 
     def _search_token(self, token: str, since: float | None) -> str | None:
@@ -382,7 +399,7 @@ class GladiaEngine:
         spends queued at the service does not count against the deadline."""
         run = run or self.new_run()
         client = self._client()
-        started = time.monotonic()
+        started = status_since = time.monotonic()
         last = ""
         queued_since: float | None = None
         queued_for = 0.0
@@ -414,8 +431,12 @@ class GladiaEngine:
                     queued_for += now - queued_since
                     queued_since = None
                 if status != last:
+                    if last in ("queued", "processing"):  # that wait is over: its spinner goes
+                        run.progress(last, now - status_since, now - status_since)
                     run.status(f"job {job_id} {status}")
-                    last = status
+                    last, status_since = status, now
+                if status in ("queued", "processing"):
+                    run.progress(status, now - status_since, None)  # a spinner with the time waited
                 if status == "done":
                     run.closed(job_id)
                     return raw
@@ -436,6 +457,39 @@ class GladiaEngine:
                 run.sleep(min(poll_interval(now - started, self.poll_max_interval), remaining))
         finally:
             self.slots.release()
+
+    # -- jobs at the service (subtool jobs) ---------------------------------------------------
+
+    def list_jobs(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The account's newest jobs (at most ``limit``), each as the service's own JSON."""
+        client, run = self._client(), self.new_run()
+        http, core = client._http_client, client._core
+        endpoint = core.build_list_endpoint({"limit": limit})
+        body = self._call(run, "listing the jobs", lambda: http.get(endpoint, {"request_timeout": client._options.prerecorded_timeouts.list}).json())
+        return [item for item in (body.get("items") or []) if isinstance(item, dict)] if isinstance(body, dict) else []
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        """One job as the service's own JSON; a ``ServiceError`` when the service has no such job."""
+        client = self._client()
+        try:
+            return self._call(self.new_run(), f"getting job {job_id}", lambda: get_job(client, job_id))
+        except ServiceError as exc:
+            if exc.code in ("http_404", "http_400"):
+                raise ServiceError(f"the service has no job {job_id}", hint="See 'subtool jobs list'", code="http_404") from None
+            raise
+
+    def delete_job(self, job_id: str) -> None:
+        """Delete a finished job (its audio and results) at the service."""
+        client = self._client()
+        try:
+            self._call(self.new_run(), f"deleting job {job_id}", lambda: client.delete(job_id))
+        except SubtoolError as exc:
+            if "HTTP 403" in exc.message:
+                raise ServiceError(f"job {job_id} cannot be deleted while it is queued or processing",
+                                   hint="Wait until it is done (subtool jobs get ID), then delete it") from None
+            if exc.code in ("http_404", "http_400"):
+                raise ServiceError(f"the service has no job {job_id}", hint="See 'subtool jobs list'", code="http_404") from None
+            raise
 
     def to_transcript(
         self,

@@ -29,6 +29,10 @@ EXAMPLES: dict[str, list[tuple[str, str]]] = {
         ("French burned in on a box", "subtool burn talk.mp4 talk.fr.srt --style boxed -o talk.fr.mp4"),
         ("Gold, at the top, 54 points on a 1080-line picture", "subtool burn talk.mp4 talk.fr.srt --color gold --position top --font-size 54 -o talk.top.mp4"),
     ],
+    "preview": [
+        ("A review page playing the video with both tracks and their problems", "subtool preview talk.mp4 talk.en.srt talk.fr.srt -o review.html"),
+        ("Against the BBC's reading rules, as JSON", "subtool preview talk.mp4 talk.fr.srt --profile bbc -o review.bbc.html --json"),
+    ],
     "presets": [
         ("Every preset: subtitle profiles, mux presets, burn styles", "subtool presets list"),
         ("What the boxed style sets (same as 'presets show boxed')", "subtool presets boxed"),

@@ -20,23 +20,26 @@ Parsing and writing are pysubs2's; this package only builds cues and cleans what
 misread. The names below are the package's interface; the modules' other names are theirs.
 """
 
+from .build import TEMPLATES, build_cues, build_track, build_tracks
 from .check import check_cues
 from .decode import CHAOS_MARGIN, check_encoding
 from .limits import min_gap
 from .model import BadBlock, Cue, SubtitleDoc, Violation
 from .read import OVERLAP_FORMATS, normalize_service_subtitles, read_subtitles, trim_overlaps
-from .segment import build_cues
 from .write import FORMATS, cues_to_ssafile, sidecar_path, write_track, write_tracks
 
 __all__ = [
     "CHAOS_MARGIN",
     "FORMATS",
     "OVERLAP_FORMATS",
+    "TEMPLATES",
     "BadBlock",
     "Cue",
     "SubtitleDoc",
     "Violation",
     "build_cues",
+    "build_track",
+    "build_tracks",
     "check_cues",
     "check_encoding",
     "cues_to_ssafile",

@@ -95,6 +95,9 @@ class RunOptions(TypedDict, total=False):
     threads: int | None  # local engine threads
     cache: bool  # --no-cache is cache=False
     keep_raw: bool
+    template: str  # --template: translations on the spoken language's cue times ("source", the default) or their own ("own")
+    strict: bool  # --strict: subtitles that break the profile are an error (exit 1), nothing written or delivered
+    shot_changes: bool | None  # --shot-changes / --no-shot-changes (None: the profile decides; netflix: on for video)
     cookies: str | Path | None
     playlist: bool  # accept a playlist URL: one input per video
     max_download: int | None  # bytes a URL's download may take
@@ -121,6 +124,7 @@ def plan(inputs: str | Path | Sequence[str | Path], **options: Unpack[RunOptions
         speakers=o.get("speakers"), min_speakers=o.get("min_speakers"), max_speakers=o.get("max_speakers"),
         vocabulary=[v for v in o.get("vocabulary", ()) if v.strip()], model=o.get("model"), threads=o.get("threads"),
         audio_stream=o.get("audio_stream"), use_cache=o.get("cache", True), keep_raw=o.get("keep_raw", False),
+        template=o.get("template", "source"), strict=o.get("strict", False), shot_changes=o.get("shot_changes"),
     )
     chosen = o.get("engine", "auto")
     eng = chosen if not isinstance(chosen, str) else engine(chosen, max_jobs=o.get("max_jobs", 3), model=o.get("model"),

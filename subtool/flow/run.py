@@ -52,4 +52,5 @@ def run_one(plan: Plan, engine: Engine, hooks: Hooks) -> RunResult:
         burned=delivered.burned,
         duration=transcript.duration,
         audio_bytes=transcribed.audio_bytes,
+        problems=list(written.problems),
     )

@@ -10,7 +10,7 @@ from .flow import NOTE, Delivered, Delivery, Fetched, Hooks, Plan, RunResult, So
 from .media import MediaInfo, Problem, Stream
 from .options import TranscribeOptions
 from .presets import BurnStyle, MuxPreset, Profile
-from .reports import CheckedFile, PresetInfo
+from .reports import CheckedFile, ConformedFile, CueProblem, PresetInfo
 from .tracks import MuxedTrack, MuxResult, SubtitleTrack
 from .transcript import TRANSCRIPT_SCHEMA, Transcript, Utterance, Word
 
@@ -19,6 +19,8 @@ __all__ = [
     "TRANSCRIPT_SCHEMA",
     "BurnStyle",
     "CheckedFile",
+    "ConformedFile",
+    "CueProblem",
     "Delivered",
     "Delivery",
     "Fetched",

@@ -26,7 +26,7 @@ from .decode import CHAOS_MARGIN, check_encoding
 from .limits import min_gap
 from .model import BadBlock, Cue, SubtitleDoc, Violation
 from .read import OVERLAP_FORMATS, normalize_service_subtitles, read_subtitles, trim_overlaps
-from .write import FORMATS, cues_to_ssafile, sidecar_path, write_track, write_tracks
+from .write import FORMATS, cues_to_ssafile, planned_paths, sidecar_path, write_built, write_track, write_tracks
 
 __all__ = [
     "CHAOS_MARGIN",
@@ -45,9 +45,11 @@ __all__ = [
     "cues_to_ssafile",
     "min_gap",
     "normalize_service_subtitles",
+    "planned_paths",
     "read_subtitles",
     "sidecar_path",
     "trim_overlaps",
+    "write_built",
     "write_track",
     "write_tracks",
 ]

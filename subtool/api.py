@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from .models import (
     CheckedFile,
+    ConformedFile,
+    CueProblem,
     Hooks,
     MediaInfo,
     MuxResult,
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
     from .engines.base import Engine
     from .errors import SubtoolError
 
-__all__ = ["burn", "check", "engine", "is_url", "list_presets", "mux", "plan", "presets_folder", "probe", "run", "run_batch", "run_plan", "show_preset", "transcribe"]
+__all__ = ["burn", "check", "conform", "engine", "is_url", "list_presets", "mux", "plan", "presets_folder", "probe", "run", "run_batch", "run_plan", "show_preset", "transcribe"]
 
 StatusCallback = Callable[[str], None]
 ProgressCallback = Callable[[str, float, float | None], None]
@@ -287,6 +289,62 @@ def check(paths: str | Path | Sequence[str | Path], *, profile: str = "netflix",
         out.append(CheckedFile(str(path), profile=prof.name, format=doc.format, encoding=doc.encoding, cues=len(doc.ssa.events),
                                notes=list(doc.notes), warnings=list(doc.warnings), violations=list(violations)))
     return out
+
+
+def conform(paths: str | Path | Sequence[str | Path], *, profile: str = "netflix", language: str | None = None,
+            output: str | Path | None = None, outdir: str | Path | None = None, shot_changes: str | Path | None = None,
+            encoding: str | None = None, force: bool = False) -> list[ConformedFile]:
+    """``subtool conform``: other people's subtitle files made to meet ``profile`` without a word
+    changed (lines broken again, cues split and merged, gaps, durations and overlaps fixed, edges
+    moved to the shot changes of the video ``shot_changes``), each written to ``output`` (one
+    file), into ``outdir``, or beside it as ``<stem>.conformed[.<lang>].<ext>``; the written file
+    is checked with ``check``'s code. A file that cannot be read is reported (``error``), not
+    raised; an input is never written over."""
+    from . import languages
+    from .errors import SubtitleReadError, UsageError
+    from .presets import load_profile
+    from .subtitles import check_cues, check_encoding, read_subtitles
+    from .subtitles.conform import conform as conform_doc
+    from .subtitles.conform import output_path, save
+
+    if encoding is not None:
+        check_encoding(encoding)
+    names = [paths] if isinstance(paths, str | Path) else list(paths)
+    if output is not None and (len(names) > 1 or outdir is not None):
+        raise UsageError("-o names one output file: give one subtitle file, or use -d OUTDIR")
+    prof = load_profile(profile)
+    lang = languages.normalize(language) if language else None
+    targets = [output_path(p, output=output, outdir=outdir) for p in names]
+    for source, target in zip(names, targets, strict=True):
+        if target.resolve() == Path(source).resolve():
+            raise UsageError("the conformed file would replace its input", path=target, hint="Choose another -o or -d")
+    shots = _shots_of(Path(shot_changes)) if shot_changes is not None else None
+    out = []
+    for source, target in zip(names, targets, strict=True):
+        try:
+            doc = read_subtitles(source, encoding=encoding)
+        except SubtitleReadError as exc:
+            out.append(ConformedFile(str(source), None, prof.name, error=exc.line()))
+            continue
+        doc_lang = lang or languages.from_sidecar(source)[0]
+        before = {v.index for v in check_cues(doc, prof, language=doc_lang) if v.line is None}
+        done = conform_doc(doc, prof, language=doc_lang, shots=shots)
+        save(done, target, force=force)
+        found = check_cues(read_subtitles(target), prof, language=doc_lang)
+        problems = [CueProblem(doc_lang, v.index, v.start, v.end, v.code, v.message, path=str(target)) for v in found]
+        out.append(ConformedFile(str(source), str(target), prof.name, cues_in=done.cues_in, cues_out=done.cues_out, changes=done.changes,
+                                 problems=problems, before=len(before), after=len({p.cue for p in problems}), notes=list(doc.notes)))
+    return out
+
+
+def _shots_of(video: Path) -> Any:
+    """The shot changes of ``video`` (for ``conform --shot-changes``)."""
+    from .media.probe import probe as probe_file
+    from .media.shots import detect
+    from .subtitles.shots import Shots
+
+    found = detect(video, probe_file(video, deep=False))
+    return Shots.of(found.cuts, found.fps) or Shots((), found.fps)
 
 
 def list_presets(kind: str | None = None) -> list[PresetInfo]:

@@ -205,6 +205,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "probe": ("subtool.cli.probe", "Describe media files and check them against the service's limits."),
     "transcribe": ("subtool.cli.transcribe", "Transcribe (and translate) into <stem>.<lang>.<fmt> subtitle files."),
     "check": ("subtool.cli.check", "Report the cues of subtitle files that break a subtitle profile."),
+    "conform": ("subtool.cli.conform", "Make subtitle files meet a profile without changing a word."),
     "mux": ("subtool.cli.mux", "Add subtitle files to a video as language-tagged soft tracks."),
     "burn": ("subtool.cli.burn", "Burn one subtitle file into the picture."),
     "presets": ("subtool.cli.presets", "List the presets, or show what one sets."),

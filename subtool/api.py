@@ -258,10 +258,42 @@ def burn(
         check_encoding(encoding)
     burn_style = load_burn(style)
     video = Path(video)
+    _check_fit(video, Path(subtitle), burn_style, encoding)
     if output is None:
         output = video.with_name(f"{video.stem}.burned{EXTENSIONS.get(burn_style.container, '.mp4')}")
     return burn_video(video, Path(subtitle), Path(output), style=burn_style, language=language, force=force, encoding=encoding,
                       allow_heavy=allow_heavy, on_progress=on_progress, on_warning=on_warning)
+
+
+def _check_fit(video: Path, subtitle: Path, style: Any, encoding: str | None) -> None:
+    """Refuse SRT/WebVTT cues the style would draw on more lines than its own profile allows (a 2 x
+    42 file in the social-vertical style), naming ``conform``. An ASS file keeps its own styling;
+    a file or video that cannot be read is left for ``burn`` to refuse."""
+    from .errors import MediaError, SubtitleReadError, UsageError
+    from .media.probe import probe as probe_file
+    from .presets import load_profile
+    from .subtitles import read_subtitles
+    from .subtitles.burnfit import too_tall
+
+    if subtitle.suffix.lower() in (".ass", ".ssa"):
+        return
+    try:
+        doc = read_subtitles(subtitle, encoding=encoding)
+        info = probe_file(video, deep=False)
+    except (SubtitleReadError, MediaError):
+        return
+    if not info.video_streams or doc.format in ("ass", "ssa"):
+        return
+    v = info.video_streams[0]
+    prof = load_profile(style.profile)
+    tall = too_tall([e.plaintext.split("\n") for e in doc.ssa.events], style, v.width or 1920, v.height or 1080, prof.max_lines)
+    if tall:
+        cue, lines = tall[0]
+        raise UsageError(
+            f"{len(tall)} cue(s) would be drawn on more lines than the {style.name} style's {prof.name} profile allows "
+            f"({prof.max_chars_per_line} characters x {prof.max_lines} lines; cue {cue} would take {lines})",
+            path=subtitle, hint=f"Make the file fit first: subtool conform {subtitle} --profile {prof.name}, then burn the conformed file",
+        )
 
 
 def check(paths: str | Path | Sequence[str | Path], *, profile: str = "netflix", language: str | None = None,

@@ -38,10 +38,12 @@ def drawn_lines(lines: Sequence[str], style: BurnStyle, width: int, height: int)
 
 
 def too_tall(cues: Sequence[Sequence[str]], style: BurnStyle, width: int, height: int, max_lines: int) -> list[tuple[int, int]]:
-    """(cue number, lines drawn) for each cue drawn on more than ``max_lines`` lines."""
+    """(cue number, lines drawn) for each cue the style's wrapping draws on more than
+    ``max_lines`` lines and more lines than the cue has (a file's own 3-line cue drawn as 3 lines
+    is what it asks for)."""
     out = []
     for i, lines in enumerate(cues, 1):
         n = drawn_lines(lines, style, width, height)
-        if n > max_lines:
+        if n > max(max_lines, len(lines)):
             out.append((i, n))
     return out

@@ -98,4 +98,4 @@ def _dialogue(groups: list[list[Tok]], i: int, lim: Limits) -> bool:
     if len_a + 2 > lim.chars or len_b + 2 > lim.chars:
         return False
     after = groups[i + 2][0].start if i + 2 < len(groups) else math.inf
-    return not comfortable(a, len_a, b[0], lim) or not comfortable(b, len_b, after, lim)
+    return not comfortable(a, len_a, b[0], lim, sync=False) or not comfortable(b, len_b, after, lim, sync=False)

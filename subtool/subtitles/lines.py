@@ -131,11 +131,11 @@ def _break_penalty(last: Tok, nxt: Tok | None, unit: float) -> float:
     if kind == 1:
         return -0.12 * unit
     if last.weak:
-        return (0.35 if last.strong else 0.25) * unit
+        return (0.8 if last.strong else 0.35) * unit
     if nxt is None:
         return 0.0
     if last.cap and nxt.cap:  # "John | Smith": a name is not split
-        return 0.2 * unit
+        return 1.5 * unit
     if nxt.opens:  # a phrase starts here ("de | la" is not one: caught above)
         return -0.08 * unit
     return 0.0

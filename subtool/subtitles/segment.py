@@ -48,7 +48,7 @@ def gather(toks: list[Tok], lim: Limits, speaker_labels: bool) -> list[list[Tok]
         cur_len = run_length(run)
         n_lines, last = fill_state(run, chars, prefix_for(run))
 
-    for tok in toks:
+    for i, tok in enumerate(toks):
         if not cur:
             restart([tok])
             continue
@@ -63,7 +63,7 @@ def gather(toks: list[Tok], lim: Limits, speaker_labels: bool) -> list[list[Tok]
         else:
             next_lines, next_last = n_lines + 1, tok.n
         if next_lines > max_lines or tok.end - cur[0].start > max_dur:
-            restart(_cut([*cur, tok], lim, groups, prefix_for))
+            restart(_cut([*cur, tok], lim, groups, prefix_for, _rest_of_sentence(toks, i)))
             continue
         if (prev.kind == 2 or tok.first) and comfortable(cur, cur_len, tok, lim):
             groups.append(cur)
@@ -77,10 +77,23 @@ def gather(toks: list[Tok], lim: Limits, speaker_labels: bool) -> list[list[Tok]
     return _by_sentence(groups, lim)
 
 
-def _cut(cand: list[Tok], lim: Limits, groups: list[list[Tok]], prefix_for: Callable[[list[Tok]], int]) -> list[Tok]:
+def _rest_of_sentence(toks: list[Tok], at: int, reach: int = 40) -> tuple[list[Tok], Tok | None] | None:
+    """The tokens after ``at`` up to the end of the sentence ``toks[at]`` is in, and the token
+    after that, when the sentence ends within ``reach`` tokens in the same utterance; else None."""
+    for j in range(at, min(len(toks), at + reach)):
+        if j > at and (toks[j].first or toks[j].start - toks[j - 1].end > HARD_PAUSE):
+            return None
+        if toks[j].kind == 2:
+            return toks[at + 1:j + 1], toks[j + 1] if j + 1 < len(toks) else None
+    return None
+
+
+def _cut(cand: list[Tok], lim: Limits, groups: list[list[Tok]], prefix_for: Callable[[list[Tok]], int],
+         ahead: tuple[list[Tok], Tok | None] | None = None) -> list[Tok]:
     """Cut a run that no longer fits at its best edge: what comes before goes to ``groups``, and
-    what is left is returned to gather on from."""
-    k = _best_split(cand, lim)
+    what is left is returned to gather on from. ``ahead``: the rest of the sentence after the run,
+    and the token after it."""
+    k = _best_split(cand, lim, ahead)
     groups.append(cand[:k])
     rest = cand[k:]
     # What is left may still break the profile (a very long word, a very long token).
@@ -114,11 +127,12 @@ def boundary_score(toks: list[Tok], k: int) -> float:
     return score
 
 
-def _best_split(cand: list[Tok], lim: Limits) -> int:
+def _best_split(cand: list[Tok], lim: Limits, ahead: tuple[list[Tok], Tok | None] | None = None) -> int:
     """Where to cut a run that no longer fits: at its last sentence end when what comes before it
     can be read on its own; else the best boundary (``boundary_score``) in the second half of
-    the fitting part, the later of equals; an edge in the first half only when it is a sentence
-    end. A boundary after a function word is a last resort."""
+    the fitting part, the later of equals, preferring one that leaves the rest of the sentence
+    (``ahead``) a cue of its own, readable before the next; an edge in the first half only when it
+    is a sentence end. A boundary after a function word is a last resort."""
     fit = len(cand) - 1  # cand[:-1] fitted
     floor = lim.chars * lim.lines * 0.45
     best_k, best = fit, -math.inf
@@ -130,9 +144,22 @@ def _best_split(cand: list[Tok], lim: Limits) -> int:
             score += 20.0  # a new sentence starts a new cue whenever the timing allows it
         elif length < floor and k < fit:
             score -= 9.0
+        elif ahead is not None and cand[k - 1].kind != 2 and _tail_fits(cand[k:], ahead, lim):
+            score += 3.0
         if score >= best:
             best_k, best = k, score
     return best_k
+
+
+def _tail_fits(head: list[Tok], ahead: tuple[list[Tok], Tok | None], lim: Limits) -> bool:
+    """Would ``head`` and the rest of its sentence make one cue, read before what follows it?"""
+    tail = [*head, *ahead[0]]
+    if tail[-1].end - tail[0].start > lim.max_dur:
+        return False
+    length = run_length(tail)
+    if not _fits(tail, length, lim, 0):
+        return False
+    return ahead[1] is None or comfortable(tail, length, ahead[1], lim)
 
 
 def sentence_break(toks: list[Tok], lim: Limits) -> int | None:
@@ -161,9 +188,11 @@ def _by_sentence(groups: list[list[Tok]], lim: Limits) -> list[list[Tok]]:
     return out
 
 
-def comfortable(cur: list[Tok], cur_len: int, nxt: Tok | float, lim: Limits) -> bool:
+def comfortable(cur: list[Tok], cur_len: int, nxt: Tok | float, lim: Limits, *, sync: bool = True) -> bool:
     """Can the cue so far end here (before ``nxt``, a token or a time) and still meet reading
-    speed and minimum duration?"""
+    speed and minimum duration? The next cue may start up to the profile's sync frames after its
+    words (Netflix: within 3 frames of the audio), as ``rules`` lets it when that is enough
+    (``sync=False``: on its words)."""
     need = max(lim.min_dur, cur_len / lim.cps if lim.cps > 0 else 0.0, lim.per_word * len(cur))
-    start = nxt.start if isinstance(nxt, Tok) else nxt
+    start = (nxt.start + (lim.sync if sync else 0.0)) if isinstance(nxt, Tok) else nxt
     return cur[0].start + need <= start - lim.gap + 1e-9

@@ -43,8 +43,10 @@ class Shots:
         return max(12, round(0.5 * self.fps)) / self.fps
 
     def gap(self, lim: Limits) -> float:
-        """The gap an out-time leaves before a cut: 2 frames, at least the profile's minimum gap."""
-        return max(2 / self.fps, lim.gap)
+        """The gap an out-time leaves before a cut: the profile's minimum gap (2 frames at its
+        rate: 80 ms, 1.92 frames of a 24 fps video), at least one frame of the video. The profile's
+        own figure, so that ``check`` sees the gap closed rather than left at 83 ms."""
+        return max(lim.gap, 1 / self.fps)
 
     def nearest(self, t: float) -> float | None:
         """The cut nearest ``t`` when it is within the window (and not exactly at ``t``)."""
@@ -86,12 +88,31 @@ def snap(cues: list[Cue], lim: Limits, shots: Shots, end_limit: float) -> None:
         cut = shots.nearest(cue.end)
         if cut is None or abs(cut - g - cue.end) < 1e-6:
             continue
-        nxt = cues[i + 1].start if i + 1 < len(cues) else end_limit + lim.gap
-        before, after = cut - g, cut + shots.window
-        fits_before = cue.start + 0.04 < before <= nxt - lim.gap
-        fits_after = after <= nxt - g and after - cue.start <= lim.max_dur and after <= end_limit
-        readable = before - cue.start >= needed(cue.lines, lim) - 1e-9 or before >= cue.end
-        if fits_before and (readable or not fits_after):
-            cue.end = before
-        elif fits_after:
-            cue.end = after
+        end = _out_time(cue, cues[i + 1].start if i + 1 < len(cues) else None, cut, lim, shots, end_limit)
+        if end is not None:
+            cue.end = end
+
+
+def _out_time(cue: Cue, nxt: float | None, cut: float, lim: Limits, shots: Shots, end_limit: float) -> float | None:
+    """Where an out-time near ``cut`` goes: 2 frames before it when the cue can still be read
+    there; else past it, a window after it or chained to the next cue (its gap closed), wherever
+    no other cut is near; else before it anyway. None: nowhere fits."""
+    g = shots.gap(lim)
+    limit = nxt - lim.gap if nxt is not None else end_limit
+    before = cut - g
+    options = [before, cut + shots.window] + ([nxt - g] if nxt is not None else [])
+    fitting = [e for e in options if _fits(cue, e, nxt, limit, lim, shots)]
+    need = needed(cue.lines, lim)
+    for e in fitting:
+        if e - cue.start >= need - 1e-9 or e >= cue.end:
+            return e
+    return before if before in fitting else None
+
+
+def _fits(cue: Cue, end: float, nxt: float | None, limit: float, lim: Limits, shots: Shots) -> bool:
+    """May ``cue`` end at ``end``: inside its room, clear of every cut, no gap left half closed?"""
+    if not cue.start + 0.04 < end <= limit + 1e-9 or end - cue.start > max(lim.max_dur, cue.end - cue.start):
+        return False
+    if nxt is not None and lim.close_gap and lim.gap + 1e-3 < nxt - end < lim.close_gap:
+        return False
+    return shots.clear(end, out=True, lim=lim)

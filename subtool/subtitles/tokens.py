@@ -11,7 +11,7 @@ import re
 
 from ..models import Utterance
 from .limits import CJK_CHAR, Limits
-from .wording import GLUE, OPENS, STRONG
+from .wording import GLUE, NOUNS_CAPITALISED, OPENS, STRONG
 
 # Punctuation that must stay with the character before it (never start a line).
 _CLOSERS = set("。、，．！？：；」』）】〉》〕…‥ー々ゝゞ!),.:;?%]}”’")
@@ -51,7 +51,8 @@ class Tok:
         else:
             flag = words.get(text.lower(), 0)
             self.weak, self.opens, self.strong = flag & GLUE, flag & OPENS, flag & STRONG  # ints: truth is all they are read for
-        self.cap = text[0].isupper()  # two capitalised words in a row are often one name
+        # Two capitalised words in a row are often one name (not in German, where nouns are capitalised).
+        self.cap = text[0].isupper() and (words is None or NOUNS_CAPITALISED not in words)
 
 
 def _kind(text: str) -> int:

@@ -19,15 +19,18 @@ from importlib import resources
 GLUE = 1  # a line or cue should not end after it (it belongs to what follows)
 OPENS = 2  # a line or cue may well start with it (a preposition, a conjunction)
 STRONG = 4  # an article or determiner: ending a line on it is worse still
+# A key no word can be: present in a language's flags when it capitalises every noun (German), so
+# that two capitalised words in a row are not taken for a first and last name.
+NOUNS_CAPITALISED = "\x00capitalised_nouns"
 
 _GLUE_CLASSES = {"articles": GLUE | STRONG, "determiners": GLUE | STRONG, "pronouns": GLUE, "auxiliaries": GLUE, "negations": GLUE,
                  "prepositions": GLUE | OPENS, "conjunctions": GLUE | OPENS}
 
 
 @functools.cache
-def _data() -> dict[str, dict[str, list[str]]]:
+def _data() -> dict[str, dict[str, list[str] | bool]]:
     text = resources.files(__package__ or __name__).joinpath("wording.json").read_text(encoding="utf-8")
-    languages: dict[str, dict[str, list[str]]] = json.loads(text)["languages"]
+    languages: dict[str, dict[str, list[str] | bool]] = json.loads(text)["languages"]
     return languages
 
 
@@ -43,6 +46,10 @@ def flags(language: str | None) -> dict[str, int] | None:
         return None
     out: dict[str, int] = {}
     for name, words in classes.items():
+        if isinstance(words, bool):
+            if name == "capitalised_nouns" and words:
+                out[NOUNS_CAPITALISED] = 1
+            continue
         flag = _GLUE_CLASSES.get(name, 0)
         for word in words:
             out[word] = out.get(word, 0) | flag

@@ -61,8 +61,8 @@ def _write(plan: Plan, transcribed: Transcribed, force: bool, hooks: Hooks) -> W
         check_writable(stem.with_name(f"{stem.name}.transcript.json"), force=False)
     built = build_tracks(transcript, plan.profile, languages=wanted, speaker_labels=plan.speaker_labels,
                          template=plan.options.template, shots=shots_for(plan, transcript)) if wanted else []
-    problems = [CueProblem(t.language, v.index, v.start, v.end, v.code, v.message, path=str(paths[t.language][0]), template=t.template)
-                for t in built for v in t.violations]
+    problems = [CueProblem(t.language, v.index, v.start, v.end, v.code, v.message, path=str(path), template=t.template)
+                for t in built for path in paths[t.language] for v in t.violations]
     if problems and plan.options.strict:
         raise _refused(plan, problems)
     make_folder(stem.parent)
@@ -88,21 +88,23 @@ def shots_for(plan: Plan, transcript: Transcript) -> Shots | None:
 
 
 def report_lines(problems: list[CueProblem], profile: str, *, most: int = 5) -> list[str]:
-    """One line per file: how many cues break ``profile``, the first few with their rule."""
-    by_file: dict[str | None, list[CueProblem]] = {}
+    """One line per language: its files, how many cues break ``profile``, the first few with their rule."""
+    by_language: dict[str | None, list[CueProblem]] = {}
     for p in problems:
-        by_file.setdefault(p.path, []).append(p)
+        by_language.setdefault(p.language, []).append(p)
     lines = []
-    for path, found in by_file.items():
-        cues = sorted({p.cue for p in found})
-        shown = "; ".join(f"cue {p.cue} {p.code} ({p.message})" for p in found[:most]) + ("; ..." if len(found) > most else "")
+    for found in by_language.values():
+        files = ", ".join(dict.fromkeys(str(p.path) for p in found))
+        first = [p for p in found if p.path == found[0].path]
+        cues = sorted({p.cue for p in first})
+        shown = "; ".join(f"cue {p.cue} {p.code} ({p.message})" for p in first[:most]) + ("; ..." if len(first) > most else "")
         template = f", on the {found[0].template} cue times it follows (--template own segments it on its own)" if found[0].template else ""
-        lines.append(f"{path}: {len(cues)} cue(s) break the {profile} profile{template}: {shown}")
+        lines.append(f"{files}: {len(cues)} cue(s) break the {profile} profile{template}: {shown}")
     return lines
 
 
 def _refused(plan: Plan, problems: list[CueProblem]) -> ProfileViolation:
-    cues = len({(p.path, p.cue) for p in problems})
+    cues = len({(p.language, p.cue) for p in problems})
     files = ", ".join(sorted({str(p.path) for p in problems}))
     first = problems[0]
     return ProfileViolation(

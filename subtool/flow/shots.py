@@ -6,8 +6,9 @@ They are looked for when ``--shot-changes`` is given, or by default when the pro
 has none). A transcript that comes from the cache with its cuts needs no new detection.
 
 Why beside the engine and not inside the audio extraction's ffmpeg pass: the cuts need every
-frame decoded, which on a 1080p H.264 input costs about 10 to 12 times the audio extraction
-(``benchmarks/bench_shots.py``). In the extraction's pass that decode would hold back the upload
+frame decoded, which on a 1080p H.264 input costs about 20 to 25 times the audio extraction (10
+minutes of 12 Mbit/s 1080p: 78 s against 3.2 s; the single pass took 82 s,
+``benchmarks/bench_shots.py``). In the extraction's pass that decode would hold back the upload
 (and a rerun's cache lookup) by all of it; in a pass of its own, started once the audio is out
 and the cache missed, it runs while the service (or the offline model) transcribes, and the run
 waits only for what is left of it when the transcript is in. Reading the input twice costs one

@@ -190,7 +190,7 @@ Goal: under 2 s for build + write of all ten languages: **{goal}** on the median
 other agents' work: 1-minute load average {load_before:.1f} before, {", ".join(f"{x:.1f}" for x in loads)}
 after each run, so these are upper bounds. Before issue 18 (same benchmark, 2026-12-01): 1.50 s
 build + write, 0.74 s build; the build now also checks every cue with `check`'s code, repairs
-what breaks the profile (up to three rounds of re-timing and checking the spoken language) and
+what breaks the profile (up to two rounds of re-timing and checking the spoken language) and
 lays the translations on its cue times.
 
 Violations per 1,000 cues (in brackets: cues with at least one), all ten languages, `check`'s

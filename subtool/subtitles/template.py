@@ -83,7 +83,7 @@ def follow(template: list[Slot], source: Sequence[Utterance], target: Sequence[U
         if not weights:
             continue
         toks = _tokens(said, j, lim)
-        caps = [_capacity(template[k], lim) * _part(template[k], w, aligned) for k, w in weights]
+        caps = [_capacity(template[k], lim, _part(template[k], w, aligned)) for k, w in weights]
         for (k, _w), run in zip(weights, _share(toks, [w for _, w in weights], caps), strict=True):
             if run:
                 parts[k].append(run)
@@ -144,7 +144,7 @@ def _tokens(utt: Utterance, index: int, lim: Limits) -> list[Tok]:
     return toks
 
 
-def _share(toks: list[Tok], weights: list[float], caps: list[float]) -> list[list[Tok]]:
+def _share(toks: list[Tok], weights: list[float], caps: list[tuple[float, float]]) -> list[list[Tok]]:
     """``toks`` cut into ``len(weights)`` consecutive runs sized by the weights (see the module
     docstring), then evened out by what each cue can show (``caps``, characters)."""
     k = len(weights)
@@ -184,10 +184,13 @@ def _share(toks: list[Tok], weights: list[float], caps: list[float]) -> list[lis
     return runs
 
 
-def _capacity(slot: Slot, lim: Limits) -> float:
-    """The characters a template cue can show: its lines' width, and what its time lets be read."""
+def _capacity(slot: Slot, lim: Limits, share: float) -> tuple[float, float]:
+    """What ``share`` of a template cue can show: characters (its lines' width, and what its time
+    lets be read) and words (what its time holds at the per-word minimum; 0: no such minimum)."""
     room = lim.chars * lim.lines
-    return min(room, lim.cps * (slot.end - slot.start)) if lim.cps > 0 else room
+    duration = slot.end - slot.start
+    chars = min(room, lim.cps * duration) if lim.cps > 0 else room
+    return chars * share, duration * share / lim.per_word if lim.per_word > 0 else 0.0
 
 
 def _part(slot: Slot, weight: float, aligned: bool) -> float:
@@ -208,24 +211,30 @@ def _edge_bonus(toks: list[Tok], c: int) -> float:
     return 0.02 if toks[c].opens else 0.0
 
 
-def _even_out(runs: list[list[Tok]], caps: list[float]) -> None:
-    """Hand units across a boundary while that lowers the heavier side's load (characters over
-    what its cue can show: lines x width, and reading speed x its time) and both still fit."""
+def _even_out(runs: list[list[Tok]], caps: list[tuple[float, float]]) -> None:
+    """Hand units across a boundary while that lowers the heavier side's load (its characters over
+    what its cue can show: lines x width and reading speed x its time; its words over what the
+    per-word minimum lets its time hold)."""
     for i in range(len(runs) - 1):
         a, b = runs[i], runs[i + 1]
-        ca, cb = max(caps[i], 1.0), max(caps[i + 1], 1.0)
+        (ca, wa), (cb, wb) = caps[i], caps[i + 1]
+
+        def load(chars: float, words: int, c: float, w: float) -> float:
+            return max(chars / max(c, 1.0), words / w if w > 0 else 0.0)
+
         la, lb = run_length(a), run_length(b)
         while True:
-            if la / ca > lb / cb and len(a) > 1:
+            now_a, now_b = load(la, len(a), ca, wa), load(lb, len(b), cb, wb)
+            if now_a > now_b and len(a) > 1:
                 t = a[-1]
                 na, nb = la - t.w, (lb + t.n + len(b[0].sep)) if b else t.n
-                if max(na / ca, nb / cb) >= la / ca:
+                if max(load(na, len(a) - 1, ca, wa), load(nb, len(b) + 1, cb, wb)) >= now_a:
                     break
                 b.insert(0, a.pop())
-            elif lb / cb > la / ca and len(b) > 1:
+            elif now_b > now_a and len(b) > 1:
                 t = b[0]
                 na, nb = (la + t.w) if a else t.n, lb - t.n - len(b[1].sep)
-                if max(na / ca, nb / cb) >= lb / cb:
+                if max(load(na, len(a) + 1, ca, wa), load(nb, len(b) - 1, cb, wb)) >= now_b:
                     break
                 a.append(b.pop(0))
             else:

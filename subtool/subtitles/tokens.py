@@ -39,17 +39,18 @@ class Tok:
         n = len(text)
         self.n = n
         self.w = n + len(sep)  # its width after another token on the same line
-        self.kind = 0 if text[-1].isalnum() else _kind(text)  # 2 sentence end, 1 clause end
+        kind = self.kind = 0 if text[-1].isalnum() else _kind(text)  # 2 sentence end, 1 clause end
         if not spaced:
             self.weak = self.opens = self.strong = self.cap = False
             return
         # A function word (``wording``): no line or cue should end after it; a preposition or a
-        # conjunction may open one. Without a word list: a short lowercase word.
+        # conjunction may open one. Without a word list: a short lowercase word. (A word with
+        # punctuation after it is none: the punctuation decides.)
         if words is None:
             self.weak = self.opens = n <= 3 and text.isalpha() and text.islower()
             self.strong = False
         else:
-            flag = words.get(text.lower(), 0)
+            flag = words.get(text.lower(), 0) if not kind else 0
             self.weak, self.opens, self.strong = flag & GLUE, flag & OPENS, flag & STRONG  # ints: truth is all they are read for
         # Two capitalised words in a row are often one name (not in German, where nouns are capitalised).
         self.cap = text[0].isupper() and (words is None or NOUNS_CAPITALISED not in words)

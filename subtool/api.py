@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from .models import (
+    BurnStyle,
     CheckedFile,
     ConformedFile,
     CueProblem,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from .batch import BatchReport
     from .engines.base import Engine
     from .errors import SubtoolError
+    from .subtitles.shots import Shots
 
 __all__ = ["burn", "check", "conform", "engine", "is_url", "list_presets", "mux", "plan", "presets_folder", "probe", "run", "run_batch", "run_plan", "show_preset", "transcribe"]
 
@@ -265,7 +267,7 @@ def burn(
                       allow_heavy=allow_heavy, on_progress=on_progress, on_warning=on_warning)
 
 
-def _check_fit(video: Path, subtitle: Path, style: Any, encoding: str | None) -> None:
+def _check_fit(video: Path, subtitle: Path, style: BurnStyle, encoding: str | None) -> None:
     """Refuse SRT/WebVTT cues the style would draw on more lines than its own profile allows (a 2 x
     42 file in the social-vertical style), naming ``conform``. An ASS file keeps its own styling;
     a file or video that cannot be read is left for ``burn`` to refuse."""
@@ -369,7 +371,7 @@ def conform(paths: str | Path | Sequence[str | Path], *, profile: str = "netflix
     return out
 
 
-def _shots_of(video: Path) -> Any:
+def _shots_of(video: Path) -> Shots:
     """The shot changes of ``video`` (for ``conform --shot-changes``)."""
     from .media.probe import probe as probe_file
     from .media.shots import detect

@@ -1,7 +1,7 @@
 """subtool: subtitles for videos, as a library.
 
 The functions of ``subtool.api`` (``probe``, ``plan``, ``run``, ``run_plan``, ``transcribe``,
-``run_batch``, ``mux``, ``burn``, ``check``, ``list_presets``...) take the same options as the commands
+``run_batch``, ``mux``, ``burn``, ``check``, ``conform``, ``list_presets``...) take the same options as the commands
 and raise the errors of ``subtool.errors``; their results are the dataclasses of
 ``subtool.models``. Type checkers and IDEs see them as they are; at run time they load on first
 use, so ``import subtool`` (and ``subtool --help``) stays fast.
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         RunOptions,
         burn,
         check,
+        conform,
         engine,
         list_presets,
         mux,
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
     from .batch import BatchReport, ItemReport  # noqa: F401
     from .models import (  # noqa: F401
         CheckedFile,
+        ConformedFile,
+        CueProblem,
         MediaInfo,
         MuxResult,
         Plan,
@@ -46,8 +49,8 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.1"
 
-_API = ("burn", "check", "engine", "list_presets", "mux", "plan", "preview", "probe", "run", "run_batch", "run_plan", "show_preset", "transcribe", "RunOptions")
-_MODELS = ("CheckedFile", "MediaInfo", "MuxResult", "Plan", "PresetInfo", "PreviewResult", "RunResult", "SubtitleTrack", "Transcript")
+_API = ("burn", "check", "conform", "engine", "list_presets", "mux", "plan", "preview", "probe", "run", "run_batch", "run_plan", "show_preset", "transcribe", "RunOptions")
+_MODELS = ("CheckedFile", "ConformedFile", "CueProblem", "MediaInfo", "MuxResult", "Plan", "PresetInfo", "PreviewResult", "RunResult", "SubtitleTrack", "Transcript")
 _BATCH = ("BatchReport", "ItemReport")
 
 

@@ -18,7 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from .models import (
+    BurnStyle,
     CheckedFile,
+    ConformedFile,
+    CueProblem,
     Delivery,
     Hooks,
     JobInfo,
@@ -37,8 +40,9 @@ if TYPE_CHECKING:
     from .batch import BatchReport
     from .engines.base import Engine
     from .errors import SubtoolError
+    from .subtitles.shots import Shots
 
-__all__ = ["burn", "check", "delete_job", "dry_run", "dry_run_batch", "engine", "is_url", "job", "jobs", "list_presets", "mux", "plan", "presets_folder", "preview", "probe", "run", "run_batch", "run_plan", "show_preset", "transcribe"]
+__all__ = ["burn", "check", "conform", "delete_job", "dry_run", "dry_run_batch", "engine", "is_url", "job", "jobs", "list_presets", "mux", "plan", "presets_folder", "preview", "probe", "run", "run_batch", "run_plan", "show_preset", "transcribe"]
 
 StatusCallback = Callable[[str], None]
 ProgressCallback = Callable[[str, float, float | None], None]
@@ -99,6 +103,9 @@ class RunOptions(TypedDict, total=False):
     threads: int | None  # local engine threads
     cache: bool  # --no-cache is cache=False
     keep_raw: bool
+    template: str  # --template: translations on the spoken language's cue times ("source", the default) or their own ("own")
+    strict: bool  # --strict: subtitles that break the profile are an error (exit 1), nothing written or delivered
+    shot_changes: bool | None  # --shot-changes / --no-shot-changes (None: the profile decides; netflix: on for video)
     cookies: str | Path | None
     playlist: bool  # accept a playlist URL: one input per video
     max_download: int | None  # bytes a URL's download may take
@@ -134,6 +141,7 @@ def plan(inputs: str | Path | Sequence[str | Path], **options: Unpack[RunOptions
         speakers=o.get("speakers"), min_speakers=o.get("min_speakers"), max_speakers=o.get("max_speakers"),
         vocabulary=[v for v in o.get("vocabulary", ()) if v.strip()], model=o.get("model"), threads=o.get("threads"),
         audio_stream=o.get("audio_stream"), use_cache=o.get("cache", True), keep_raw=o.get("keep_raw", False),
+        template=o.get("template", "source"), strict=o.get("strict", False), shot_changes=o.get("shot_changes"),
     )
     chosen = o.get("engine", "auto")
     eng = chosen if not isinstance(chosen, str) else engine(chosen, max_jobs=o.get("max_jobs", 3), model=o.get("model"),
@@ -311,10 +319,42 @@ def burn(
 
     burn_style = override(load_burn(style), font_size=font_size, position=position, color=color, outline_color=outline_color, box=box)
     video = Path(video)
+    _check_fit(video, Path(subtitle), burn_style, encoding)
     if output is None:
         output = video.with_name(f"{video.stem}.burned{EXTENSIONS.get(burn_style.container, '.mp4')}")
     return burn_video(video, Path(subtitle), Path(output), style=burn_style, language=language, force=force, encoding=encoding,
                       allow_heavy=allow_heavy, on_progress=on_progress, on_warning=on_warning)
+
+
+def _check_fit(video: Path, subtitle: Path, style: BurnStyle, encoding: str | None) -> None:
+    """Refuse SRT/WebVTT cues the style would draw on more lines than its own profile allows (a 2 x
+    42 file in the social-vertical style), naming ``conform``. An ASS file keeps its own styling;
+    a file or video that cannot be read is left for ``burn`` to refuse."""
+    from .errors import MediaError, SubtitleReadError, UsageError
+    from .media.probe import probe as probe_file
+    from .presets import load_profile
+    from .subtitles import read_subtitles
+    from .subtitles.burnfit import too_tall
+
+    if subtitle.suffix.lower() in (".ass", ".ssa"):
+        return
+    try:
+        doc = read_subtitles(subtitle, encoding=encoding)
+        info = probe_file(video, deep=False)
+    except (SubtitleReadError, MediaError):
+        return
+    if not info.video_streams or doc.format in ("ass", "ssa"):
+        return
+    v = info.video_streams[0]
+    prof = load_profile(style.profile)
+    tall = too_tall([e.plaintext.split("\n") for e in doc.ssa.events], style, v.width or 1920, v.height or 1080, prof.max_lines)
+    if tall:
+        cue, lines = tall[0]
+        raise UsageError(
+            f"{len(tall)} cue(s) would be drawn on more lines than the {style.name} style's {prof.name} profile allows "
+            f"({prof.max_chars_per_line} characters x {prof.max_lines} lines; cue {cue} would take {lines})",
+            path=subtitle, hint=f"Make the file fit first: subtool conform {subtitle} --profile {prof.name}, then burn the conformed file",
+        )
 
 
 def check(paths: str | Path | Sequence[str | Path], *, profile: str = "netflix", language: str | None = None,
@@ -385,6 +425,60 @@ def preview(
     page = Path(output) if output is not None else page_path(path.parent / path.stem)
     return write_page(page, PageMedia(path, info), tracks, prof, facts, encoding=encoding, force=force, on_progress=on_progress,
                       on_warning=on_warning)
+def conform(paths: str | Path | Sequence[str | Path], *, profile: str = "netflix", language: str | None = None,
+            output: str | Path | None = None, outdir: str | Path | None = None, shot_changes: str | Path | None = None,
+            encoding: str | None = None, force: bool = False) -> list[ConformedFile]:
+    """``subtool conform``: other people's subtitle files made to meet ``profile`` without a word
+    changed (lines broken again, cues split and merged, gaps, durations and overlaps fixed, edges
+    moved to the shot changes of the video ``shot_changes``), each written to ``output`` (one
+    file), into ``outdir``, or beside it as ``<stem>.conformed[.<lang>].<ext>``; the written file
+    is checked with ``check``'s code. A file that cannot be read is reported (``error``), not
+    raised; an input is never written over."""
+    from . import languages
+    from .errors import SubtitleReadError, UsageError
+    from .presets import load_profile
+    from .subtitles import check_cues, check_encoding, read_subtitles
+    from .subtitles.conform import conform as conform_doc
+    from .subtitles.conform import output_path, save
+
+    if encoding is not None:
+        check_encoding(encoding)
+    names = [paths] if isinstance(paths, str | Path) else list(paths)
+    if output is not None and (len(names) > 1 or outdir is not None):
+        raise UsageError("-o names one output file: give one subtitle file, or use -d OUTDIR")
+    prof = load_profile(profile)
+    lang = languages.normalize(language) if language else None
+    targets = [output_path(p, output=output, outdir=outdir) for p in names]
+    for source, target in zip(names, targets, strict=True):
+        if target.resolve() == Path(source).resolve():
+            raise UsageError("the conformed file would replace its input", path=target, hint="Choose another -o or -d")
+    shots = _shots_of(Path(shot_changes)) if shot_changes is not None else None
+    out = []
+    for source, target in zip(names, targets, strict=True):
+        try:
+            doc = read_subtitles(source, encoding=encoding)
+        except SubtitleReadError as exc:
+            out.append(ConformedFile(str(source), None, prof.name, error=exc.line()))
+            continue
+        doc_lang = lang or languages.from_sidecar(source)[0]
+        before = {v.index for v in check_cues(doc, prof, language=doc_lang) if v.line is None}
+        done = conform_doc(doc, prof, language=doc_lang, shots=shots)
+        save(done, target, force=force)
+        found = check_cues(read_subtitles(target), prof, language=doc_lang)
+        problems = [CueProblem(doc_lang, v.index, v.start, v.end, v.code, v.message, path=str(target)) for v in found]
+        out.append(ConformedFile(str(source), str(target), prof.name, cues_in=done.cues_in, cues_out=done.cues_out, changes=done.changes,
+                                 problems=problems, before=len(before), after=len({p.cue for p in problems}), notes=list(doc.notes)))
+    return out
+
+
+def _shots_of(video: Path) -> Shots:
+    """The shot changes of ``video`` (for ``conform --shot-changes``)."""
+    from .media.probe import probe as probe_file
+    from .media.shots import detect
+    from .subtitles.shots import Shots
+
+    found = detect(video, probe_file(video, deep=False))
+    return Shots.of(found.cuts, found.fps) or Shots((), found.fps)
 
 
 def list_presets(kind: str | None = None) -> list[PresetInfo]:

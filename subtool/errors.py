@@ -147,6 +147,11 @@ class FFmpegError(SubtoolError):
     """ffmpeg or ffprobe failed or is missing."""
 
 
+class ProfileViolation(SubtoolError):
+    """Subtitles that would break their profile, refused with ``--strict`` (exit 1): nothing of
+    them was written or delivered."""
+
+
 class DiskFullError(SubtoolError):
     """An output could not be written: no space left, a disk quota or a file-size limit (exit 1).
     ``path`` names the folder; the message says what was being written and, when it is known,

@@ -72,7 +72,7 @@ def _folder(base: Path, name: str) -> Path:
     write them)."""
     base.mkdir()
     shutil.copyfile(SAMPLES / "talk.mp4", base / "talk.mp4")
-    if name.split()[0] in ("check", "mux", "burn", "preview"):
+    if name.split()[0] in ("check", "conform", "mux", "burn", "preview"):
         (base / "talk.en.srt").write_text(EN, encoding="utf-8")
         (base / "talk.fr.srt").write_text(FR, encoding="utf-8")
     (base / "episodes.csv").write_text("input,languages,translate,delivery,outdir\ntalk.mp4,en,fr,sidecars,out/\n", encoding="utf-8")

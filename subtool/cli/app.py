@@ -206,6 +206,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "transcribe": ("subtool.cli.transcribe", "Transcribe (and translate) into <stem>.<lang>.<fmt> subtitle files."),
     "check": ("subtool.cli.check", "Report the cues of subtitle files that break a subtitle profile."),
     "preview": ("subtool.cli.preview", "A review page in the browser: the video, every language, the cues that break the profile."),
+    "conform": ("subtool.cli.conform", "Make subtitle files meet a profile without changing a word."),
     "mux": ("subtool.cli.mux", "Add subtitle files to a video as language-tagged soft tracks."),
     "burn": ("subtool.cli.burn", "Burn one subtitle file into the picture."),
     "presets": ("subtool.cli.presets", "List the presets, or show what one sets."),

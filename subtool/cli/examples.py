@@ -21,6 +21,10 @@ EXAMPLES: dict[str, list[tuple[str, str]]] = {
         ("Cues that break Netflix's reading rules", "subtool check talk.fr.srt --profile netflix"),
         ("Against the BBC's, as JSON", "subtool check talk.en.srt --profile bbc --json"),
     ],
+    "conform": [
+        ("A French file made to meet Netflix's rules, written as talk.fr.conformed.srt", "subtool conform talk.fr.srt --profile netflix -o talk.fr.conformed.srt"),
+        ("Cue edges moved to the video's shot changes too, as JSON", "subtool conform talk.en.srt --shot-changes talk.mp4 -d conformed/ --json"),
+    ],
     "mux": [
         ("English and French soft tracks, French shown by default", "subtool mux talk.mp4 talk.en.srt talk.fr.srt --default fr -o talk.mkv"),
         ("An MP4 for editors (mov_text tracks)", "subtool mux talk.mp4 talk.fr.srt --preset mp4-mov-text -o talk.subs.mp4"),

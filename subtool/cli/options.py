@@ -36,11 +36,17 @@ _OPTIONS = [
     click.option("--cache/--no-cache", "cache", default=True, help="Use a cached transcript of the same audio and options (--no-cache: transcribe again)."),
     click.option("--keep-raw", is_flag=True, help="Also write the service's own JSON as <stem>.raw.json."),
     click.option("--speaker-labels", is_flag=True, help="Mark speaker changes with a dash."),
+    click.option("--template", type=click.Choice(["source", "own"]), default="source", show_default=True,
+                 help="Translations take the spoken language's cue times (source), or are cut into cues of their own (own)."),
+    click.option("--strict", is_flag=True,
+                 help="Subtitles that break the profile are an error (exit 1): nothing is written or delivered. Without it they are written and reported."),
+    click.option("--shot-changes/--no-shot-changes", "shot_changes", default=None,
+                 help="Time cue edges to the video's shot changes (found with ffmpeg's scene detection). Default: on for the netflix profile when the input has video."),
 ]
 
 NAMES = (
     "languages", "code_switching", "translate", "translation_model", "formats", "profile", "diarize", "speakers", "min_speakers", "max_speakers", "vocabulary",
-    "engine", "model", "threads", "audio_stream", "max_jobs", "cache", "keep_raw", "speaker_labels",
+    "engine", "model", "threads", "audio_stream", "max_jobs", "cache", "keep_raw", "speaker_labels", "template", "strict", "shot_changes",
 )
 _LISTS = ("languages", "translate", "formats", "forced")
 
@@ -78,6 +84,7 @@ def transcription(o: dict[str, Any]) -> TranscribeOptions:
         translation_model=o["translation_model"], formats=list(o["formats"]), diarize=o["diarize"], speakers=o["speakers"],
         min_speakers=o["min_speakers"], max_speakers=o["max_speakers"], vocabulary=list(o["vocabulary"]), model=o["model"],
         threads=o["threads"], audio_stream=o["audio_stream"], use_cache=o["cache"], keep_raw=o["keep_raw"],
+        template=o["template"], strict=o["strict"], shot_changes=o["shot_changes"],
     )
 
 

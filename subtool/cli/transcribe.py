@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .app import STATE, emit_json, info, json_option
+from .app import STATE, emit_json, info, json_option, warn
 from .options import download_options, pop_options, transcribe_options
 from .stages import StageProgress
 
@@ -34,7 +34,7 @@ def command(inputs: tuple[str, ...], outdir: str | None, force: bool, as_json: b
     results = []
     for p in plans:
         with StageProgress(p.input) as progress:
-            result = api.run_plan(p, engine, on_status=progress.status, on_progress=progress.update)
+            result = api.run_plan(p, engine, on_status=progress.status, on_progress=progress.update, on_warning=warn)
         results.append(result)
         if not as_json:
             note = " (cached)" if result.cached else ""

@@ -4,17 +4,21 @@ sidecars alone.
 One sidecar per language is delivered, in the format the container keeps best (WebM carries
 WebVTT; elsewhere SRT is the most faithful source for mov_text and Matroska). The mux hears the
 spoken language, so the default track is the first one not in it; the burn draws the language the
-plan decided (the one the output is named after), else the spoken one. The delivered tracks come
-back with the flags the output really carries.
+plan decided (the one the output is named after), else the spoken one. When the sidecars were
+made for another profile than the burn style's own (``--profile netflix --burn social-vertical``),
+the burned language is made again for the style's profile, so a narrow picture does not wrap
+2 x 42 cues into 4-line blocks; the sidecars keep theirs. The delivered tracks come back with the
+flags the output really carries.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 from pathlib import Path
 
-from ..errors import UsageError
-from ..models import Delivered, Fetched, Hooks, SubtitleTrack, Transcribed, Written
+from ..errors import ProfileViolation, UsageError
+from ..models import NOTE, CueProblem, Delivered, Fetched, Hooks, Plan, SubtitleTrack, Transcribed, Written
 
 
 def one_per_language(tracks: list[SubtitleTrack], container: str) -> list[SubtitleTrack]:
@@ -79,10 +83,41 @@ def _burn(fetched: Fetched, transcribed: Transcribed, written: Written, hooks: H
     assert fetched.media is not None and plan.output is not None and plan.delivery.burn is not None
     lang = plan.burn_language or transcribed.transcript.language
     track = next((t for t in one_per_language(written.tracks, "mp4") if t.language == lang), None)
-    if track is None:
+    if track is None or lang is None:
         made = ", ".join(transcribed.transcript.all_languages())
         raise UsageError(f"no {lang} subtitles were made to burn", hint=f"Pick --burn-language among: {made}")
     hooks.status(f"burning {lang}")
-    out = burn(fetched.media, Path(track.path), plan.output, style=plan.delivery.burn, language=lang, force=force,
-               on_progress=hooks.stage("burn"), cancel=hooks.cancel, on_warning=hooks.warning)
+    with tempfile.TemporaryDirectory(prefix="subtool-burn-track-") as tmp:
+        drawn = _for_style(plan, transcribed, lang, Path(tmp), hooks) or Path(track.path)
+        out = burn(fetched.media, drawn, plan.output, style=plan.delivery.burn, language=lang, force=force,
+                   on_progress=hooks.stage("burn"), cancel=hooks.cancel, on_warning=hooks.warning)
     return Delivered(out, burned=lang, tracks=list(written.tracks))
+
+
+def _for_style(plan: Plan, transcribed: Transcribed, lang: str, folder: Path, hooks: Hooks) -> Path | None:
+    """The burned language made again for the burn style's own profile when the sidecars were made
+    for another (``--profile netflix --burn social-vertical``: 2 x 42 cues would be drawn as 4-line
+    blocks in the vertical style); None when the profiles are the same."""
+    from ..presets import load_profile
+    from ..subtitles import build_tracks, write_track
+    from .write import report_lines, shots_for
+
+    style = plan.delivery.burn
+    assert style is not None
+    profile = load_profile(style.profile)
+    if profile == plan.profile:
+        return None
+    transcript = transcribed.transcript
+    [built] = build_tracks(transcript, profile, languages=[lang], speaker_labels=plan.speaker_labels, template=plan.options.template,
+                           shots=shots_for(plan, transcript))
+    path = write_track(built.cues, folder / f"burn.{lang}.srt", fmt="srt")
+    hooks.status(f"{NOTE}the burned {lang} subtitles are made for the {style.name} style's {profile.name} profile "
+                 f"({profile.max_chars_per_line} characters x {profile.max_lines} lines); the sidecars keep the {plan.profile.name} profile")
+    problems = [CueProblem(lang, v.index, v.start, v.end, v.code, v.message, path=f"{plan.output} (burned {lang})", template=built.template)
+                for v in built.violations]
+    if problems and plan.options.strict:
+        raise ProfileViolation(f"{len(problems)} problem(s) in the burned {lang} subtitles under the {profile.name} profile: nothing was burned (--strict)",
+                               path=plan.input, hint="Run without --strict, or burn with a style whose profile the cues meet")
+    for line in report_lines(problems, profile.name):
+        hooks.warning(line)
+    return path

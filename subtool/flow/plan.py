@@ -47,6 +47,8 @@ def check_options(options: TranscribeOptions, engine: Engine) -> TranscribeOptio
         raise UsageError(f"unknown subtitle format '{bad[0]}'", hint="Use srt, vtt or ass")
     if not options.formats:
         raise UsageError("no subtitle format given", hint="Use --format srt,vtt")
+    if options.template not in ("source", "own"):
+        raise UsageError(f"unknown --template '{options.template}'", hint="Use source (the spoken language's cue times) or own")
     options = dataclasses.replace(
         options,
         languages=[langs.normalize(c) for c in options.languages],

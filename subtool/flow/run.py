@@ -61,4 +61,5 @@ def run_one(plan: Plan, engine: Engine, hooks: Hooks, *, journal: JobJournal | N
         duration=transcript.duration,
         audio_bytes=transcribed.audio_bytes,
         preview=page.page if page else None,
+        problems=list(written.problems),
     )

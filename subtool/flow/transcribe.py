@@ -14,6 +14,8 @@ the engine:
 
 No speech is a normal result, whatever the engine guessed: no utterances and no language. The
 service's own subtitle texts are normalised here (comma milliseconds in SRT, numbering from 1).
+The video's shot changes, when the run wants them, are found meanwhile (``shots``) and kept in
+the transcript.
 The result is cached by the write stage once the files are written, never before.
 """
 
@@ -33,7 +35,7 @@ from ..engines.jobs import JobJournal, MemoryJournal, Run
 from ..errors import Interrupted, JobError, ServiceError
 from ..models import Fetched, Hooks, Transcribed, TranscribeOptions, Transcript
 from ..redaction import redact
-from . import pieces
+from . import pieces, shots
 
 
 def cache_options(options: TranscribeOptions) -> dict[str, Any]:
@@ -100,17 +102,20 @@ def transcribe(fetched: Fetched, engine: Engine, hooks: Hooks, *, journal: JobJo
         hit = result_cache.load(key) if plan.options.use_cache else None
         t1 = time.monotonic()
         raw: list[dict[str, Any]] = []
-        if hit is not None:
-            transcript, raw = hit
-            hooks.status(f"{NOTE}using the cached transcript (--no-cache to transcribe again)")
-        elif is_job_engine(engine):
-            transcript = run_jobs(engine, audio, sent, duration(fetched), hooks, journal or MemoryJournal(), Path(tmp), raw)
-        else:
-            assert is_whole_engine(engine)
-            with hooks.hold("model"):
-                transcript = engine.transcribe(audio, sent, duration=duration(fetched), on_status=hooks.status,
-                                               on_progress=hooks.stage("transcribe"))
-        timings["transcribe"] = time.monotonic() - t1
+        with shots.beside(fetched, hooks, cached=hit[0] if hit is not None else None) as cuts:  # the video's cuts, meanwhile
+            if hit is not None:
+                transcript, raw = hit
+                hooks.status(f"{NOTE}using the cached transcript (--no-cache to transcribe again)")
+            elif is_job_engine(engine):
+                transcript = run_jobs(engine, audio, sent, duration(fetched), hooks, journal or MemoryJournal(), Path(tmp), raw)
+            else:
+                assert is_whole_engine(engine)
+                with hooks.hold("model"):
+                    transcript = engine.transcribe(audio, sent, duration=duration(fetched), on_status=hooks.status,
+                                                   on_progress=hooks.stage("transcribe"))
+            timings["transcribe"] = time.monotonic() - t1
+            if cuts is not None:
+                transcript = cuts.attach(transcript, timings)
     transcript = finish(transcript, fetched, hooks)
     return Transcribed(transcript, transcript.engine or engine.name, hit is not None, audio_bytes,
                        cache_key=None if hit is not None else key, raw=raw, timings=timings)

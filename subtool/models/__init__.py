@@ -12,7 +12,7 @@ from .media import MediaInfo, Problem, Stream
 from .options import TranscribeOptions
 from .presets import BurnStyle, MuxPreset, Profile
 from .preview import PreviewResult, PreviewTrack
-from .reports import CheckedFile, PresetInfo
+from .reports import CheckedFile, ConformedFile, CueProblem, PresetInfo
 from .summary import PlanSummary
 from .tracks import MuxedTrack, MuxResult, SubtitleTrack
 from .transcript import TRANSCRIPT_SCHEMA, Transcript, Utterance, Word
@@ -22,6 +22,8 @@ __all__ = [
     "TRANSCRIPT_SCHEMA",
     "BurnStyle",
     "CheckedFile",
+    "ConformedFile",
+    "CueProblem",
     "Delivered",
     "Delivery",
     "Fetched",

@@ -19,6 +19,7 @@ from typing import Any
 from .media import MediaInfo
 from .options import TranscribeOptions
 from .presets import BurnStyle, MuxPreset, Profile
+from .reports import CueProblem
 from .tracks import SubtitleTrack
 from .transcript import Transcript
 
@@ -163,10 +164,12 @@ class Transcribed:
 
 @dataclass
 class Written:
-    """The files the write stage made: the sidecars (as tracks) and every path."""
+    """The files the write stage made: the sidecars (as tracks) and every path, and each cue that
+    still breaks the profile (reported when written, never silently)."""
 
     files: list[str]
     tracks: list[SubtitleTrack]
+    problems: list[CueProblem] = field(default_factory=list)
 
 
 @dataclass
@@ -198,6 +201,7 @@ class RunResult:
     duration: float | None = None
     audio_bytes: int = 0  # what was (or would have been) sent to the engine
     preview: str | None = None  # the review page (``--preview``)
+    problems: list[CueProblem] = field(default_factory=list)  # cues of the written files that break the profile
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -218,4 +222,5 @@ class RunResult:
             "preview": self.preview,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "warnings": self.warnings,
+            "violations": [p.to_dict() for p in self.problems],
         }

@@ -35,3 +35,10 @@ class TranscribeOptions:
     audio_stream: int | None = None
     use_cache: bool = True
     keep_raw: bool = False
+    # How the subtitle files are made (the write stage; none of these change the transcript, so
+    # none is part of the cache key): translations following the spoken language's cue times
+    # ("source") or segmented on their own ("own"); a file that breaks its profile refused
+    # (``strict``); cue edges timed to the video's shot changes (None: the profile decides).
+    template: str = "source"
+    strict: bool = False
+    shot_changes: bool | None = None

@@ -25,6 +25,7 @@ class Profile:
     close_gap: float = 0.0  # gaps shorter than this are closed (down to the minimum gap)
     min_seconds_per_word: float = 0.0  # BBC-style minimum timing per word (0: not used)
     sync_frames: float = 0.0  # how far (frames at fps) a cue edge may leave speech to meet min duration
+    shot_changes: bool = False  # time cue edges to the video's shot changes by default (--shot-changes)
     service_style: str = "default"  # sent as subtitles_config.style
     source: str = ""
 

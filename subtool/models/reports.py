@@ -1,4 +1,5 @@
-"""What the reporting commands return: a subtitle file checked against a profile, a preset found."""
+"""What the reporting commands return: a subtitle file checked against a profile, a preset found,
+a cue a written track could not make meet its profile, a file conformed to a profile."""
 
 from __future__ import annotations
 
@@ -38,3 +39,48 @@ class PresetInfo:
     overrides: str | None  # the shipped file a user preset hides
     description: str = ""
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class CueProblem:
+    """A cue of a written (or conformed) track that still breaks its profile: which track, the cue
+    number (1-based, as players count), its times, the rule (``check``'s code) and what is wrong.
+    ``template``: the language whose cue times the track follows (the translation does not fit
+    that template cue), None for a track with its own timing."""
+
+    language: str | None
+    cue: int
+    start: float
+    end: float
+    code: str
+    message: str
+    path: str | None = None
+    template: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"language": self.language, "path": self.path, "cue": self.cue, "start": round(self.start, 3), "end": round(self.end, 3),
+                "code": self.code, "message": self.message, "template": self.template}
+
+
+@dataclass
+class ConformedFile:
+    """One subtitle file conformed to a profile (``subtool conform``): where it was written, what
+    was changed (one line per change, cue numbers of the input), and what still breaks the profile
+    (cue numbers of the output). ``before``/``after``: how many cues broke it in and out."""
+
+    path: str
+    output: str | None
+    profile: str
+    cues_in: int = 0
+    cues_out: int = 0
+    changes: list[str] = field(default_factory=list)
+    problems: list[CueProblem] = field(default_factory=list)
+    before: int = 0
+    after: int = 0
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "output": self.output, "profile": self.profile, "cues_in": self.cues_in, "cues_out": self.cues_out,
+                "before": self.before, "after": self.after, "changes": self.changes, "violations": [p.to_dict() for p in self.problems],
+                "notes": self.notes, "error": self.error}

@@ -1,7 +1,9 @@
 """What an engine returns, whatever the engine; ``<stem>.transcript.json``.
 
 ``Transcript.to_dict`` / ``Transcript.from_dict`` define ``<stem>.transcript.json`` (schema
-``subtool.transcript/1``): times are seconds (floats), languages ISO 639-1 codes.
+``subtool.transcript/1``): times are seconds (floats), languages ISO 639-1 codes. Fields are only
+ever added (``shot_changes`` and ``frame_rate`` were): a file without them reads as before, and a
+field a newer version added is ignored.
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ class Transcript:
     model: str | None = None
     job_ids: list[str] = field(default_factory=list)
     source: str | None = None
+    # The video's shot changes (seconds, the first frame of each new shot) and its frame rate, when
+    # they were looked for (``--shot-changes``); None when not. Files without them still read.
+    shot_changes: list[float] | None = None
+    frame_rate: float | None = None
 
     @property
     def text(self) -> str:
@@ -86,7 +92,9 @@ class Transcript:
                 out.append(Utterance(**u))
             return out
 
-        d = {k: v for k, v in data.items() if k != "schema"}
+        # A field this version does not know (a newer subtool's) is left out rather than refused.
+        known = set(cls.__dataclass_fields__)
+        d = {k: v for k, v in data.items() if k in known}
         d["utterances"] = utts(d.get("utterances", []))
         d["translations"] = {k: utts(v) for k, v in d.get("translations", {}).items()}
         return cls(**d)

@@ -34,7 +34,14 @@ def check_cues(doc_or_cues: SubtitleDoc | list[Cue], profile: Profile, *, langua
         flagged = set()
         tol = 0.0015
     sample = " ".join(c.text for c in cues[:50])
-    lim = limits_for(profile, language, sample)
+    return out + problems(cues, limits_for(profile, language, sample), tol=tol, flagged=flagged)
+
+
+def problems(cues: list[Cue], lim: Limits, *, tol: float = 0.0015, flagged: set[int] | frozenset[int] = frozenset()) -> list[Violation]:
+    """Every way each cue breaks ``lim`` (what ``check_cues`` reports for cues; the builder checks
+    what it built with this same code). ``tol``: the file's time precision; ``flagged``: 0-based
+    cues that overlapped the next one in the file."""
+    out: list[Violation] = []
     for i in range(len(cues)):
         out += [Violation(i + 1, cues[i].start, cues[i].end, code, message) for code, message in _cue_problems(cues, i, lim, tol, i in flagged)]
     return out

@@ -2,17 +2,19 @@
 
 Chinese, Japanese and Korean take the profile's CJK width and reading speed; Chinese and
 Japanese are not spaced (no per-word minimum; they break per character). An unknown or wrong
-language code falls back on the text's own script.
+language code falls back on the text's own script. A language's function words (``wording``)
+travel with its limits, so every break is weighed with that language's own list.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import languages
 from ..errors import LanguageError
 from ..models import Profile
+from . import wording
 
 # Ideographs, kana and Hangul are counted (and may be broken) per character.
 CJK_CHAR = re.compile(r"[\u1100-\u11ff\u2e80-\u2fdf\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
@@ -30,6 +32,8 @@ class Limits:
     per_word: float
     spaced: bool  # words separated by spaces (not Chinese / Japanese)
     sync: float  # seconds a cue edge may leave the speech to meet the minimum duration
+    # The language's function words and their flags (``wording``); None: no list for it.
+    wording: dict[str, int] | None = field(default=None, compare=False)
 
 
 def min_gap(profile: Profile) -> float:
@@ -65,6 +69,7 @@ def limits_for(profile: Profile, language: str | None, sample_text: str = "") ->
         per_word=profile.min_seconds_per_word if spaced else 0.0,
         spaced=spaced,
         sync=profile.sync_frames / profile.fps if profile.fps else 0.0,
+        wording=wording.flags(language) if spaced and not cjk else None,
     )
 
 

@@ -1,8 +1,9 @@
 """Line breaking: a cue's tokens as the fewest, most balanced lines.
 
 One line when it fits; else the fewest lines a greedy fill needs, chosen by a small dynamic
-programme that balances their lengths, prefers breaks after punctuation and avoids breaks after
-short function words. Two lines (most cues) take a single scan instead of the programme's tables.
+programme that balances their lengths, prefers breaks after punctuation and before prepositions
+and conjunctions, and avoids breaks after the language's function words (``wording``) and inside
+names. Two lines (most cues) take a single scan instead of the programme's tables.
 """
 
 from __future__ import annotations
@@ -120,19 +121,22 @@ def _break_penalty(last: Tok, nxt: Tok | None, unit: float) -> float:
     """What a line break between ``last`` and ``nxt`` costs (negative: a good place); ``unit`` is
     twice the line width, so the weights scale with the profile.
 
-    The rule follows Netflix's line treatment (General Requirements §5: break after punctuation,
-    before conjunctions and prepositions, never between an article and its noun) without a word
-    list per language: a short lowercase word (three letters or fewer: "the", "of", "and", "de",
-    "und", "la"...) is almost always such a function word, so a break after one costs, and a break
-    before one is mildly preferred."""
+    Netflix's line treatment (General Requirements: break after punctuation, before conjunctions
+    and prepositions; never between an article and its noun, a pronoun or auxiliary and its verb,
+    first and last name), with the language's function words from ``wording`` (a language
+    without a list: a short lowercase word is taken for one)."""
     kind = last.kind
     if kind == 2:
         return -0.25 * unit
     if kind == 1:
         return -0.12 * unit
     if last.weak:
-        return 0.25 * unit
-    if nxt is not None and nxt.weak:  # a phrase starts here ("de | la" is not one: caught above)
+        return (0.8 if last.strong else 0.35) * unit
+    if nxt is None:
+        return 0.0
+    if last.cap and nxt.cap:  # "John | Smith": a name is not split
+        return 1.5 * unit
+    if nxt.opens:  # a phrase starts here ("de | la" is not one: caught above)
         return -0.08 * unit
     return 0.0
 

@@ -30,6 +30,17 @@ class Violation:
 
 
 @dataclass
+class BuiltTrack:
+    """One language's cues as built, and every way they still break the profile (``check``'s
+    code, cue numbers 1-based). ``template``: the language whose cue times the track follows."""
+
+    language: str
+    cues: list[Cue]
+    violations: list[Violation] = field(default_factory=list)
+    template: str | None = None
+
+
+@dataclass
 class BadBlock:
     """A cue block whose timing line is malformed or missing: reported, never shown as text."""
 

@@ -4,7 +4,9 @@ Each cue is stretched to be read (reading speed, minimum duration, a minimum per
 overlapping the next one or outlasting the maximum duration; a gap smaller than the profile's
 ``close_gap`` is closed to the minimum gap rather than left as a flicker. Where a cue is still
 below the minimum duration because the next follows closely, its edges may leave the speech by the
-profile's sync frames (Netflix: within 3 frames of the audio).
+profile's sync frames (Netflix: within 3 frames of the audio). Where the maximum duration keeps a
+small gap from closing, the cue ends the whole ``close_gap`` before the next instead, when it can
+still be read there. With the video's shot changes, edges near a cut then move to it (``shots``).
 """
 
 from __future__ import annotations
@@ -13,13 +15,17 @@ import math
 
 from .limits import Limits, needed
 from .model import Cue
+from .shots import Shots, snap
 
 
-def time_cues(cues: list[Cue], lim: Limits, duration: float | None) -> list[Cue]:
+def time_cues(cues: list[Cue], lim: Limits, duration: float | None, *, shots: Shots | None = None) -> list[Cue]:
     """Stretch each cue for reading speed and minimum duration, close small gaps, keep the
-    minimum gap, never overlap, stay inside [0, duration]; times rounded to the millisecond."""
+    minimum gap, never overlap, stay inside [0, duration]; with ``shots``, edges near a cut are
+    moved to it (``shots.snap``); times rounded to the millisecond."""
     end_limit = duration if duration is not None and duration > 0 else float("inf")
     _stretch(cues, lim, end_limit)
+    if shots is not None:
+        snap(cues, lim, shots, end_limit)
     _squeeze(cues, lim, end_limit)
     _to_milliseconds(cues, end_limit)
     return cues
@@ -34,7 +40,12 @@ def _fit_end(cues: list[Cue], i: int, need: float, lim: Limits, end_limit: float
     want = max(cue.end, cue.start + need)
     if not last and nxt - want < lim.close_gap:
         want = max(want, room)  # close a small gap rather than leave a flicker
-    return min(want, cue.start + max(lim.max_dur, cue.end - cue.start), room)
+    end = min(want, cue.start + max(lim.max_dur, cue.end - cue.start), room)
+    if not last and lim.gap + 1e-6 < nxt - end < lim.close_gap - 1e-6 and nxt - lim.close_gap >= cue.start + need:
+        # The maximum duration keeps the gap from closing: leave the whole close_gap instead,
+        # where the cue can still be read.
+        end = nxt - lim.close_gap
+    return end
 
 
 def _stretch(cues: list[Cue], lim: Limits, end_limit: float) -> None:

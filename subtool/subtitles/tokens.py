@@ -11,6 +11,7 @@ import re
 
 from ..models import Utterance
 from .limits import CJK_CHAR, Limits
+from .wording import GLUE, NOUNS_CAPITALISED, OPENS, STRONG
 
 # Punctuation that must stay with the character before it (never start a line).
 _CLOSERS = set("。、，．！？：；」』）】〉》〕…‥ー々ゝゞ!),.:;?%]}”’")
@@ -19,23 +20,40 @@ _CLAUSE_END = re.compile(r"[,;:—–、，；：]['\"”’)\]」』）]*$")
 
 
 class Tok:
-    # Lengths, punctuation kind and the function-word flag are computed once per token: the
+    # Lengths, punctuation kind and the function-word flags are computed once per token: the
     # gathering loop, the cue-edge choice and the line breaker all read them many times.
-    __slots__ = ("end", "first", "kind", "n", "sep", "speaker", "start", "text", "w", "weak")
+    __slots__ = ("cap", "end", "first", "kind", "n", "opens", "sep", "speaker", "start", "strong", "text", "utt", "w", "weak")
+    weak: int | bool
+    opens: int | bool
+    strong: int | bool
 
-    def __init__(self, text: str, start: float, end: float, sep: str, speaker: int | None, first: bool, spaced: bool) -> None:
+    def __init__(self, text: str, start: float, end: float, sep: str, speaker: int | None, first: bool, spaced: bool,
+                 words: dict[str, int] | None = None, utt: int = 0) -> None:
         self.text = text
         self.start = start
         self.end = end
         self.sep = sep  # what joins it to the token before on the same line
         self.speaker = speaker
         self.first = first  # first token of an utterance
+        self.utt = utt  # the utterance it comes from (its index in the list given to ``tokens``)
         n = len(text)
         self.n = n
         self.w = n + len(sep)  # its width after another token on the same line
-        self.kind = 0 if text[-1].isalnum() else _kind(text)  # 2 sentence end, 1 clause end
-        # A short lowercase word (article, preposition, conjunction...) in a spaced script.
-        self.weak = spaced and n <= 3 and text.isalpha() and text.islower()
+        kind = self.kind = 0 if text[-1].isalnum() else _kind(text)  # 2 sentence end, 1 clause end
+        if not spaced:
+            self.weak = self.opens = self.strong = self.cap = False
+            return
+        # A function word (``wording``): no line or cue should end after it; a preposition or a
+        # conjunction may open one. Without a word list: a short lowercase word. (A word with
+        # punctuation after it is none: the punctuation decides.)
+        if words is None:
+            self.weak = self.opens = n <= 3 and text.isalpha() and text.islower()
+            self.strong = False
+        else:
+            flag = words.get(text.lower(), 0) if not kind else 0
+            self.weak, self.opens, self.strong = flag & GLUE, flag & OPENS, flag & STRONG  # ints: truth is all they are read for
+        # Two capitalised words in a row are often one name (not in German, where nouns are capitalised).
+        self.cap = text[0].isupper() and (words is None or NOUNS_CAPITALISED not in words)
 
 
 def _kind(text: str) -> int:
@@ -48,7 +66,7 @@ def _kind(text: str) -> int:
 
 def run_length(toks: list[Tok]) -> int:
     """The tokens' width on one line."""
-    return sum(t.w for t in toks) - len(toks[0].sep) if toks else 0
+    return sum([t.w for t in toks]) - len(toks[0].sep) if toks else 0  # a list is summed faster than a generator
 
 
 def join_tokens(toks: list[Tok]) -> str:
@@ -56,12 +74,24 @@ def join_tokens(toks: list[Tok]) -> str:
     return toks[0].text + "".join(t.sep + t.text for t in toks[1:])
 
 
-def _units(text: str, spaced: bool) -> list[tuple[str, str]]:
+# Spaces that join rather than separate (French "va ?", "10 000"): never a break.
+_NO_BREAK = ("\u00a0", "\u202f", "\u2007")
+_BREAKING_SPACE = re.compile(r"[^\S\u00a0\u202f\u2007]+")
+
+
+def split_words(text: str) -> list[str]:
+    """``text``'s words, split at spaces that may break (a no-break space keeps its words together)."""
+    if "\u00a0" in text or "\u202f" in text or "\u2007" in text:
+        return [w for w in _BREAKING_SPACE.split(text) if w]
+    return text.split()
+
+
+def units(text: str, spaced: bool) -> list[tuple[str, str]]:
     """Split text into breakable units with the separator before each: words for spaced scripts;
     for Chinese and Japanese, single characters (runs of Latin letters stay whole, closing
     punctuation stays with the character before it)."""
     if spaced:
-        return [(w, " ") for w in text.split()]
+        return [(w, " ") for w in split_words(text)]
     out: list[list[str]] = []  # [text, sep]
     space = False
     prev_latin = False  # is the last character added not CJK?
@@ -84,24 +114,25 @@ def tokens(utterances: list[Utterance], lim: Limits) -> list[Tok]:
     """Every utterance's tokens in order, the first of each marked."""
     toks: list[Tok] = []
     spaced = lim.spaced
+    words = lim.wording
     tok = Tok
-    for utt in utterances:
+    for index, utt in enumerate(utterances):
         speaker = utt.speaker
         at = len(toks)
         if not utt.words:
-            _spread(toks, _units(utt.text, spaced), utt.start, max(utt.end, utt.start), speaker, spaced)
+            spread(toks, units(utt.text, spaced), utt.start, max(utt.end, utt.start), speaker, spaced, words, index)
         elif spaced:
             for w in utt.words:
                 end = w.end if w.end > w.start else w.start
-                parts = w.text.split()
+                parts = split_words(w.text)
                 if len(parts) == 1:  # the common case: one word, one token
-                    toks.append(tok(parts[0], w.start, end, " ", speaker, False, True))
+                    toks.append(tok(parts[0], w.start, end, " ", speaker, False, True, words, index))
                 elif parts:
-                    _spread(toks, [(p, " ") for p in parts], w.start, end, speaker, True)
+                    spread(toks, [(p, " ") for p in parts], w.start, end, speaker, True, words, index)
         else:
             for w in utt.words:
                 end = w.end if w.end > w.start else w.start
-                _spread(toks, _units(w.text, False), w.start, end, speaker, False)
+                spread(toks, units(w.text, False), w.start, end, speaker, False, None, index)
         if len(toks) > at:
             _mark_first(toks, at, spaced)
     return toks
@@ -118,20 +149,21 @@ def _mark_first(toks: list[Tok], at: int, spaced: bool) -> None:
             head.w += 1
 
 
-def _spread(out: list[Tok], units: list[tuple[str, str]], start: float, end: float, speaker: int | None, spaced: bool) -> None:
+def spread(out: list[Tok], parts: list[tuple[str, str]], start: float, end: float, speaker: int | None, spaced: bool,
+           words: dict[str, int] | None = None, utt: int = 0) -> None:
     """Tokens for units without their own timings, timed in proportion to their characters."""
-    if len(units) == 1:
-        text, sep = units[0]
-        out.append(Tok(text, start, end, sep, speaker, False, spaced))
+    if len(parts) == 1:
+        text, sep = parts[0]
+        out.append(Tok(text, start, end, sep, speaker, False, spaced, words, utt))
         return
-    total = sum([len(t) for t, _ in units]) or 1
+    total = sum([len(t) for t, _ in parts]) or 1
     scale = (end - start) / total
     s = start
     pos = 0
     tok = Tok
     append = out.append
-    for text, sep in units:
+    for text, sep in parts:
         pos += len(text)
         e = start + scale * pos
-        append(tok(text, s, e, sep, speaker, False, spaced))
+        append(tok(text, s, e, sep, speaker, False, spaced, words, utt))
         s = e

@@ -14,10 +14,11 @@ import pysubs2
 
 from .. import languages
 from ..errors import LanguageError, OutputExistsError
-from ..models import Profile, SubtitleTrack, Transcript, Utterance
+from ..models import Profile, SubtitleTrack, Transcript
 from ..outputs import atomic_path
-from .model import Cue
-from .segment import build_cues, gc_paused
+from .build import build_tracks, gc_paused
+from .model import BuiltTrack, Cue
+from .shots import Shots
 
 FORMATS = ("srt", "vtt", "ass")
 
@@ -25,9 +26,6 @@ FORMATS = ("srt", "vtt", "ass")
 # visible as brackets and slashes.
 _BRACES = str.maketrans({"{": "(", "}": ")", "\\": "/"})
 _VTT_SPECIAL = re.compile(r"[&<>]")
-
-# Per language: its code, its utterances, and a path per format.
-_Plan = list[tuple[str, list[Utterance], list[Path]]]
 
 
 def _vtt_escape(text: str) -> str:
@@ -113,38 +111,46 @@ def write_tracks(
     force: bool = False,
     speaker_labels: bool = False,
     languages: list[str] | None = None,
+    template: str = "source",
+    shots: Shots | None = None,
 ) -> list[SubtitleTrack]:
-    """Build and write every language (spoken first) in every format. Every target is checked
-    before anything is written, so a refusal leaves nothing half done."""
+    """Build and write every language (spoken first) in every format; the translations follow the
+    spoken language's cue times unless ``template="own"``. Every target is checked before
+    anything is written, so a refusal leaves nothing half done."""
+    wanted = languages or transcript.all_languages()
+    paths = planned_paths(transcript, stem_path, formats, wanted, force=force)
+    built = build_tracks(transcript, profile, languages=wanted, speaker_labels=speaker_labels, template=template, shots=shots)
+    return write_built(built, paths, force=force)
+
+
+def planned_paths(transcript: Transcript, stem_path: Path, formats: list[str], wanted: list[str], *, force: bool) -> dict[str, list[Path]]:
+    """Each language's sidecar paths, one per format; refuses an unknown format or language, or
+    (without ``force``) a path that exists, before anything is built or written."""
     for fmt in formats:
         _check_format(fmt)
-    plan = _plan(transcript, stem_path, formats, languages or transcript.all_languages())
+    plan: dict[str, list[Path]] = {}
+    for lang in wanted:
+        try:
+            transcript.utterances_for(lang)
+        except KeyError:
+            raise LanguageError(f"the transcript has no '{lang}' text", hint=f"It has: {', '.join(transcript.all_languages())}") from None
+        plan[lang] = [sidecar_path(stem_path, lang, fmt) for fmt in formats]
     if not force:
-        for _, _, paths in plan:
+        for paths in plan.values():
             for p in paths:
                 if p.exists():
                     raise OutputExistsError(p)
-    with gc_paused():
-        return _write_plan(plan, formats, profile, transcript.duration, force, speaker_labels)
-
-
-def _plan(transcript: Transcript, stem_path: Path, formats: list[str], wanted: list[str]) -> _Plan:
-    plan: _Plan = []
-    for lang in wanted:
-        try:
-            utts = transcript.utterances_for(lang)
-        except KeyError:
-            raise LanguageError(f"the transcript has no '{lang}' text", hint=f"It has: {', '.join(transcript.all_languages())}") from None
-        plan.append((lang, utts, [sidecar_path(stem_path, lang, fmt) for fmt in formats]))
     return plan
 
 
-def _write_plan(plan: _Plan, formats: list[str], profile: Profile, duration: float | None, force: bool,
-                speaker_labels: bool) -> list[SubtitleTrack]:
+def write_built(built: list[BuiltTrack], paths: dict[str, list[Path]], *, force: bool = False) -> list[SubtitleTrack]:
+    """Write built tracks at their planned paths (``planned_paths``), one pysubs2 file per language."""
     tracks: list[SubtitleTrack] = []
-    for lang, utts, paths in plan:
-        cues = build_cues(utts, profile, language=lang, duration=duration, speaker_labels=speaker_labels)
-        title = languages.native_name(lang)
-        _write_formats(cues, dict(zip(formats, paths, strict=True)), force=force, title=title)
-        tracks += [SubtitleTrack(path=str(path), language=languages.normalize(lang), title=title) for path in paths]
+    with gc_paused():
+        for track in built:
+            lang_paths = paths[track.language]
+            formats = [p.suffix.lstrip(".") for p in lang_paths]
+            title = languages.native_name(track.language)
+            _write_formats(track.cues, dict(zip(formats, lang_paths, strict=True)), force=force, title=title)
+            tracks += [SubtitleTrack(path=str(path), language=languages.normalize(track.language), title=title) for path in lang_paths]
     return tracks

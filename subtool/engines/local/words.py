@@ -3,6 +3,11 @@
 Transcript conventions (shared with the Gladia engine): ``Word.text`` has no leading space,
 ``Word.confidence`` is Whisper's word probability, ``Utterance.confidence`` their mean, times
 are seconds from the start of the input. Word edges are pulled off silence (see ``Loudness``).
+
+Whisper cuts words into pieces where its tokens end ("l" + "'imouverai", "sous" + "-titres"):
+a piece without a leading space is joined to the word before it (``join_pieces``), so French and
+Italian elisions, English contractions and hyphenated words are one word, as written; punctuation
+follows the language's spacing (``written``: none before it, a no-break space in French).
 """
 
 from __future__ import annotations
@@ -55,20 +60,70 @@ class Loudness:
         return start, end
 
 
+# Languages whose typography puts a (no-break) space before high punctuation: French writes
+# "Ça va ?" and "« oui »" (Imprimerie nationale, Lexique des règles typographiques). Everywhere
+# else no space comes before closing punctuation.
+SPACE_BEFORE_PUNCTUATION = {"fr": "?!:;»"}
+_CLOSING = "?!:;,.)]}»”’…%"
+_NO_BREAK_SPACE = "\u00a0"
+
+
+def join_pieces(pieces: list[tuple[str, float, float, float]]) -> list[tuple[str, float, float, float]]:
+    """Whisper's word pieces (text with its own leading space, start, end, probability) joined as
+    the language writes them: a piece that does not start with a space continues the word before
+    it ("d" + "'une", "sous" + "-titres", "don" + "'t"). The joined word spans its pieces and is as
+    sure as its least sure piece."""
+    words: list[tuple[str, float, float, float]] = []
+    for text, start, end, prob in pieces:
+        if words and text and not text[0].isspace():
+            last = words[-1]
+            words[-1] = (last[0] + text, last[1], max(last[2], end), min(last[3], prob))
+        elif text.strip():
+            words.append((text, start, end, prob))
+    return words
+
+
+def written(text: str, language: str) -> str:
+    """``text`` with the spacing of punctuation its language uses: no space before closing
+    punctuation, except a no-break space before the marks French spaces (which also keeps them
+    on the line of the word before)."""
+    spaced = SPACE_BEFORE_PUNCTUATION.get(language.split("-")[0], "")
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch.isspace() and i + 1 < len(text) and text[i + 1] in _CLOSING and out and not out[-1].isspace():
+            if text[i + 1] in spaced:
+                out.append(_NO_BREAK_SPACE)
+            i += 1
+            continue
+        if ch in spaced and out and out[-1] not in (" ", _NO_BREAK_SPACE) and not out[-1].isdigit():
+            out.append(_NO_BREAK_SPACE)
+        out.append(ch)
+        i += 1
+        if ch == "«" and spaced and i < len(text):
+            out.append(_NO_BREAK_SPACE)
+            while i < len(text) and text[i].isspace():
+                i += 1
+    return "".join(out)
+
+
 def to_utterances(segments: Any, offset: float, end: float, language: str, loudness: Loudness | None = None) -> Iterator[Utterance]:
     def at(t: float) -> float:
         return round(min(offset + float(t), end), 3)
 
     for seg in segments:
-        text = seg.text.strip()
+        text = written(seg.text.strip(), language)
         if not text:
             continue
-        words = []
+        pieces = []
         for w in seg.words or []:
             if not w.word.strip():
                 continue
             w_start, w_end = loudness.trim(float(w.start), float(w.end)) if loudness else (w.start, w.end)
-            words.append(Word(text=w.word.strip(), start=at(w_start), end=at(w_end), confidence=round(float(w.probability), 4)))
+            pieces.append((w.word, float(w_start), float(w_end), float(w.probability)))
+        words = [Word(text=written(piece.strip(), language), start=at(w_start), end=at(w_end), confidence=round(prob, 4))
+                 for piece, w_start, w_end, prob in join_pieces(pieces)]
         confidence = round(sum(w.confidence or 0.0 for w in words) / len(words), 4) if words else None
         yield Utterance(
             start=words[0].start if words else at(seg.start),

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from .engines.base import Engine
     from .errors import SubtoolError
 
-__all__ = ["burn", "check", "engine", "is_url", "list_presets", "mux", "plan", "presets_folder", "probe", "run", "run_batch", "run_plan", "show_preset", "transcribe"]
+__all__ = ["burn", "check", "engine", "is_url", "list_presets", "mux", "plan", "presets_folder", "probe", "run", "run_batch", "run_plan", "show_preset",
+           "split_minutes", "transcribe"]
 
 StatusCallback = Callable[[str], None]
 ProgressCallback = Callable[[str, float, float | None], None]
@@ -90,6 +91,7 @@ class RunOptions(TypedDict, total=False):
     translation_model: str  # base, enhanced
     vocabulary: Sequence[str]
     audio_stream: int | None
+    split: str | float  # --split: "auto" (inputs over 10 minutes), "off", or a number of minutes
     max_jobs: int  # jobs at the service at once (default 3, the free plan)
     model: str | None  # local engine model
     threads: int | None  # local engine threads
@@ -99,6 +101,28 @@ class RunOptions(TypedDict, total=False):
     playlist: bool  # accept a playlist URL: one input per video
     max_download: int | None  # bytes a URL's download may take
     on_status: StatusCallback | None  # status lines (also the engine auto-choice note)
+
+
+def split_minutes(value: str | float | None) -> float | None:
+    """``--split`` as ``TranscribeOptions.split``: "auto" (or None) is 10 minutes, "off" None, a
+    number of minutes itself. Anything else is a ``UsageError``."""
+    import math
+
+    from .errors import UsageError
+
+    text = str(value).strip().lower() if value is not None else "auto"
+    if text == "auto":
+        return 10.0
+    if text == "off":
+        return None
+    try:
+        minutes = float(text)
+    except ValueError:
+        minutes = math.nan
+    if not math.isfinite(minutes) or minutes <= 0:
+        raise UsageError(f"--split takes auto, off or a number of minutes, not '{value}'",
+                         hint="E.g. --split 20 cuts inputs longer than 20 minutes across the free job slots")
+    return minutes
 
 
 def plan(inputs: str | Path | Sequence[str | Path], **options: Unpack[RunOptions]) -> tuple[list[Plan], Engine]:
@@ -121,6 +145,7 @@ def plan(inputs: str | Path | Sequence[str | Path], **options: Unpack[RunOptions
         speakers=o.get("speakers"), min_speakers=o.get("min_speakers"), max_speakers=o.get("max_speakers"),
         vocabulary=[v for v in o.get("vocabulary", ()) if v.strip()], model=o.get("model"), threads=o.get("threads"),
         audio_stream=o.get("audio_stream"), use_cache=o.get("cache", True), keep_raw=o.get("keep_raw", False),
+        split=split_minutes(o.get("split", "auto")),
     )
     chosen = o.get("engine", "auto")
     eng = chosen if not isinstance(chosen, str) else engine(chosen, max_jobs=o.get("max_jobs", 3), model=o.get("model"),

@@ -14,8 +14,8 @@ only around where cuts may go), and the pure ``plan_chunks`` picks cut points ne
 ``target`` seconds, so each chunk stays under the service's limit. ``cut_audio`` makes
 one piece from the input itself, never from an already encoded copy: a file that would be sent as
 it is (the pass-through rule) in a container whose packets stand alone (Ogg, MP3, FLAC, WAV) is
-cut by copying its packets (no encoding at all; the piece starts on a packet boundary, within
-26 ms of the cut asked for), anything else is encoded once, as ``extract_audio`` does. Encoding
+cut by copying its packets (no encoding at all; the piece starts where the Ogg page or packet it
+begins with does, read back from the piece), anything else is encoded once, as ``extract_audio`` does. Encoding
 is what costs: for a 2-hour AAC programme, decoding the audio took 6 s of CPU and the Opus
 encoding 90 s.
 """
@@ -30,7 +30,7 @@ from pathlib import Path
 from ..engines.gladia import service
 from ..errors import MediaError, UsageError
 from ..models import MediaInfo, Stream
-from .ffmpeg import ProgressCallback, file_arg, run_ffmpeg
+from .ffmpeg import ProgressCallback, file_arg, run_ffmpeg, run_ffprobe
 from .probe import damaged, probe
 
 SAMPLE_RATE = 16000
@@ -238,12 +238,16 @@ def cut_audio(
     stream: int | None = None,
     on_progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
-) -> Path:
+) -> tuple[Path, float]:
     """The piece ``[start, start + duration)`` of ``src``'s audio as a file of its own, cut from
     ``src`` itself: copied packet for packet when ``copies_pieces``, else encoded once to ``dest``
-    (an .ogg). Returns the piece's path (its suffix is the input's when copied)."""
+    (an .ogg). Returns the piece's path (its suffix is the input's when copied) and where in
+    ``src`` its first sample is: ``start`` when encoded; when copied, the start of the Ogg page or
+    packet the copy begins with (an Ogg page of 24 kb/s Opus holds up to a second: 0.66 s before
+    the cut asked for, measured), read back from the piece."""
     if not copies_pieces(info, stream):
-        return extract_audio(src, dest, stream=stream, start=start, duration=duration, info=info, on_progress=on_progress, cancel=cancel)
+        piece = extract_audio(src, dest, stream=stream, start=start, duration=duration, info=info, on_progress=on_progress, cancel=cancel)
+        return piece, start
     suffix = Path(info.path).suffix.lower()
     out = Path(dest).with_suffix(suffix)
     args = [
@@ -252,7 +256,12 @@ def cut_audio(
         "-fflags", "+bitexact", "-f", COPY_CUTS[suffix], "-y", file_arg(out),
     ]
     run_ffmpeg(args, duration=duration, on_progress=on_progress, what=f"cutting the audio of {src}", cancel=cancel)
-    return out
+    probed = run_ffprobe(["-v", "error", "-show_entries", "format=start_time", "-of", "csv=p=0", file_arg(out)])
+    try:
+        shift = float(probed.stdout.strip().splitlines()[0])
+    except (ValueError, IndexError):
+        shift = 0.0
+    return out, max(0.0, start + shift)
 
 
 def plan_chunks(

@@ -11,8 +11,9 @@ Without ``--split`` (``off``), or when only one slot is free, an input goes whol
 longer than one job takes (``max_duration``, 135 minutes): then it is cut into pieces of about
 ``chunk_target`` (60 minutes) as before.
 
-Where the cuts go (``place``): each at the longest silence (0.4 s at least) within reach of its
-ideal place (a quarter of a piece, 30 s at most), in its middle, so no word is cut. When no silence is that
+Where the cuts go (``place``): each in the middle of a silence within reach of its ideal place (a
+quarter of a piece, 30 s at most), so no word is cut: the nearest pause of a second or more (between
+sentences or speakers), else the nearest silence of 0.4 s or more. When no silence is that
 near (music under the speech, a crowd), the two pieces overlap by ``OVERLAP_S`` around the ideal
 place and the stitch keeps each word once by its timestamps (``pieces``). With ``--diarize``
 every cut is an overlap of ``DIARIZE_OVERLAP_S``: a service numbers the speakers of each job on
@@ -36,10 +37,11 @@ from dataclasses import dataclass
 
 from ..engines.jobs import JobJournal
 
-MIN_PIECE_S = 300.0
+MIN_PIECE_S = 300.0  # SUBTOOL_SPLIT_MIN_PIECE (seconds) changes it, for tests
 DEFAULT_SPLIT_MINUTES = 10.0
 MAX_REACH_S = 30.0
 MIN_PAUSE_S = 0.4  # a silence shorter than this may be a stop consonant inside a word
+CLEAR_PAUSE_S = 1.0  # a pause between sentences or speakers: preferred, the nearest one
 OVERLAP_S = 6.0
 DIARIZE_OVERLAP_S = 60.0
 NUMBER_BASE = 1000
@@ -88,14 +90,14 @@ def split_seconds(minutes: float | None) -> float | None:
     return None if minutes is None else minutes * 60.0
 
 
-def split_count(length: float, *, free: int, max_duration: float, first_alone: bool) -> int:
+def split_count(length: float, *, free: int, max_duration: float, first_alone: bool, min_piece: float = MIN_PIECE_S) -> int:
     """How many pieces a split into the ``free`` job slots makes (1: not worth splitting)."""
     required = math.ceil(length / max_duration)
     if not first_alone:
-        count = max(min(free, math.floor(length / MIN_PIECE_S)), required)
+        count = max(min(free, math.floor(length / min_piece)), required)
         return count if count >= 2 else 1
-    rest = length - MIN_PIECE_S
-    others = max(min(free, math.floor(rest / MIN_PIECE_S)), math.ceil(rest / max_duration))
+    rest = length - min_piece
+    others = max(min(free, math.floor(rest / min_piece)), math.ceil(rest / max_duration))
     # One piece after the first would take as long as the whole: no gain unless it must be cut.
     return 1 + others if others >= 2 or required >= 2 else 1
 
@@ -110,11 +112,11 @@ def limit_count(length: float, *, max_duration: float, chunk_target: float) -> i
     return count
 
 
-def ideal_bounds(length: float, count: int, *, first_alone: bool) -> list[float]:
+def ideal_bounds(length: float, count: int, *, first_alone: bool, min_piece: float = MIN_PIECE_S) -> list[float]:
     """Where ``count`` pieces would start and end if cuts could go anywhere."""
     if first_alone and count >= 2:
-        rest = length - MIN_PIECE_S
-        return [0.0, *(MIN_PIECE_S + rest * k / (count - 1) for k in range(count - 1)), length]
+        rest = length - min_piece
+        return [0.0, *(min_piece + rest * k / (count - 1) for k in range(count - 1)), length]
     return [length * k / count for k in range(count + 1)]
 
 
@@ -129,13 +131,13 @@ def windows(bounds: list[float]) -> list[tuple[float, float]]:
 
 
 def place(bounds: list[float], silences: list[tuple[float, float]], *, diarize: bool) -> tuple[tuple[tuple[float, float], ...], tuple[Junction, ...]]:
-    """The spans and junctions for the ideal ``bounds``: each cut in the middle of the longest
-    silence within reach of its ideal place, else an overlap (see the module docstring)."""
+    """The spans and junctions for the ideal ``bounds``: each cut in the middle of a silence within
+    reach of its ideal place, else an overlap (see the module docstring)."""
     length = bounds[-1]
     junctions: list[Junction] = []
     for k in range(1, len(bounds) - 1):
         shortest = min(bounds[k] - bounds[k - 1], bounds[k + 1] - bounds[k])
-        near = [(b - a, -abs((a + b) / 2 - bounds[k]), (a + b) / 2) for a, b in silences
+        near = [(b - a >= CLEAR_PAUSE_S, -abs((a + b) / 2 - bounds[k]), (a + b) / 2) for a, b in silences
                 if abs((a + b) / 2 - bounds[k]) <= reach(bounds, k) and b - a >= MIN_PAUSE_S]
         at = max(near)[2] if near else bounds[k]
         overlap = min(DIARIZE_OVERLAP_S if diarize else OVERLAP_S, shortest / 4) if diarize or not near else 0.0
@@ -149,14 +151,15 @@ Scan = Callable[[list[tuple[float, float]]], list[tuple[float, float]]]
 """The silences (start, end) an input has within the given windows."""
 
 
-def make_layout(length: float, count: int, scan: Scan, *, split: bool, first_alone: bool, diarize: bool, max_duration: float) -> Layout:
+def make_layout(length: float, count: int, scan: Scan, *, split: bool, first_alone: bool, diarize: bool, max_duration: float,
+                min_piece: float = MIN_PIECE_S) -> Layout:
     """The layout of ``count`` pieces (more when a piece would pass ``max_duration``), its cuts
     placed among the silences ``scan`` finds near them."""
     if count <= 1:
         return Layout(((0.0, length),))
     first_alone = first_alone and split
     while True:
-        bounds = ideal_bounds(length, count, first_alone=first_alone)
+        bounds = ideal_bounds(length, count, first_alone=first_alone, min_piece=min_piece)
         spans, junctions = place(bounds, scan(windows(bounds)), diarize=diarize)
         if all(b - a <= max_duration for a, b in spans) or count >= length:
             break
@@ -164,9 +167,9 @@ def make_layout(length: float, count: int, scan: Scan, *, split: bool, first_alo
     return Layout(spans, junctions, base=count * NUMBER_BASE if split else 0, first_alone=first_alone, split=split)
 
 
-def recorded_count(journal: JobJournal, length: float, max_duration: float) -> int | None:
+def recorded_count(journal: JobJournal, length: float, max_duration: float, min_piece: float = MIN_PIECE_S) -> int | None:
     """The number of pieces of a split whose jobs ``journal`` holds (a resumed batch), if any."""
-    most = min(NUMBER_BASE - 1, max(math.floor(length / MIN_PIECE_S) + 1, math.ceil(length / max_duration)) + 2)
+    most = min(NUMBER_BASE - 1, max(math.floor(length / min_piece) + 1, math.ceil(length / max_duration)) + 2)
     for count in range(2, most + 1):
         if any(journal.recorded(count * NUMBER_BASE + i) is not None for i in range(count)):
             return count

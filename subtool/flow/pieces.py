@@ -52,13 +52,14 @@ def silences(source: Source, windows: list[tuple[float, float]], cancel: threadi
     return find_silences_in(source.path, windows, stream=index, cancel=cancel)
 
 
-def cut(source: Source, span: Piece, number: int, folder: Path, cancel: threading.Event | None = None) -> Path:
-    """Piece ``number``'s audio file (in ``folder``): ``span`` of the input."""
+def cut(source: Source, span: Piece, number: int, folder: Path, cancel: threading.Event | None = None) -> tuple[Path, float]:
+    """Piece ``number``'s audio file (in ``folder``), ``span`` of the input, and where in the input
+    its first sample is (the offset its words are shifted by)."""
     start, end = span
     if start <= 0 and end >= source.length:
         from ..media.audio import extract_audio
 
-        return extract_audio(source.path, folder / "audio.ogg", stream=source.stream, info=source.info, cancel=cancel)
+        return extract_audio(source.path, folder / "audio.ogg", stream=source.stream, info=source.info, cancel=cancel), 0.0
     return cut_audio(source.path, folder / f"piece{number:03d}.ogg", start=start, duration=end - start, info=source.info,
                      stream=source.stream, cancel=cancel)
 
@@ -167,9 +168,11 @@ def join_cues(pieces: list[list[tuple[float, float, str]]], layout: Layout) -> l
     return out
 
 
-def stitch(parts: list[Transcript], layout: Layout, *, duration: float | None = None, notes: list[str] | None = None) -> Transcript:
+def stitch(parts: list[Transcript], layout: Layout, *, offsets: list[float] | None = None, duration: float | None = None,
+           notes: list[str] | None = None) -> Transcript:
     """One transcript from the pieces' transcripts (their times already shifted); the service's
-    subtitle texts are shifted here (by each piece's start) and joined as one file per format."""
+    subtitle texts are shifted here (by ``offsets``: where each piece's first sample is in the
+    input, by default its span's start) and joined as one file per format."""
     if any(u.speaker is not None for p in parts for u in p.utterances):
         parts = match_speakers(parts, layout, notes if notes is not None else [])
     language = next((p.language for p in parts if p.language), None)
@@ -181,16 +184,17 @@ def stitch(parts: list[Transcript], layout: Layout, *, duration: float | None = 
         out.languages += [lang for lang in part.languages if lang not in out.languages]
     for lang in dict.fromkeys(lang for p in parts for lang in p.translations):
         out.translations[lang] = join_utterances([p.translations.get(lang, []) for p in parts], layout)
-    out.subtitles = _stitch_subtitles(parts, layout)
+    if offsets is None:
+        offsets = [start for start, _end in layout.spans] if len(layout.spans) == len(parts) else [0.0] * len(parts)
+    out.subtitles = _stitch_subtitles(parts, layout, offsets)
     return out
 
 
-def _stitch_subtitles(parts: list[Transcript], layout: Layout) -> dict[str, dict[str, str]]:
+def _stitch_subtitles(parts: list[Transcript], layout: Layout, offsets: list[float]) -> dict[str, dict[str, str]]:
     import pysubs2
 
     from ..subtitles import normalize_service_subtitles
 
-    offsets = [start for start, _end in layout.spans] if len(layout.spans) == len(parts) else [0.0] * len(parts)
     out: dict[str, dict[str, str]] = {}
     for lang in dict.fromkeys(lang for p in parts for lang in p.subtitles):
         for fmt in dict.fromkeys(f for p in parts for f in p.subtitles.get(lang, {})):

@@ -56,6 +56,14 @@ def _pending(slots: object, change: int) -> int:
         return _PENDING[id(slots)]
 
 
+def min_piece() -> float:
+    """The shortest piece a split makes: 5 minutes (``SUBTOOL_SPLIT_MIN_PIECE``, seconds: a test knob)."""
+    try:
+        return max(1.0, float(os.environ.get("SUBTOOL_SPLIT_MIN_PIECE") or lay.MIN_PIECE_S))
+    except ValueError:
+        return lay.MIN_PIECE_S
+
+
 def free_slots(engine: JobEngine) -> int:
     """Job slots neither at the service nor counted on by another input's split."""
     return max(0, engine.slots.limit - engine.slots.in_use - _pending(engine.slots, 0))
@@ -130,19 +138,24 @@ def choose_layout(engine: JobEngine, source: pieces.Source, options: TranscribeO
     """The pieces ``source`` is sent in: a split the journal already holds, else one into the free
     job slots when it is long enough (``layout``), else whole or cut to the limit of one job."""
     first_alone = not options.code_switching and len(options.languages) != 1
-    recorded = lay.recorded_count(journal, source.length, engine.max_duration)
+    smallest = min_piece()
+    recorded = lay.recorded_count(journal, source.length, engine.max_duration, smallest)
     free = free_slots(engine)
     split_after = lay.split_seconds(options.split)
     count, split = recorded, True
     if count is None:
         count = 1
         if journal.recorded(0) is None and split_after is not None and source.length > split_after:
-            count = lay.split_count(source.length, free=free, max_duration=engine.max_duration, first_alone=first_alone)
+            count = lay.split_count(source.length, free=free, max_duration=engine.max_duration, first_alone=first_alone, min_piece=smallest)
         if count < 2:
             count, split = lay.limit_count(source.length, max_duration=engine.max_duration, chunk_target=engine.chunk_target), False
     if count < 2:
-        if split_after is not None and source.length > split_after and free < 2:
-            run.status(f"{NOTE}{lay.clock(source.length)} sent as one job: {free} of the {engine.slots.limit} job slots free")
+        if split_after is not None and source.length > split_after and recorded is None and journal.recorded(0) is None:
+            why = (f"{free} of the {engine.slots.limit} job slots free" if free < 2 else
+                   f"the language is left to detection, and its first {lay.clock(smallest)} then the rest would take as long "
+                   "(-l LANG splits it)"
+                   if first_alone and source.length >= 2 * smallest else f"pieces would be shorter than {lay.clock(smallest)}")
+            run.status(f"{NOTE}{lay.clock(source.length)} sent as one job: {why}")
         return lay.Layout(((0.0, source.length),))
     run.status("looking for quiet points to cut at")
 
@@ -151,7 +164,7 @@ def choose_layout(engine: JobEngine, source: pieces.Source, options: TranscribeO
             return pieces.silences(source, windows, run.cancel)
 
     layout = lay.make_layout(source.length, count, scan, split=split, first_alone=first_alone, diarize=options.diarize,
-                             max_duration=engine.max_duration)
+                             max_duration=engine.max_duration, min_piece=smallest)
     _announce(engine, source, layout, options, free, recorded is not None, run)
     return layout
 
@@ -219,6 +232,7 @@ def _in_pieces(
     count = layout.count
     ready = [threading.Event() for _ in range(count)]
     paths: list[Path | None] = [None] * count
+    offsets = [start for start, _end in layout.spans]  # where each piece's first sample is in the input
     results: list[tuple[str, dict[str, Any]] | None] = [None] * count
     errors: list[BaseException] = []
     language = _Language(options) if layout.first_alone else None
@@ -242,7 +256,7 @@ def _in_pieces(
                 return
             try:
                 with hooks.hold("ffmpeg"):
-                    path = pieces.cut(source, layout.spans[i], i, folder, run.cancel)
+                    path, offsets[i] = pieces.cut(source, layout.spans[i], i, folder, run.cancel)
                 with lock:
                     paths[i] = path
                     sending.bytes += path.stat().st_size
@@ -289,25 +303,25 @@ def _in_pieces(
     real = [e for e in errors if not isinstance(e, Interrupted)]
     if real or errors:
         raise (real or errors)[0]
-    return _stitched(engine, layout, options, results, sending, run, source.length)
+    return _stitched(engine, layout, options, results, offsets, sending, run, source.length)
 
 
 def _stitched(
     engine: JobEngine, layout: lay.Layout, options: TranscribeOptions, results: list[tuple[str, dict[str, Any]] | None],
-    sending: Sending, run: Run, length: float,
+    offsets: list[float], sending: Sending, run: Run, length: float,
 ) -> Transcript:
     parts: list[Transcript] = []
     notes: list[str] = []
-    for i, (start, end) in enumerate(layout.spans):
+    for i, ((start, end), offset) in enumerate(zip(layout.spans, offsets, strict=True)):
         done = results[i]
         assert done is not None
         job_id, raw = done
-        sending.raw.append({"offset": start, "span": [start, end], "job": raw})
-        part = engine.to_transcript(raw, targets=list(options.translate), offset=start, job_ids=[job_id], notes=notes)
+        sending.raw.append({"offset": offset, "span": [start, end], "job": raw})
+        part = engine.to_transcript(raw, targets=list(options.translate), offset=offset, job_ids=[job_id], notes=notes)
         if not part.utterances:
             notes.append(f"no speech found in {lay.clock(start)}-{lay.clock(end)} (piece {i + 1} of {layout.count})")
         parts.append(part)
-    transcript = pieces.stitch(parts, layout, duration=length, notes=notes)
+    transcript = pieces.stitch(parts, layout, offsets=offsets, duration=length, notes=notes)
     for note in dict.fromkeys(notes):
         run.status(NOTE + note)
     return transcript

@@ -109,10 +109,11 @@ def split_minutes(value: str | float | None) -> float | None:
     import math
 
     from .errors import UsageError
+    from .flow.layout import DEFAULT_SPLIT_MINUTES
 
     text = str(value).strip().lower() if value is not None else "auto"
     if text == "auto":
-        return 10.0
+        return DEFAULT_SPLIT_MINUTES
     if text == "off":
         return None
     try:

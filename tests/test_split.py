@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES, run_cli
 
+from subtool.api import split_minutes
 from subtool.engines.gladia.engine import GladiaEngine
 from subtool.engines.jobs import MemoryJournal
 from subtool.flow import layout as lay
@@ -322,6 +323,8 @@ def test_the_emulator_takes_the_time_the_service_takes(emu: EmulatorProcess, env
 
 
 def test_split_is_refused_when_it_is_not_a_duration(media: dict[str, Path]) -> None:
+    assert TranscribeOptions().split == split_minutes("auto") == split_minutes(None) == lay.DEFAULT_SPLIT_MINUTES
+    assert (split_minutes("off"), split_minutes(" 20 "), split_minutes(7.5)) == (None, 20.0, 7.5)
     for bad in ("0", "-3", "soon", "nan"):
         r = run_cli("transcribe", str(media["unit"]), "--split", bad)
         assert r.returncode == 2 and "--split takes auto, off or a number of minutes" in r.stderr and "Traceback" not in r.stderr

@@ -42,7 +42,8 @@ if TYPE_CHECKING:
     from .errors import SubtoolError
     from .subtitles.shots import Shots
 
-__all__ = ["burn", "check", "conform", "delete_job", "dry_run", "dry_run_batch", "engine", "is_url", "job", "jobs", "list_presets", "mux", "plan", "presets_folder", "preview", "probe", "run", "run_batch", "run_plan", "show_preset", "transcribe"]
+__all__ = ["burn", "check", "conform", "delete_job", "dry_run", "dry_run_batch", "engine", "is_url", "job", "jobs", "list_presets", "mux", "plan", "presets_folder", "preview", "probe", "run", "run_batch", "run_plan", "show_preset",
+           "split_minutes", "transcribe"]
 
 StatusCallback = Callable[[str], None]
 ProgressCallback = Callable[[str, float, float | None], None]
@@ -98,6 +99,7 @@ class RunOptions(TypedDict, total=False):
     translation_model: str  # base, enhanced
     vocabulary: Sequence[str]
     audio_stream: int | None
+    split: str | float  # --split: "auto" (inputs over 10 minutes), "off", or a number of minutes
     max_jobs: int  # jobs at the service at once (default 3, the free plan)
     model: str | None  # local engine model
     threads: int | None  # local engine threads
@@ -116,6 +118,29 @@ class RunOptions(TypedDict, total=False):
     color: str | None  # --color: the text's, #RRGGBB or a CSS name (burn)
     outline_color: str | None  # --outline-color (burn)
     box: bool  # --box: the cue on a box (burn)
+
+
+def split_minutes(value: str | float | None) -> float | None:
+    """``--split`` as ``TranscribeOptions.split``: "auto" (or None) is 10 minutes, "off" None, a
+    number of minutes itself. Anything else is a ``UsageError``."""
+    import math
+
+    from .errors import UsageError
+    from .flow.layout import DEFAULT_SPLIT_MINUTES
+
+    text = str(value).strip().lower() if value is not None else "auto"
+    if text == "auto":
+        return DEFAULT_SPLIT_MINUTES
+    if text == "off":
+        return None
+    try:
+        minutes = float(text)
+    except ValueError:
+        minutes = math.nan
+    if not math.isfinite(minutes) or minutes <= 0:
+        raise UsageError(f"--split takes auto, off or a number of minutes, not '{value}'",
+                         hint="E.g. --split 20 cuts inputs longer than 20 minutes across the free job slots")
+    return minutes
 
 
 def plan(inputs: str | Path | Sequence[str | Path], **options: Unpack[RunOptions]) -> tuple[list[Plan], Engine]:
@@ -142,6 +167,7 @@ def plan(inputs: str | Path | Sequence[str | Path], **options: Unpack[RunOptions
         vocabulary=[v for v in o.get("vocabulary", ()) if v.strip()], model=o.get("model"), threads=o.get("threads"),
         audio_stream=o.get("audio_stream"), use_cache=o.get("cache", True), keep_raw=o.get("keep_raw", False),
         template=o.get("template", "source"), strict=o.get("strict", False), shot_changes=o.get("shot_changes"),
+        split=split_minutes(o.get("split", "auto")),
     )
     chosen = o.get("engine", "auto")
     eng = chosen if not isinstance(chosen, str) else engine(chosen, max_jobs=o.get("max_jobs", 3), model=o.get("model"),

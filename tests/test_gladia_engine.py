@@ -22,6 +22,7 @@ from subtool.engines.gladia.results import to_transcript
 from subtool.engines.gladia.service import TRANSCRIPTION_LANGUAGES, TRANSLATION_LANGUAGES
 from subtool.engines.jobs import JobSlots
 from subtool.errors import AuthError, LanguageError, ServiceTimeoutError
+from subtool.flow.layout import Junction, Layout
 from subtool.flow.pieces import stitch
 from subtool.media.audio import extract_audio, find_silences, needs_extraction, pick_audio_stream, plan_chunks
 from subtool.media.probe import probe
@@ -154,7 +155,7 @@ def test_to_transcript_maps_words_translations_and_subtitles() -> None:
 def test_stitch_shifts_the_second_chunk() -> None:
     first = to_transcript(_raw(), targets=["es"], offset=0.0, job_ids=["a"])
     second = to_transcript(_raw("Again."), targets=["es"], offset=600.0, job_ids=["b"])
-    whole = stitch([first, second], [0.0, 600.0], duration=1210.0)
+    whole = stitch([first, second], Layout(((0.0, 600.0), (600.0, 1210.0)), (Junction(600.0),)), duration=1210.0)
     assert whole.job_ids == ["a", "b"]
     assert [u.start for u in whole.utterances] == [1.0, 601.0]
     assert whole.utterances[1].words[1].start == 601.6

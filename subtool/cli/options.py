@@ -14,6 +14,28 @@ from .app import split_csv
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+
+def split_minutes(value: str) -> float | None:
+    from ..api import split_minutes as minutes
+
+    return minutes(value)
+
+
+class Split(click.ParamType[str]):
+    """``--split``: auto, off, or a number of minutes (checked by the library's rule)."""
+
+    name = "split"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from ..errors import UsageError
+
+        try:
+            split_minutes(str(value))
+        except UsageError as exc:
+            self.fail(exc.message, param, ctx)
+        return str(value).strip().lower()
+
+
 _OPTIONS = [
     click.option("-l", "--language", "languages", multiple=True, help="Spoken language (ISO 639-1); several mean detection among them."),
     click.option("--code-switching", is_flag=True, help="Detect the language per utterance (give 2-5 languages with -l)."),
@@ -32,6 +54,9 @@ _OPTIONS = [
     click.option("--model", help="Local engine model (tiny.en, base)."),
     click.option("--threads", type=click.IntRange(min=1), help="Local engine CPU threads."),
     click.option("--audio-stream", type=click.IntRange(min=0), help="Which audio stream to use, counted from 0 (default: the default one)."),
+    click.option("--split", type=Split(), default="auto", show_default=True, metavar="auto|off|MINUTES",
+                 help="Cut inputs longer than this (auto: 10 minutes) at silences into as many pieces as job slots are free "
+                 "(5 minutes each at least), sent at once: the wait shrinks, the price stays. off: one job per input."),
     click.option("--max-jobs", type=click.IntRange(min=1, max=300), default=3, show_default=True, help="Jobs at the service at once (free plan 3, paid 25)."),
     click.option("--cache/--no-cache", "cache", default=True, help="Use a cached transcript of the same audio and options (--no-cache: transcribe again)."),
     click.option("--keep-raw", is_flag=True, help="Also write the service's own JSON as <stem>.raw.json."),
@@ -46,7 +71,7 @@ _OPTIONS = [
 
 NAMES = (
     "languages", "code_switching", "translate", "translation_model", "formats", "profile", "diarize", "speakers", "min_speakers", "max_speakers", "vocabulary",
-    "engine", "model", "threads", "audio_stream", "max_jobs", "cache", "keep_raw", "speaker_labels", "template", "strict", "shot_changes",
+    "engine", "model", "threads", "audio_stream", "split", "max_jobs", "cache", "keep_raw", "speaker_labels", "template", "strict", "shot_changes",
 )
 _LISTS = ("languages", "translate", "formats", "forced")
 
@@ -84,8 +109,9 @@ def transcription(o: dict[str, Any]) -> TranscribeOptions:
         translation_model=o["translation_model"], formats=list(o["formats"]), diarize=o["diarize"], speakers=o["speakers"],
         min_speakers=o["min_speakers"], max_speakers=o["max_speakers"], vocabulary=list(o["vocabulary"]), model=o["model"],
         threads=o["threads"], audio_stream=o["audio_stream"], use_cache=o["cache"], keep_raw=o["keep_raw"],
-        template=o["template"], strict=o["strict"], shot_changes=o["shot_changes"],
+        template=o["template"], strict=o["strict"], shot_changes=o["shot_changes"], split=split_minutes(o["split"]),
     )
+
 
 
 _UNITS = {"": 1, "K": 1000, "M": 1000**2, "G": 1000**3, "T": 1000**4, "KI": 1024, "MI": 1024**2, "GI": 1024**3, "TI": 1024**4}

@@ -10,7 +10,9 @@ class TranscribeOptions:
     """What the user asked for, independent of the engine.
 
     ``languages``: ISO 639-1 codes; one forces the language, several mean detection among them,
-    none means detection. ``translate``: target languages in order. ``formats``: subtitle
+    none means detection. ``split``: inputs longer than this many minutes are cut into pieces sent
+    at once across the free job slots (None: only an input longer than one job takes is cut).
+    ``translate``: target languages in order. ``formats``: subtitle
     formats the service should write. ``subtitle_limits``: the profile's limits sent as the
     service's subtitles_config (keys ``minimum_duration``, ``maximum_duration``,
     ``maximum_characters_per_row``, ``maximum_rows_per_caption``, ``style``).
@@ -33,6 +35,7 @@ class TranscribeOptions:
     model: str | None = None
     threads: int | None = None
     audio_stream: int | None = None
+    split: float | None = 10.0
     use_cache: bool = True
     keep_raw: bool = False
     # How the subtitle files are made (the write stage; none of these change the transcript, so

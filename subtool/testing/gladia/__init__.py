@@ -39,6 +39,8 @@ class EmulatorProcess:
     def __init__(
         self,
         latency: float = 0.0,
+        latency_ratio: float = 0.0,
+        min_latency: float = 0.0,
         max_concurrent: int | None = None,
         keys: Sequence[str] | None = None,
         max_upload_mb: float | None = None,
@@ -51,6 +53,8 @@ class EmulatorProcess:
         host: str = "127.0.0.1",
     ) -> None:
         args = ["--host", host, "--port", "0", "--latency", str(latency), "--transcriber", transcriber]
+        if latency_ratio or min_latency:
+            args += ["--latency-ratio", str(latency_ratio), "--min-latency", str(min_latency)]
         if max_concurrent is not None:
             args += ["--max-concurrent", str(max_concurrent)]
         for key in keys or ():
@@ -124,6 +128,7 @@ class EmulatorProcess:
         ``fault(endpoint="get", status=429, retry_after=3)``, ``fault(endpoint="create", lose_reply=1)``
         (carried out, then the answer lost; with ``status=502`` that answer instead),
         ``fault(job_error={"code": 500})``, ``fault(upload_bandwidth=200_000)``, ``fault(latency=2.0)``,
+        ``fault(latency_ratio=0.176, min_latency=3)``, ``fault(diarization="level")``,
         ``fault(delay={"get": 12})``, ``fault(queue=True, max_concurrent=3)``, ``fault(rate_limit="5/s")``,
         ``fault(messy_translations=True)``, ``fault(strict=True)``, ``fault(no_speech_below=-40)``."""
         self._call("POST", "/_emulator/faults", body)

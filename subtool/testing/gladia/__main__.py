@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ...engines.gladia import service
-from .config import ENDPOINTS, Config, parse_rate
+from .config import DIARIZATION, ENDPOINTS, Config, parse_rate
 from .server import EmulatorServer
 from .state import State, apply_fault
 
@@ -103,6 +103,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=_bounded(int, 0, 65535), default=0, help="0 picks a free port")
     p.add_argument("--key", action="append", default=[], help="accepted x-gladia-key (repeatable); default: any non-empty key")
     p.add_argument("--latency", type=_bounded(float, 0), default=0.0, help="seconds from create to done per job")
+    p.add_argument("--latency-ratio", type=_bounded(float, 0), default=0.0, metavar="R",
+                   help="processing seconds per second of audio, added to --latency (the service: about 0.176)")
+    p.add_argument("--min-latency", type=_bounded(float, 0), default=0.0, metavar="S",
+                   help="no job is done sooner than S seconds after it starts processing (the service: about 3)")
+    p.add_argument("--diarization", choices=DIARIZATION, default="turns",
+                   help="turns: speakers take turns by utterance; level: voices told apart by their loudness, numbered "
+                   "in order of appearance in each job (a stand-in for telling voices apart)")
     p.add_argument("--max-concurrent", type=_bounded(int, 1), default=None,
                    help="jobs processed at once; creates beyond this many queued+processing jobs get 429 (Retry-After), unless --queue")
     p.add_argument("--queue", type=_bounded(int, 0), nargs="?", const=service.MAX_QUEUED_JOBS, default=None, metavar="MAX_QUEUED",
@@ -153,6 +160,9 @@ def config_of(args: argparse.Namespace) -> Config:
     return Config(
         keys=frozenset(args.key),
         latency=args.latency,
+        latency_ratio=args.latency_ratio,
+        min_latency=args.min_latency,
+        diarization=args.diarization,
         max_concurrent=args.max_concurrent,
         max_upload_bytes=int(args.max_upload_mb * MB),
         max_duration=args.max_duration_min * 60.0,

@@ -1,6 +1,10 @@
 """The emulator's settings: the command line's values, changed at runtime by ``POST
 /_emulator/faults`` (``{"latency": 0}``, ``{"queue": true, "max_concurrent": 3}``...).
 
+A job's time is ``latency + latency_ratio * audio seconds``, at least ``min_latency``: the service
+takes about 17.6% of the audio's duration, 3 s at least (``--latency-ratio 0.176 --min-latency 3``),
+which is what makes a long input worth splitting across job slots.
+
 The limits default to the service's own (``subtool.engines.gladia.service``); a queue given as
 ``true`` holds as many jobs as a paid account may have waiting (300).
 """
@@ -14,12 +18,16 @@ from typing import Any
 from ...engines.gladia import service
 
 ENDPOINTS = ("upload", "create", "get", "list", "delete", "file")
+DIARIZATION = ("turns", "level")
 
 
 @dataclass
 class Config:
     keys: frozenset[str] = frozenset()
     latency: float = 0.0
+    latency_ratio: float = 0.0  # processing seconds per second of audio, on top of ``latency``
+    min_latency: float = 0.0  # no job ends sooner than this after it starts processing
+    diarization: str = "turns"  # "turns": speakers take turns by utterance; "level": told apart by loudness
     max_concurrent: int | None = None
     max_upload_bytes: int = service.MAX_UPLOAD_BYTES
     max_duration: float = service.MAX_DURATION_S
@@ -49,8 +57,16 @@ def update_settings(cfg: Config, body: dict[str, Any]) -> str | None:
     if "upload_bandwidth" in body:
         bw = body["upload_bandwidth"]
         cfg.upload_bandwidth = float(bw) if bw else None
-    if "latency" in body:
-        cfg.latency = float(body["latency"])
+    for name in ("latency", "latency_ratio", "min_latency"):
+        if name in body:
+            value = float(body[name])
+            if value < 0:
+                return f"{name} must be at least 0"
+            setattr(cfg, name, value)
+    if "diarization" in body:
+        if body["diarization"] not in DIARIZATION:
+            return f"diarization must be one of {', '.join(DIARIZATION)}"
+        cfg.diarization = str(body["diarization"])
     if "delay" in body:
         problem = _update_delays(cfg, body["delay"])
         if problem:
@@ -68,6 +84,11 @@ def update_settings(cfg: Config, body: dict[str, Any]) -> str | None:
     if "no_speech_below" in body:
         cfg.no_speech_below = float(body["no_speech_below"]) if body["no_speech_below"] is not None else None
     return None
+
+
+def job_latency(cfg: Config, audio_seconds: float | None) -> float:
+    """How long a job over ``audio_seconds`` of audio takes, from the start of its processing."""
+    return max(cfg.min_latency, cfg.latency + cfg.latency_ratio * (audio_seconds or 0.0))
 
 
 def _update_delays(cfg: Config, delays: object) -> str | None:

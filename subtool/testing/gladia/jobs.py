@@ -1,5 +1,6 @@
 """A job's life: admitted at create (or refused at the concurrency limit), queued, processing,
-then done or in error after ``latency`` seconds.
+then done or in error after its latency: ``--latency`` seconds, plus ``--latency-ratio`` seconds
+per second of its audio, at least ``--min-latency`` (``config.job_latency``).
 
 - ``--max-concurrent N``: creates beyond N queued+processing jobs get 429 with ``Retry-After``
   (whole seconds until the first running job is due to end, at least one);
@@ -22,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import spec
+from .config import job_latency
 from .records import Job, StoredFile
 from .state import State
 from .transcripts import transcribe
@@ -57,18 +59,24 @@ def admit(state: State, body: dict[str, Any], stored: StoredFile | None) -> Job:
 def busy_wait(state: State) -> int:
     """Retry-After for a create refused at the concurrency limit: until the first running
     job is due to end (its latency), at least a second. Called with ``state.lock`` held."""
-    due = [(j.started or j.created) + state.config.latency for j in state.jobs.values() if j.status in ("queued", "processing")]
+    due = [(j.started or j.created) + latency(state, j) for j in state.jobs.values() if j.status in ("queued", "processing")]
     return max(1, math.ceil(min(due, default=0.0) - time.time()))
 
 
+def latency(state: State, job: Job) -> float:
+    """The job's latency under the current settings (its audio's duration, once known)."""
+    info = job.file.info if job.file is not None else None
+    return job_latency(state.config, info.duration if info is not None else None)
+
+
 def run_job(state: State, job: Job) -> None:
-    """queued -> processing -> done|error, taking ``latency`` seconds from create to the end.
+    """queued -> processing -> done|error, taking its latency from create to the end.
     With ``queue``, a job waits queued while ``max_concurrent`` jobs are processing, and its
     latency counts from when it leaves the queue.
 
     The latency is read again while waiting, so a runtime change (``{"latency": 0}``) also
     releases the jobs already waiting."""
-    _wait_until(state, job, lambda: _queued_part(state))
+    _wait_until(state, job, lambda: _queued_part(state, job))
     if not _leave_queue(state, job):
         return
     error: int | None = None
@@ -77,7 +85,7 @@ def run_job(state: State, job: Job) -> None:
         error, result = _work(state, job)
     except Exception:  # noqa: BLE001 - any failure of ours is a job in error, as a service would report
         error = 500
-    _wait_until(state, job, lambda: state.config.latency)
+    _wait_until(state, job, lambda: latency(state, job))
     with state.lock:
         job.completed = time.time()
         if error is None:
@@ -88,9 +96,9 @@ def run_job(state: State, job: Job) -> None:
             state.jobs_failed += 1
 
 
-def _queued_part(state: State) -> float:
+def _queued_part(state: State, job: Job) -> float:
     """How long a job stays ``queued`` before processing: a tenth of the latency, at most 0.5 s."""
-    return min(state.config.latency * 0.1, 0.5)
+    return min(latency(state, job) * 0.1, 0.5)
 
 
 def _leave_queue(state: State, job: Job) -> bool:
@@ -102,8 +110,8 @@ def _leave_queue(state: State, job: Job) -> bool:
             cfg = state.config
             if cfg.queue is None or cfg.max_concurrent is None or state.processing() < cfg.max_concurrent:
                 job.status = "processing"
-                if time.time() - job.created > _queued_part(state) + 0.05:  # it waited for a slot
-                    job.started = time.time() - _queued_part(state)
+                if time.time() - job.created > _queued_part(state, job) + 0.05:  # it waited for a slot
+                    job.started = time.time() - _queued_part(state, job)
                 state.max_processing = max(state.max_processing, state.processing())
                 return True
         time.sleep(0.02)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .audio import FRAME
+from .audio import FRAME, voiced_regions
 
 PLACEHOLDER = (
     "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore "
@@ -118,6 +118,41 @@ def assign_speakers(utterances: list[Utterance], count: int) -> None:
     """Speakers in turn, numbered from 0 in order of appearance."""
     for i, u in enumerate(utterances):
         u["speaker"] = i % max(count, 1)
+
+
+LEVEL_GAP_DB = 6.0
+
+
+def speakers_by_level(utterances: list[Utterance], env: list[float]) -> list[Utterance]:
+    """``--diarization level``: voices told apart by loudness, the emulator's stand-in for telling
+    voices apart. Each stretch of speech between pauses (``voiced_regions``) has the level of its
+    loudest 20 ms frame; the levels fall into groups wherever sorted levels are more than 6 dB
+    apart; each group is a speaker, numbered in order of appearance in this job (as a service
+    numbers its speakers). A word is its stretch's speaker, and an utterance is split where its
+    speaker changes."""
+    regions = voiced_regions(env)
+    levels = [max(env[int(a / FRAME): max(int(a / FRAME) + 1, int(b / FRAME))]) for a, b in regions]
+    group: dict[float, int] = {}
+    count, previous = 0, None
+    for value in sorted(set(levels)):
+        if previous is not None and value - previous > LEVEL_GAP_DB:
+            count += 1
+        group[value], previous = count, value
+
+    def region_of(w: Word) -> int:
+        mid = (w["start"] + w["end"]) / 2
+        return min(range(len(regions)), key=lambda i: 0.0 if regions[i][0] <= mid <= regions[i][1] else min(abs(mid - regions[i][0]), abs(mid - regions[i][1])))
+
+    numbers: dict[int, int] = {}
+    runs: list[tuple[Utterance, int, list[Word]]] = []  # (the utterance it came from, speaker, words)
+    for u in utterances:
+        for w in u["words"]:
+            who = numbers.setdefault(group[levels[region_of(w)]], len(numbers)) if regions else 0
+            if runs and runs[-1][0] is u and runs[-1][1] == who:
+                runs[-1][2].append(w)
+            else:
+                runs.append((u, who, [{**w, "word": w["word"].lstrip()}]))
+    return [make_utterance(ws, str(u["language"]), channel=u["channel"], speaker=who) for u, who, ws in runs]
 
 
 def pseudo_word(word: str, language: str) -> str:
@@ -266,7 +301,7 @@ def build_result(
 ) -> dict[str, Any]:
     """``result`` of a done job for the echoed ``params`` (request_params with defaults);
     ``language`` None (with no utterances) for audio without speech."""
-    if params.get("diarization"):
+    if params.get("diarization") and not any("speaker" in u for u in utterances):
         diarize(utterances, params.get("diarization_config") or {})
     transcription: dict[str, Any] = {
         "full_transcript": " ".join(u["text"] for u in utterances),

@@ -7,6 +7,7 @@ from it.
   DB`` for a plain level threshold) gets the empty result the schema allows, not invented words;
 - ``--transcriber local`` asks the embedded offline engine (``subtool.engines.local``, imported
   only then) instead: a real transcript, slower;
+- ``--diarization level`` tells speakers apart by the loudness of their words (``results``);
 - one requested language is forced, several restrict detection, none means detection; the
   custom spelling dictionary is applied to the words.
 """
@@ -14,11 +15,13 @@ from it.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from . import audio, results
+from .config import job_latency
 from .records import Job, StoredFile
 from .state import State
 
@@ -35,9 +38,11 @@ def transcribe(state: State, job: Job, stored: StoredFile, info: audio.Probed) -
     spelling = (job.params.get("custom_spelling_config") or {}).get("spelling_dictionary") if job.params.get("custom_spelling") else None
     if spelling:
         apply_spelling(utterances, spelling)
+    if job.params.get("diarization") and state.config.diarization == "level" and utterances:
+        utterances = results.speakers_by_level(utterances, state.envelope(stored))
     return results.build_result(
         utterances, found if utterances else None, job.params, audio_duration=info.duration,
-        transcription_time=time.time() - started + state.config.latency, messy=state.config.messy_translations,
+        transcription_time=time.time() - started + job_latency(state.config, info.duration), messy=state.config.messy_translations,
     )
 
 
@@ -83,12 +88,18 @@ def apply_spelling(utterances: list[dict[str, Any]], dictionary: dict[str, list[
         u["text"] = "".join(w["word"] for w in u["words"]).strip()
 
 
+_LOCAL = threading.Lock()
+
+
 def local_transcript(path: Path, languages: list[str]) -> tuple[list[dict[str, Any]], str | None]:
-    """The embedded offline engine's transcript, in the API's shape."""
+    """The embedded offline engine's transcript, in the API's shape. One at a time: each uses
+    every core, and two at once on a 2-core machine took over three times as long as one after
+    the other (the job's time is the latency settings' to model, not this machine's)."""
     from ...engines.local import LocalEngine  # type: ignore[import-not-found, unused-ignore]
     from ...models import TranscribeOptions
 
-    transcript = LocalEngine().transcribe(path, TranscribeOptions(languages=list(languages), use_cache=False))
+    with _LOCAL:
+        transcript = LocalEngine().transcribe(path, TranscribeOptions(languages=list(languages), use_cache=False))
     utterances = []
     for u in transcript.utterances:
         words = [

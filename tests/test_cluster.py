@@ -170,17 +170,26 @@ def no_429(emu: EmulatorProcess, jobs: int) -> None:
     assert stats["requests"]["create"] == jobs  # not one create refused for a fourth job at once
 
 
-def test_two_local_workers_never_exceed_max_jobs(tmp_path: Path, emu: EmulatorProcess) -> None:
+def test_two_local_workers_never_exceed_max_jobs_and_ctrl_c_resumes(tmp_path: Path, emu: EmulatorProcess) -> None:
     paths = memos(tmp_path / "in", 8)
     out, report = tmp_path / "out", tmp_path / "report.json"
-    r = run_cli("batch", *map(str, paths), "--sidecars-only", "-t", "fr", "-d", str(out), "--max-jobs", "3", "--no-cache",
-                "--workers", "2", "--report", str(report), env=env_for(emu))
+    args = ("batch", *map(str, paths), "--sidecars-only", "-t", "fr", "-d", str(out), "--max-jobs", "3", "--no-cache", "--workers", "2")
+    proc = popen(*args, env=env_for(emu))
+    state = out / ".subtool-batch.sqlite"
+    wait_for(state, proc, lambda stages: stages.count("submitted") >= 2)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    open_jobs = [str(r["job_id"]) for r in rows(state).values() if r["stage"] == "submitted"]
+    assert open_jobs and all(job in stderr for job in open_jobs)  # named, and recorded: --resume polls them
+    assert stderr.count("dask dashboard: http://127.0.0.1:") == 1
+    r = run_cli(*args, "--resume", "--report", str(report), env=env_for(emu))
     assert r.returncode == 0, r.stderr
     no_429(emu, 8)  # each worker process alone would allow 3: 6 at once, and the emulator refuses the 4th
     doc = json.loads(report.read_text())
     assert doc["schema"] == "subtool.batch/1" and doc["counts"]["done"] == 8
+    assert {i["job_id"] for i in doc["items"]} >= set(open_jobs)  # finished by polling the same jobs
     assert 1 <= doc["pacing"]["peak_jobs"] <= 3
-    assert r.stderr.count("dask dashboard: http://127.0.0.1:") == 1
     check_sidecars(out, [p.stem for p in paths], ["en", "fr"])
 
 

@@ -136,16 +136,18 @@ class _Here:
                 self.watches[batch] = Watch(client, batch)
             return self.watches[batch]
 
-    def engine(self, spec: EngineSpec, where: str, wanted: Callable[[], bool]) -> tuple[Engine, ClusterSlots | None]:
+    def engine(self, spec: EngineSpec, where: str, nthreads: int, wanted: Callable[[], bool]) -> tuple[Engine, ClusterSlots | None]:
         """The item's engine: Gladia over the account's semaphore (a limiter of its own, so what the
-        item still holds at its end is given back), or this process's offline engine."""
+        item still holds at its end is given back), or this process's offline engine (on the
+        worker's threads unless --threads says otherwise)."""
         if spec.name != "gladia":
+            threads = spec.threads or nthreads
             with self.lock:
-                found = self.engines.get((spec.model, spec.threads))
+                found = self.engines.get((spec.model, threads))
                 if found is None:
                     from ...engines import get_engine
 
-                    found = self.engines[(spec.model, spec.threads)] = get_engine(spec.name, model=spec.model, threads=spec.threads)
+                    found = self.engines[(spec.model, threads)] = get_engine(spec.name, model=spec.model, threads=threads)
                 return found, None
         account = env_account()
         if account is None:
@@ -182,8 +184,9 @@ def run_item(task: ItemTask) -> dict[str, Any]:
     limiter: ClusterSlots | None = None
     try:
         row = link.start() or {"stage": "pending", "attempts": 0}
-        engine, limiter = here.engine(task.engine, where, lambda: watch.wanted(task.task_key))
-        worker = Worker(link, engine, slots=here.local_slots(dask_worker.state.nthreads), pacer=link if limiter is not None else None,
+        nthreads = int(dask_worker.state.nthreads)
+        engine, limiter = here.engine(task.engine, where, nthreads, lambda: watch.wanted(task.task_key))
+        worker = Worker(link, engine, slots=here.local_slots(nthreads), pacer=link if limiter is not None else None,
                         force=task.force, cancel=cancel, on_warning=link.warning)
         w = Work(task.key, task.position, task.item, task.request, task.resumed)
         with worker.probing():

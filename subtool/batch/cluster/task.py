@@ -18,6 +18,7 @@ failed task with its arguments, and an input URL may hold a password).
 
 from __future__ import annotations
 
+import pickle
 import threading
 import time
 import uuid
@@ -169,6 +170,12 @@ class _Here:
 _HERE = _Here()
 
 
+def _alone(error: SubtoolError) -> SubtoolError:
+    """``error`` without the exceptions it was raised from: Dask's pickling keeps an exception's
+    context, and the SDK's own exceptions cannot be unpickled (nor should they travel)."""
+    return pickle.loads(pickle.dumps(error))  # type: ignore[no-any-return]
+
+
 def run_item(task: ItemTask) -> dict[str, Any]:
     """The Dask task of one item (see the module docstring): ``{"result": ...}`` as the batch's
     worker returns it, or ``{"error": SubtoolError}``."""
@@ -193,7 +200,7 @@ def run_item(task: ItemTask) -> dict[str, Any]:
             w.plan = worker.plan(w)
         return {"result": worker.process(w, row)}
     except SubtoolError as exc:
-        return {"error": exc}
+        return {"error": _alone(exc)}
     except Exception as exc:  # noqa: BLE001 - returned, as the module docstring says
         return {"error": SubtoolError(f"internal error on worker {where}: {type(exc).__name__}: {exc}")}
     finally:

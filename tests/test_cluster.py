@@ -174,6 +174,7 @@ def test_two_local_workers_never_exceed_max_jobs_and_ctrl_c_resumes(tmp_path: Pa
     paths = memos(tmp_path / "in", 8)
     out, report = tmp_path / "out", tmp_path / "report.json"
     args = ("batch", *map(str, paths), "--sidecars-only", "-t", "fr", "-d", str(out), "--max-jobs", "3", "--no-cache", "--workers", "2")
+    emu.fault(endpoint="create", status=429, count=1, retry_after=60)  # an item waits in its backoff when stopped
     proc = popen(*args, env=env_for(emu))
     state = out / ".subtool-batch.sqlite"
     wait_for(state, proc, lambda stages: stages.count("submitted") >= 2)
@@ -185,7 +186,9 @@ def test_two_local_workers_never_exceed_max_jobs_and_ctrl_c_resumes(tmp_path: Pa
     assert stderr.count("dask dashboard: http://127.0.0.1:") == 1
     r = run_cli(*args, "--resume", "--report", str(report), env=env_for(emu))
     assert r.returncode == 0, r.stderr
-    no_429(emu, 8)  # each worker process alone would allow 3: 6 at once, and the emulator refuses the 4th
+    stats = emu.stats()
+    assert stats["max_concurrent_jobs"] <= 3 and stats["jobs_created"] == 8
+    assert stats["requests"]["create"] == 9  # the one 429 asked for: each worker process alone would allow 3, 6 at once
     doc = json.loads(report.read_text())
     assert doc["schema"] == "subtool.batch/1" and doc["counts"]["done"] == 8
     assert {i["job_id"] for i in doc["items"]} >= set(open_jobs)  # finished by polling the same jobs
@@ -306,7 +309,7 @@ def test_a_worker_that_cannot_see_an_input(tmp_path: Path, emu: EmulatorProcess)
 
 
 @pytest.mark.parametrize("emu", [1.0], indirect=True)
-def test_the_key_never_travels(tmp_path: Path, emu: EmulatorProcess) -> None:
+def test_the_key_never_travels_and_a_refused_job_fails_its_item_alone(tmp_path: Path, emu: EmulatorProcess) -> None:
     def task_specs(dask_scheduler) -> list[bytes]:  # type: ignore[no-untyped-def]  # on the scheduler: every task it holds
         import cloudpickle
 
@@ -317,6 +320,7 @@ def test_the_key_never_travels(tmp_path: Path, emu: EmulatorProcess) -> None:
     try:
         paths = memos(tmp_path / "in", 4)
         out, report = tmp_path / "out", tmp_path / "report.json"
+        emu.fault(endpoint="create", status=400, count=1)  # the SDK's HttpError behind the item's error
         proc = popen("batch", *map(str, paths), "--sidecars-only", "-d", str(out), "--max-jobs", "3", "--no-cache", "-v",
                      "--cluster", str(c.file), "--report", str(report), env=env_for(emu, key))
         wait_for(out / ".subtool-batch.sqlite", proc, lambda stages: "submitted" in stages)
@@ -325,13 +329,17 @@ def test_the_key_never_travels(tmp_path: Path, emu: EmulatorProcess) -> None:
         stdout, stderr = proc.communicate(timeout=240)
     finally:
         c.stop()
-    assert proc.returncode == 0, stderr
+    assert proc.returncode == 1, stderr
+    doc = json.loads(report.read_text())
+    assert doc["counts"] == {"total": 4, "done": 3, "skipped": 0, "failed": 1, "interrupted": 0}
+    refused = next(i for i in doc["items"] if i["status"] == "failed")
+    assert "HTTP 400" in refused["error"] and refused["exit_code"] == 4
     assert any(str(p).encode() in specs for p in paths)  # the tasks' arguments were read
     places = {"tasks": specs, "stdout": stdout.encode(), "stderr": stderr.encode(), "report": report.read_bytes(),
               "logs": c.logs().encode()}
     places |= {p.name: p.read_bytes() for p in out.glob(".subtool-batch.sqlite*")}
     assert {name for name, data in places.items() if key.encode() in data} == set()
-    assert emu.stats()["jobs_created"] == 4
+    assert emu.stats()["jobs_created"] == 3
 
 
 def test_without_dask_the_extra_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

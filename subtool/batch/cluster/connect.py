@@ -1,7 +1,7 @@
 """The batch's client on Dask: connected to the scheduler ``--cluster`` names (its address, or the
 file ``dask scheduler --scheduler-file`` wrote), or to a local cluster of ``--workers`` processes
 started here (on loopback, each with the CPU count divided among them as its threads, or
-``--local-jobs`` each). The dashboard's address is said once; the account's semaphore is
+``--local-jobs`` each, ignoring Ctrl-C: the client stops the items). The dashboard's address is said once; the account's semaphore is
 registered before the state is touched, so a batch whose ``--max-jobs`` disagrees with another's
 on the same scheduler is refused at once. Reaching the scheduler waits as long as Dask's
 ``distributed.comm.timeouts.connect`` (30 s by default)."""
@@ -42,7 +42,7 @@ def _client(cluster: str | None, workers: int | None, local_jobs: int | None, st
     if workers is not None:
         threads = local_jobs or max(1, (os.cpu_count() or 1) // workers)
         local = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True, host="127.0.0.1",
-                                                 dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR))
+                                                 dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR, preload=[__name__]))
         return stack.enter_context(Client(local, set_as_default=False))
     assert cluster is not None
     target = cluster.strip()
@@ -53,6 +53,16 @@ def _client(cluster: str | None, workers: int | None, local_jobs: int | None, st
     except (OSError, TimeoutError, ValueError) as exc:
         raise UsageError(f"could not reach the Dask scheduler at {target} ({type(exc).__name__}: {exc})".rstrip(": ()"),
                          hint="Start it there with `dask scheduler`, or check the address (tcp://HOST:8786)") from None
+
+
+def dask_setup(worker: object) -> None:
+    """Run by Dask in each worker process of a local cluster as it starts (``preload``): Ctrl-C
+    at a terminal reaches every process of its group, and the batch's client is the one that
+    stops the items (its stop event) and records how far they got; a worker that died of it
+    would leave them to be cancelled after ``pool.STOP_GRACE_S``, with a traceback each."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def dashboard(client: Client) -> str | None:

@@ -18,7 +18,6 @@ failed task with its arguments, and an input URL may hold a password).
 
 from __future__ import annotations
 
-import pickle
 import threading
 import time
 import uuid
@@ -171,9 +170,12 @@ _HERE = _Here()
 
 
 def _alone(error: SubtoolError) -> SubtoolError:
-    """``error`` without the exceptions it was raised from: Dask's pickling keeps an exception's
-    context, and the SDK's own exceptions cannot be unpickled (nor should they travel)."""
-    return pickle.loads(pickle.dumps(error))  # type: ignore[no-any-return]
+    """``error`` without the exceptions it was raised from: a worker pickles an exception with
+    its context and traceback (tblib's reducers, installed by Dask), and the SDK's own exceptions
+    cannot be unpickled on the client (nor should they travel)."""
+    error.__cause__ = error.__context__ = None
+    error.__traceback__ = None
+    return error
 
 
 def run_item(task: ItemTask) -> dict[str, Any]:

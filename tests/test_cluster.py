@@ -96,7 +96,7 @@ class Cluster:
                 proc.terminate()
         for proc in self.procs:
             try:
-                proc.wait(10)
+                proc.wait(5)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(10)

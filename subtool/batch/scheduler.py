@@ -13,7 +13,9 @@ the others go on. Then a pool of item workers (``worker``): every job slot busy,
 again probed and uploaded, waiting for a slot, so that a finished job is replaced at once, plus
 the local slots. Items whose jobs an earlier run left at the service go first: they hold slots
 the others would wait for. Ctrl-C (or SIGTERM) stops the pool, records what each item reached,
-and names the jobs still at the service; ``--resume`` takes them up again.
+and names the jobs still at the service; ``--resume`` takes them up again. With ``cluster`` or
+``workers`` the pool is a Dask cluster's (``batch.cluster``): the same checks, state, items'
+worker and report, the items run on the cluster's workers.
 """
 
 from __future__ import annotations
@@ -97,9 +99,9 @@ def run_batch(
     manifest's items write only inside its folder or the default outdir unless ``allow_outside``.
     ``cluster`` (a Dask scheduler's address, or its scheduler file) or ``workers`` (a local
     cluster of that many worker processes) runs the items on Dask (``batch.cluster``; the
-    ``subtool[cluster]`` extra). Raises ``UsageError`` (a malformed manifest; a state in use, damaged, foreign, or existing
-    without ``resume``/``restart``) and ``Interrupted`` (naming the jobs still at the service);
-    an item's own failure is in the report, never raised."""
+    ``subtool[cluster]`` extra). Raises ``UsageError`` (a malformed manifest; a state in use,
+    damaged, foreign, or existing without ``resume``/``restart``) and ``Interrupted`` (naming
+    the jobs still at the service); an item's own failure is in the report, never raised."""
     t0 = time.monotonic()
     if resume and restart:
         raise UsageError("--resume and --restart exclude each other")

@@ -142,7 +142,7 @@ def run_batch(
 
             conn = stack.enter_context(connect(cluster, workers, local_jobs, settings, notes))
             reports, work = _prepare(batch_items, rows, state, settings, notes)
-            interrupted, pacing = schedule(conn, Batch(work, reports, state, settings, stop, on_event, on_warning))
+            interrupted, pacing = schedule(conn, Batch(work, reports, state, settings, stop, on_event, on_warning, notes))
         else:
             pacer = Pacer(eng.slots, max_jobs) if is_job_engine(eng) else None
             worker = Worker(state, eng, slots=LocalSlots(local_jobs or max(1, os.cpu_count() or 1)), pacer=pacer, force=force,

@@ -1,11 +1,13 @@
 """The client's loop of a batch on Dask: the items as tasks, progress, Ctrl-C.
 
 The storage check first (``preflight``); then the items in order (jobs an earlier run left at the
-service first), each a task (``task.run_item``) sent to the least busy worker (its items in
-flight over its threads; Dask moves the task if that worker dies). As many are in flight as the
-single-process pool would run (every job slot busy and as many again probed and uploaded, plus
-the workers' local slots), so a finished job is replaced at once and the scheduler's queue stays
-short. The ``Desk`` commits what the items send; each item's end is recorded here as one machine
+service first), each a task (``task.run_item``) placed by Dask, which sends a task to the worker
+with the fewest in flight per thread (an item leaves the thread pool as it starts, and 8 items
+on 2 workers of 2 threads were placed 4 and 4), and runs it elsewhere if that worker dies (a
+task pinned to a worker waited for it forever once every worker had died). As many are in
+flight as the single-process pool would run (every job slot busy and as many again probed and
+uploaded, plus the workers' local slots), so a finished job is replaced at once and the
+scheduler's queue stays short; with no worker left the items wait for one, and that is said. The ``Desk`` commits what the items send; each item's end is recorded here as one machine
 records it (``scheduler.settle``). Ctrl-C sets the batch's stop event: the items stop where they
 are (their rows say how far they got) within a few seconds, or are cancelled after
 ``STOP_GRACE_S``; a second Ctrl-C cancels them at once.
@@ -16,7 +18,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -53,6 +55,7 @@ class Batch:
     cancel: threading.Event
     on_event: EventCallback | None
     on_warning: Callable[[str], None] | None
+    on_note: Callable[[str], None] | None = None
 
 
 def schedule(conn: Connection, run: Batch) -> tuple[bool, dict[str, Any]]:
@@ -78,11 +81,10 @@ class _Pool:
         self.conn, self.run_, self.batch, self.spec, self.counts = conn, run, batch, spec, counts
         self.desk = Desk(conn.client, batch, run.state, pacer, run.on_warning)
         self.futures: dict[Future, Work] = {}
-        self.placed: dict[str, str] = {}  # item key -> the worker it was sent to
-        self.load: Counter[str] = Counter()
         self.sent: dict[str, float] = {}
         self.workers: dict[str, int] = {}
         self.workers_at = 0.0
+        self.alone = False  # the scheduler has no workers (said once, until one comes)
         self.wake = threading.Event()
 
     def run(self, todo: list[Work]) -> bool:
@@ -121,17 +123,19 @@ class _Pool:
         if now - self.workers_at >= WORKERS_EVERY_S or not self.workers:
             self.workers = {addr: max(1, int(w.get("nthreads") or 1)) for addr, w in workers(self.conn.client).items()}
             self.workers_at = now
+            if not self.workers and not self.alone and self.run_.on_note is not None:
+                self.run_.on_note(f"the Dask scheduler at {self.conn.address} has no workers left: the items wait for one "
+                                  f"(dask worker {self.conn.address})")
+            self.alone = not self.workers
         client = self.conn.client
         while queue and len(self.futures) < self._window() and self.workers:
             w = queue.popleft()
-            addr = min(sorted(self.workers), key=lambda a: self.load[a] / self.workers[a])
             task_key = f"subtool-item-{self.batch}-{w.key}"
             task = ItemTask(self.batch, task_key, w.key, w.position, w.item, w.request, w.resumed, self.spec, self.run_.settings.force)
-            future = client.submit(run_item, task, key=task_key, pure=False, workers=[addr], allow_other_workers=True)
+            future = client.submit(run_item, task, key=task_key, pure=False)
             future.add_done_callback(lambda _f: self.wake.set())
             self.futures[future] = w
-            self.placed[w.key], self.sent[w.key] = addr, now
-            self.load[addr] += 1
+            self.sent[w.key] = now
 
     def _settle_done(self) -> None:
         from ..scheduler import settle
@@ -143,7 +147,6 @@ class _Pool:
             settle(result, problem, w, self.run_.reports[w.position], self.run_.state, self.run_.cancel, self.counts,
                    time.monotonic() - started)
             self.desk.forget(w.key)
-            self.load[self.placed.pop(w.key, "")] -= 1
 
     def _stop(self) -> None:
         """Ctrl-C: stop every item, let them record how far they got, then cancel what is left."""

@@ -155,9 +155,25 @@ def wait_for(state: Path, proc: subprocess.Popen[str], ready, timeout: float = 1
     raise AssertionError(f"the state never got there: {[r['stage'] for r in rows(state).values()]}")
 
 
+STARTED: list[subprocess.Popen[str]] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_batch_left() -> Iterator[None]:
+    """A batch a failed test left running is killed with it."""
+    yield
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
 def popen(*args: str, env: dict[str, str], session: bool = False) -> subprocess.Popen[str]:
-    return subprocess.Popen([SUBTOOL, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **env},
+    proc = subprocess.Popen([SUBTOOL, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **env},
                             preexec_fn=default_signals, start_new_session=session)
+    STARTED.append(proc)
+    return proc
 
 
 def check_sidecars(out: Path, stems: list[str], langs: list[str]) -> None:
@@ -243,7 +259,7 @@ def test_a_worker_killed_mid_batch_every_item_finishes_each_paid_once(tmp_path: 
         c.add_worker("w1")  # once the batch has said that it waits for one
         stdout, stderr = proc.communicate(timeout=240)
     finally:
-        if proc.poll() is None:
+        if proc.poll() is None:  # before its workers: it would wait for them
             proc.kill()
             proc.wait(10)
         c.stop()

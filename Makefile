@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml requirements/multilingual.txt
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q --require-hashes -r requirements/multilingual.txt
-	$(PY) -m pip install -q -e '.[test,multilingual]'
+	$(PY) -m pip install -q -e '.[test,multilingual,cluster]'
 	@touch $(STAMP)
 
 venv: system $(STAMP)

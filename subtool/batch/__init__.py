@@ -2,7 +2,7 @@
 report. One concept per module: ``manifest`` (the items), ``claims`` (where they write),
 ``state`` (the SQLite state and its lock), ``journal`` (jobs recorded as they happen),
 ``pacing`` (429s), ``worker`` (one item through the stages), ``scheduler`` (``run_batch``),
-``report``."""
+``report``; ``cluster`` runs the items on a Dask cluster (imported only for it)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from ..models import Hooks, PlanSummary, TranscribeOptions
 from ..redaction import redact
 from .claims import Claims, item_outputs, output_folders, outside
 from .manifest import check_columns, load
-from .scheduler import Settings, _engine, _reason, _request
+from .scheduler import Settings, _engine, _request, reason
 
 
 def dry_run(
@@ -72,5 +72,5 @@ def dry_run(
             for planned in stage.plan(item.input, request, eng):
                 out.append(summarize(planned, eng, hooks))
         except SubtoolError as exc:
-            out.append(PlanSummary(input=redact(item.input), engine=eng.name, error=_reason(item, exc)))
+            out.append(PlanSummary(input=redact(item.input), engine=eng.name, error=reason(item, exc)))
     return out, eng

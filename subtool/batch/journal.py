@@ -1,22 +1,31 @@
 """A batch item's ``JobJournal``: each job's token and id committed to the batch's state as they
 are known (the token before the create, the id right after it, before waiting), so ``--resume``
 polls a job instead of paying for it again; and what the batch learns on the way (a create, a
-429, a job at the service) for its pacing and its progress line."""
+429, a job at the service) for its pacing and its progress line. On a Dask cluster the same
+journal runs on the worker, over a ``Recorder`` that sends each change to the batch's client and
+returns once the client has committed it (``cluster.link``)."""
 
 from __future__ import annotations
 
 import json
 import threading
-from typing import Any
+from typing import Any, Protocol
 
 from ..engines.jobs import JobRecord
 from ..errors import SubtoolError
-from .pacing import Pacer
-from .state import State, row_jobs
+from .state import Recorder, row_jobs
+
+
+class Pace(Protocol):
+    """What the journal tells the batch's pacing (``pacing.Pacer``, or a cluster worker's link)."""
+
+    def created(self) -> None: ...
+
+    def on_retry(self, error: SubtoolError) -> None: ...
 
 
 class StateJournal:
-    def __init__(self, state: State, key: str, row: dict[str, Any], pacer: Pacer | None, at_service: set[str], lock: threading.Lock) -> None:
+    def __init__(self, state: Recorder, key: str, row: dict[str, Any], pacer: Pace | None, at_service: set[str], lock: threading.Lock) -> None:
         self.state = state
         self.key = key
         self.jobs = row_jobs(row)

@@ -1,5 +1,7 @@
 """A batch's pace at the service: 429 answers lower the job-slot limit, successful creates raise
-it again; the report says how it went."""
+it again; the report says how it went. The limiter is the engine's (one process's ``JobSlots``) or,
+on a Dask cluster, the account's semaphore seen from the batch's client (``cluster.slots``): the
+workers tell the client of each create and 429, and the client paces the limit they all share."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import threading
 import time
 from typing import Any
 
-from ..engines.jobs import JobSlots
+from ..engines.jobs import SlotLimiter
 from ..errors import RateLimitError, SubtoolError
 
 
@@ -15,7 +17,7 @@ class Pacer:
     """429 answers lower the engine's job-slot limit by one (at most once a second); each run of
     ``limit`` successful creates raises it again by one, up to ``max_jobs``."""
 
-    def __init__(self, slots: JobSlots, max_jobs: int) -> None:
+    def __init__(self, slots: SlotLimiter, max_jobs: int) -> None:
         self.slots = slots
         self.max_jobs = max_jobs
         self.lock = threading.Lock()

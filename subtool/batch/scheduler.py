@@ -13,7 +13,9 @@ the others go on. Then a pool of item workers (``worker``): every job slot busy,
 again probed and uploaded, waiting for a slot, so that a finished job is replaced at once, plus
 the local slots. Items whose jobs an earlier run left at the service go first: they hold slots
 the others would wait for. Ctrl-C (or SIGTERM) stops the pool, records what each item reached,
-and names the jobs still at the service; ``--resume`` takes them up again.
+and names the jobs still at the service; ``--resume`` takes them up again. With ``cluster`` or
+``workers`` the pool is a Dask cluster's (``batch.cluster``): the same checks, state, items'
+worker and report, the items run on the cluster's workers.
 """
 
 from __future__ import annotations
@@ -40,9 +42,10 @@ from ..outputs import write_text
 from ..redaction import redact
 from .claims import Claims, item_outputs, output_folders, outside
 from .manifest import Item, check_columns, delivery_spec, is_url, load
+from .pacing import Pacer
 from .report import BatchReport, ItemReport
 from .state import STAGES, STARTED, STATE_NAME, State, locked, row_outputs, row_transcript, unreadable
-from .worker import Work, Worker
+from .worker import LocalSlots, Work, Worker
 
 EventCallback = Callable[[dict[str, Any]], None]
 
@@ -86,6 +89,8 @@ def run_batch(
     allow_outside: bool = False,
     preview: bool = False,
     style: Mapping[str, Any] | None = None,
+    cluster: str | None = None,
+    workers: int | None = None,
     on_event: EventCallback | None = None,
     on_note: Callable[[str], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
@@ -99,7 +104,10 @@ def run_batch(
     Raises ``UsageError`` (a malformed manifest; a state in use, damaged, foreign, or existing
     without ``resume``/``restart``) and ``Interrupted`` (naming the jobs still at the service);
     an item's own failure is in the report, never raised. ``preview``: each item's review page
-    beside its outputs, and ``index.html`` beside the report (else beside the state)."""
+    beside its outputs, and ``index.html`` beside the report (else beside the state).
+    ``cluster`` (a Dask scheduler's address, or its scheduler file) or ``workers`` (a local
+    cluster of that many worker processes) runs the items on Dask (``batch.cluster``; the
+    ``subtool[cluster]`` extra)."""
     t0 = time.monotonic()
     if resume and restart:
         raise UsageError("--resume and --restart exclude each other")
@@ -118,24 +126,37 @@ def run_batch(
             if item.input and not is_url(item.input) and outside(Path(item.input), [base]):
                 on_note(f"{item.where}: reads {item.input}, outside the manifest's folder {base}")
     notes = (lambda line: on_note(redact(line))) if on_note else None
+    if cluster is not None or workers is not None:
+        from .cluster import check_request
 
-    with locked(state_file):
+        check_request(cluster, workers, local_jobs, engine)
+
+    with locked(state_file), contextlib.ExitStack() as stack:
         existing = state_file.exists() and state_file.stat().st_size > 0
         state = State(state_file, restart=restart, on_note=notes)
-        try:
-            rows = _earlier_rows(state, resume=resume, restart=restart)
-            if resume and not existing and notes:
-                notes(f"{state_file}: no earlier state, starting afresh")
-            eng = _engine(engine, shared, max_jobs, notes)
-            settings = Settings(shared, eng, max_jobs, profile, force, speaker_labels, keep_raw,
-                                str(cookies) if cookies is not None else None, max_download, roots, preview, style)
-            worker = Worker(state, eng, max_jobs=max_jobs, local_jobs=local_jobs or max(1, os.cpu_count() or 1), force=force,
-                            cancel=cancel or threading.Event(), on_warning=on_warning)
+        stack.callback(state.close)
+        rows = _earlier_rows(state, resume=resume, restart=restart)
+        if resume and not existing and notes:
+            notes(f"{state_file}: no earlier state, starting afresh")
+        eng = _engine(engine, shared, max_jobs, notes)
+        settings = Settings(shared, eng, max_jobs, profile, force, speaker_labels, keep_raw,
+                            str(cookies) if cookies is not None else None, max_download, roots, preview, style)
+        stop = cancel or threading.Event()
+        if cluster is not None or workers is not None:
+            from .cluster.connect import connect
+            from .cluster.pool import Batch, schedule
+
+            conn = stack.enter_context(connect(cluster, workers, local_jobs, settings, notes))
+            reports, work = _prepare(batch_items, rows, state, settings, notes)
+            interrupted, pacing = schedule(conn, Batch(work, reports, state, settings, stop, on_event, on_warning, notes))
+        else:
+            pacer = Pacer(eng.slots, max_jobs) if is_job_engine(eng) else None
+            worker = Worker(state, eng, slots=LocalSlots(local_jobs or max(1, os.cpu_count() or 1)), pacer=pacer, force=force,
+                            cancel=stop, on_warning=on_warning)
             reports, work = _prepare(batch_items, rows, state, settings, notes)
             interrupted = _schedule(work, reports, state, worker, on_event)
-            return _finish(reports, work, state, worker, t0=t0, report_path=report_path, interrupted=interrupted, preview=preview)
-        finally:
-            state.close()
+            pacing = pacer.to_dict() if pacer is not None else {}
+        return _finish(reports, work, state, eng.name, pacing, t0=t0, report_path=report_path, interrupted=interrupted, preview=preview)
 
 
 def _earlier_rows(state: State, *, resume: bool, restart: bool) -> dict[str, dict[str, Any]]:
@@ -166,7 +187,7 @@ def _engine(engine: str | Engine, shared: TranscribeOptions, max_jobs: int, note
 # -- before any work: every item checked ---------------------------------------------------------------
 
 
-def _reason(item: Item, error: SubtoolError) -> str:
+def reason(item: Item, error: SubtoolError) -> str:
     """The error's line, naming the item when the error does not already."""
     line = error.line()
     shown = redact(item.input)
@@ -270,7 +291,7 @@ def _prepare(
         try:
             request = _request(item, s, resumed=resumed)
         except SubtoolError as exc:
-            report.status, report.error, report.exit_code = "failed", _reason(item, exc), exc.exit_code
+            report.status, report.error, report.exit_code = "failed", reason(item, exc), exc.exit_code
             failures.append((key, report.error, exc.exit_code))
             continue
         checked.append(_Row(position, item, key, row or {"stage": "pending", "attempts": 0}, resumed, request))
@@ -326,7 +347,7 @@ def _claimed(checked: list[_Row], reports: list[ItemReport], claims: Claims, s: 
                                  hint="Give one of them another output or outdir")
             claims.claim(outputs, c.item.where)
         except SubtoolError as exc:
-            report.status, report.error, report.exit_code = "failed", _reason(c.item, exc), exc.exit_code
+            report.status, report.error, report.exit_code = "failed", reason(c.item, exc), exc.exit_code
             failures.append((c.key, report.error, exc.exit_code))
             continue
         first = 0 if c.row["stage"] in ("submitted", "submitting") and c.row.get("job_id") else 1
@@ -342,7 +363,7 @@ def _schedule(work: list[Work], reports: list[ItemReport], state: State, worker:
     """Run every item's worker; True when interrupted."""
     rows = state.rows()
     gladia = is_job_engine(worker.engine)
-    max_jobs = worker.pacer.max_jobs if worker.pacer is not None else 1
+    max_jobs = worker.pacer.max_jobs if isinstance(worker.pacer, Pacer) else 1
     size = (2 * max_jobs if gladia else 1) + worker.local_jobs + 1
     by_key = {w.key: w for w in work}
     counts = {"done": sum(1 for r in reports if r.status == "skipped"), "failed": sum(1 for r in reports if r.status == "failed")}
@@ -380,7 +401,9 @@ def _schedule(work: list[Work], reports: list[ItemReport], state: State, worker:
             for f in [f for f in list(pending) if f.done()]:
                 pending.discard(f)
                 w = by_key[futures[f]]
-                _settle(f, w, reports[w.position], state, worker, counts, time.monotonic() - starts.get(w.key, time.monotonic()))
+                problem = f.exception()
+                settle(None if problem is not None else f.result(), problem, w, reports[w.position], state, worker.cancel, counts,
+                        time.monotonic() - starts.get(w.key, time.monotonic()))
             event()
             if pending:
                 wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -395,37 +418,36 @@ def _schedule(work: list[Work], reports: list[ItemReport], state: State, worker:
     return interrupted
 
 
-def _settle(f: Future[dict[str, Any]], w: Work, report: ItemReport, state: State, worker: Worker, counts: dict[str, int],
-            seconds: float) -> None:
-    """Record how one item's worker ended."""
+def settle(result: dict[str, Any] | None, problem: BaseException | None, w: Work, report: ItemReport, state: State,
+            cancel: threading.Event, counts: dict[str, int], seconds: float) -> None:
+    """Record how one item's worker ended: its result, or the problem it raised."""
     report.seconds = round(seconds, 3)
-    problem = f.exception()
     if problem is None:
-        result = f.result()
+        assert result is not None
         report.status, report.languages, report.outputs, report.output = "done", result["languages"], result["outputs"], result["output"]
         report.burned = result["burned"]
         state.set(w.key, stage="done", finished=time.time())
         counts["done"] += 1
         return
-    if isinstance(problem, Interrupted) and worker.cancel.is_set():
+    if isinstance(problem, Interrupted) and cancel.is_set():
         report.status = "interrupted"
         return
     err = problem if isinstance(problem, SubtoolError) else SubtoolError(f"internal error: {type(problem).__name__}: {problem}")
-    report.status, report.error, report.exit_code = "failed", _reason(w.item, err), err.exit_code
+    report.status, report.error, report.exit_code = "failed", reason(w.item, err), err.exit_code
     state.set(w.key, stage="failed", error=report.error, exit_code=err.exit_code, finished=time.time())
     counts["failed"] += 1
 
 
-def _finish(reports: list[ItemReport], work: list[Work], state: State, worker: Worker, *, t0: float, report_path: str | Path | None,
-            interrupted: bool, preview: bool = False) -> BatchReport:
+def _finish(reports: list[ItemReport], work: list[Work], state: State, engine: str, pacing: dict[str, Any], *, t0: float,
+            report_path: str | Path | None, interrupted: bool, preview: bool = False) -> BatchReport:
     final_rows = state.rows()
     for w in work:
         report = reports[w.position]
         report.job_id = final_rows.get(w.key, {}).get("job_id") or report.job_id
         if report.status == "pending":
             report.status = "interrupted"
-    out = BatchReport(items=reports, state=str(state.path.resolve()), seconds=time.monotonic() - t0, engine=worker.engine.name,
-                      pacing=worker.pacer.to_dict() if worker.pacer is not None else {}, interrupted=interrupted)
+    out = BatchReport(items=reports, state=str(state.path.resolve()), seconds=time.monotonic() - t0, engine=engine, pacing=pacing,
+                      interrupted=interrupted)
     if preview:
         from ..review import index_path, write_index
 

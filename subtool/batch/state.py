@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ..errors import UsageError
 from ..models import Transcript
@@ -70,6 +70,13 @@ def _state_problem(db: sqlite3.Connection) -> tuple[str, str] | None:
     if columns != set(COLUMNS) and columns != LEGACY_COLUMNS:
         return kind, "a SQLite database whose items table has other columns (" + ", ".join(sorted(columns)) + ")"
     return None
+
+
+class Recorder(Protocol):
+    """Where an item's worker records each change of its row (``State``, or on a Dask cluster a
+    link to the batch's client, the only writer of the state: ``cluster.link``)."""
+
+    def set(self, key: str, **values: Any) -> None: ...
 
 
 class State:
@@ -134,6 +141,13 @@ class State:
             cur = self.db.execute("SELECT * FROM items")
             names = [d[0] for d in cur.description]
             return {row[0]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
+
+    def row(self, key: str) -> dict[str, Any] | None:
+        with self.lock:
+            cur = self.db.execute("SELECT * FROM items WHERE key = ?", (key,))
+            names = [d[0] for d in cur.description]
+            found = cur.fetchone()
+            return dict(zip(names, found, strict=True)) if found is not None else None
 
     def clear(self) -> None:
         with self.lock, self.db:

@@ -7,7 +7,8 @@ attempt paid for is not paid again: a transcript in the row is used as it is, a 
 polled. Local work holds the batch's slots: ffmpeg (audio extraction, mux, burn) one of
 ``local_jobs`` (the machine's cores), the offline model one of its own (loaded once; two
 transcriptions at a time would only split the same cores), so while some items wait on the
-service others extract their audio or are muxed.
+service others extract their audio or are muxed. On a Dask cluster the same worker runs on the
+cluster's workers (``cluster.task``), one per item, its row recorded through the batch's client.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..engines.base import Engine, is_job_engine
+from ..engines.base import Engine
 from ..errors import Interrupted, UsageError
 from ..flow import plan as stage
 from ..flow.deliver import deliver
@@ -30,10 +31,9 @@ from ..flow.transcribe import transcribe
 from ..flow.write import write
 from ..models import Hooks, Plan, Transcribed
 from ..outputs import remove_stale_parts
-from .journal import StateJournal
+from .journal import Pace, StateJournal
 from .manifest import Item
-from .pacing import Pacer
-from .state import State, row_transcript
+from .state import Recorder, row_transcript
 
 
 @dataclass
@@ -46,21 +46,52 @@ class Work:
     plan: Plan | None = None  # made by the worker (it probes the media)
 
 
-class Worker:
-    """What every item's worker shares: the state, the engine, the local slots, the pacing."""
+class LocalSlots:
+    """The machine's slots for local work: ffmpeg (an extraction, a mux, a burn) ``local_jobs`` at
+    once (its cores), ffprobe twice that (lighter, and it partly waits on the disk), the offline
+    model one at a time (loaded once; two transcriptions at once would only split the same cores).
+    One per process, shared by every item running there."""
 
-    def __init__(self, state: State, engine: Engine, *, max_jobs: int, local_jobs: int, force: bool, cancel: threading.Event,
-                 on_warning: Callable[[str], None] | None) -> None:
+    def __init__(self, local_jobs: int) -> None:
+        self.size = max(1, local_jobs)
+        self.local = threading.BoundedSemaphore(self.size)
+        self.probe = threading.BoundedSemaphore(2 * self.size)
+        self.model = threading.BoundedSemaphore(1)
+
+    @contextlib.contextmanager
+    def _held(self, sem: threading.BoundedSemaphore, cancel: threading.Event) -> Iterator[None]:
+        while not sem.acquire(timeout=0.2):
+            if cancel.is_set():
+                raise Interrupted("cancelled")
+        try:
+            yield
+        finally:
+            sem.release()
+
+    def held(self, kind: str, cancel: threading.Event) -> contextlib.AbstractContextManager[None]:
+        """A slot for local work of ``kind`` ("ffmpeg" or "model"), as the stages ask for one."""
+        return self._held(self.model if kind == "model" else self.local, cancel)
+
+    def probing(self, cancel: threading.Event) -> contextlib.AbstractContextManager[None]:
+        return self._held(self.probe, cancel)
+
+
+class Worker:
+    """What an item's worker needs: where it records its row, the engine, the machine's local
+    slots, the pacing, the cancel flag. One serves every item of a batch in one process; on a Dask
+    cluster each item has its own (its row recorded through the client, its own cancel flag),
+    sharing its worker process's slots."""
+
+    def __init__(self, state: Recorder, engine: Engine, *, slots: LocalSlots, pacer: Pace | None, force: bool,
+                 cancel: threading.Event, on_warning: Callable[[str], None] | None) -> None:
         self.state = state
         self.engine = engine
         self.force = force
         self.cancel = cancel
         self.on_warning = on_warning
-        self.local_jobs = local_jobs
-        self.local = threading.BoundedSemaphore(local_jobs)
-        self.probe = threading.BoundedSemaphore(2 * local_jobs)  # ffprobe is lighter than an encode and partly waits on the disk
-        self.model = threading.BoundedSemaphore(1)
-        self.pacer = Pacer(engine.slots, max_jobs) if is_job_engine(engine) else None
+        self.slots = slots
+        self.local_jobs = slots.size
+        self.pacer = pacer
         self.lock = threading.Lock()
         self.at_service: set[str] = set()
         self.active: set[str] = set()
@@ -68,22 +99,12 @@ class Worker:
 
     # -- slots -------------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def _held(self, sem: threading.BoundedSemaphore) -> Iterator[None]:
-        while not sem.acquire(timeout=0.2):
-            if self.cancel.is_set():
-                raise Interrupted("cancelled")
-        try:
-            yield
-        finally:
-            sem.release()
-
     def held(self, kind: str) -> contextlib.AbstractContextManager[None]:
         """A slot for local work of ``kind`` ("ffmpeg" or "model"), as the stages ask for one."""
-        return self._held(self.model if kind == "model" else self.local)
+        return self.slots.held(kind, self.cancel)
 
     def probing(self) -> contextlib.AbstractContextManager[None]:
-        return self._held(self.probe)
+        return self.slots.probing(self.cancel)
 
     def hooks(self, key: str | None = None) -> Hooks:
         def progress(stage: str, _done: float, _total: float | None) -> None:

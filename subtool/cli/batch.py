@@ -166,7 +166,9 @@ def _table(report: Any, base: Path) -> None:
 @click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=str), help="The state file (default .subtool-batch.sqlite in -d or beside the manifest).")
 @click.option("--resume", is_flag=True, help="Go on with an interrupted batch: done items are skipped, running jobs polled, never created again.")
 @click.option("--restart", is_flag=True, help="Forget an earlier batch's state and start over.")
-@click.option("--local-jobs", type=click.IntRange(min=1, max=64), help="ffmpeg work at once (default: the CPU count).")
+@click.option("--local-jobs", type=click.IntRange(min=1, max=64), help="ffmpeg work at once (default: the CPU count; with --workers: per worker).")
+@click.option("--cluster", metavar="ADDRESS", help="Run the items on a running Dask scheduler (tcp://HOST:8786, or its scheduler file); needs subtool[cluster].")
+@click.option("--workers", type=click.IntRange(min=1, max=256), help="Run the items on a local Dask cluster of N worker processes; needs subtool[cluster].")
 @click.option("--cookies", type=click.Path(dir_okay=False, path_type=str), help="A cookies.txt file for URL items on sites that need a login.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=str), help="Also write the report as JSON to this file.")
 @click.option("--preview", is_flag=True,
@@ -185,6 +187,7 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
     preset, burn:STYLE, or sidecars), burn_language, replace (yes/no), output, outdir; relative paths are relative
     to the manifest, and its items write only inside its folder or -d (--allow-outside lifts
     that). Exit 1 when any item failed; 130 when interrupted (143 on SIGTERM; then --resume).
+    --cluster or --workers run the same batch on Dask (README: "More than one machine").
     """
     from .. import api
     from ..errors import UsageError
@@ -216,7 +219,8 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
             options=options, defaults=defaults, engine=shared["engine"], profile=shared["profile"], force=kwargs["force"],
             speaker_labels=shared["speaker_labels"], keep_raw=shared["keep_raw"], local_jobs=kwargs["local_jobs"],
             report_path=kwargs["report_path"], cookies=kwargs["cookies"], max_download=kwargs["max_download"],
-            allow_outside=kwargs["allow_outside"], preview=kwargs["preview"], style=style, on_event=bar.update, on_note=info, on_warning=warn,
+            allow_outside=kwargs["allow_outside"], preview=kwargs["preview"], style=style, cluster=kwargs["cluster"], workers=kwargs["workers"],
+            on_event=bar.update, on_note=info, on_warning=warn,
         )
     if kwargs["as_json"]:
         emit_json(report.to_dict())

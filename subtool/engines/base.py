@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeGuard
 
 from ..models import NOTE, TranscribeOptions, Transcript
-from .jobs import JobSlots, Run
+from .jobs import Run, SlotLimiter
 
 StatusCallback = Callable[[str], None]
 """Receives short human status lines ("uploading 1.2 MB", "job 3f2a… processing"). Lines that
@@ -73,7 +73,7 @@ class WholeEngine(Engine, Protocol):
 
 
 class JobEngine(Engine, Protocol):
-    slots: JobSlots
+    slots: SlotLimiter  # the account's job slots (see engines.jobs)
     max_duration: float  # the longest audio one job takes
     chunk_target: float  # the length of the pieces a longer input is cut into
 

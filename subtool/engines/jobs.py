@@ -1,9 +1,12 @@
 """Jobs that outlive a process: an account's job slots, one transcription's run state, and the
 journal a scheduler keeps of each job it pays for.
 
-A service job is paid for when it is created. ``JobSlots`` keeps at most ``--max-jobs`` of them
-at the service at once (one limiter per API URL in a process, shared by the pieces of a long
-input and by a batch's items; a job holds a slot from its create until it is seen finished).
+A service job is paid for when it is created. A ``SlotLimiter`` keeps at most ``--max-jobs`` of
+them at the service at once (a job holds a slot from its create until it is seen finished): the
+engine takes the one it is given. ``JobSlots`` is the limiter of one process (one per API URL,
+shared by the pieces of a long input and by a batch's items); a batch on a Dask cluster gives each
+worker's engine one over a named ``distributed.Semaphore`` instead (``batch.cluster.slots``), so
+that every worker, and every batch sharing the scheduler, counts against one limit.
 ``JobJournal`` is how a scheduler learns each job's token before its create and its id right
 after, so that a crash at any point is resumed by polling that job (found by its token if its id
 was never recorded), never by paying for a new one: the batch keeps it in its SQLite state, a
@@ -20,8 +23,26 @@ from typing import Protocol
 from ..errors import Interrupted, SubtoolError
 
 
+class SlotLimiter(Protocol):
+    """At most ``limit`` jobs at the service at once. ``acquire`` waits for a slot (raising
+    ``Interrupted`` once ``cancel`` is set), ``release`` gives one back; ``limit`` may be lowered
+    or raised live (a batch's pacing on 429s); ``in_use`` the jobs holding a slot now (a split
+    counts the free ones); ``peak`` is the most slots seen in use at once."""
+
+    limit: int
+    peak: int
+
+    @property
+    def in_use(self) -> int: ...
+
+    def acquire(self, cancel: threading.Event | None = None) -> None: ...
+
+    def release(self) -> None: ...
+
+
 class JobSlots:
-    """At most ``limit`` jobs at the service at once; ``limit`` may be raised or lowered live."""
+    """The ``SlotLimiter`` of one process: at most ``limit`` jobs at the service at once; ``limit``
+    may be raised or lowered live."""
 
     def __init__(self, limit: int) -> None:
         self.limit = max(1, limit)

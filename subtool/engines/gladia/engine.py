@@ -22,9 +22,10 @@ What the SDK leaves to us, and how it is done here:
   times out is asked again with three times the timeout (30 s, 90 s, up to 600 s), and the user
   is told, so a slow result is neither a dead service nor a failed paid job.
 - Concurrency. The service runs at most 3 jobs at once on the free plan (25 paid) and queues the
-  others (a paid account up to 300) rather than refusing them. ``JobSlots`` is one process-wide
-  limiter per API URL, shared by the chunks of a long file and by batches: a job holds a slot from
-  ``submit`` until ``wait`` returns. A job the service keeps ``queued`` is waited for (said once
+  others (a paid account up to 300) rather than refusing them. ``slots`` is the account's limiter:
+  by default ``JobSlots``, one process-wide limiter per API URL, shared by the chunks of a long
+  file and by batches; a batch on a Dask cluster passes one that spans its workers. A job holds a
+  slot from ``submit`` until ``wait`` returns. A job the service keeps ``queued`` is waited for (said once
   after 15 s), and its time in the queue does not count against the deadline. A 429, on a create
   or on a poll, is retried after the service's Retry-After (seconds or an HTTP date) when it gives
   one.
@@ -68,7 +69,7 @@ from ...errors import (
 )
 from ...models import TranscribeOptions, Transcript
 from ..base import NOTE, StatusCallback
-from ..jobs import Run, job_slots
+from ..jobs import Run, SlotLimiter, job_slots
 from . import service
 from .client import (
     QUEUED_NOTE_S,
@@ -119,6 +120,7 @@ class GladiaEngine:
         poll_max_interval: float = 30.0,
         deadline: float | None = None,
         cache: bool = True,
+        slots: SlotLimiter | None = None,
     ) -> None:
         self._key = api_key if api_key is not None else os.environ.get("GLADIA_API_KEY", "")
         url = api_url or os.environ.get("GLADIA_API_URL") or DEFAULT_API_URL
@@ -131,7 +133,9 @@ class GladiaEngine:
         # Test and tuning knobs: the duration limit and chunk size (real ones: 135 and 60 min).
         self.max_duration = env_float("SUBTOOL_GLADIA_MAX_DURATION") or MAX_DURATION_S
         self.chunk_target = env_float("SUBTOOL_GLADIA_CHUNK_TARGET") or min(service.CHUNK_TARGET_S, self.max_duration / 2)
-        self.slots = job_slots(self.api_url, self.max_jobs)
+        # The account's job slots: this process's limiter for the API URL, unless a scheduler gives
+        # one that spans processes (a Dask cluster's workers: ``batch.cluster.slots``).
+        self.slots: SlotLimiter = slots if slots is not None else job_slots(self.api_url, self.max_jobs)
         self.retry_window = env_float("SUBTOOL_GLADIA_RETRY_WINDOW") or RETRY_WINDOW_S
         self._reached = False  # any answer from the service yet (an HTTP error counts)
         self._client_obj: Any = None

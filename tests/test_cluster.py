@@ -383,7 +383,8 @@ def test_cluster_options_refused_in_one_line(tmp_path: Path) -> None:
         (("--cluster", "tcp://127.0.0.1:9", "--local-jobs", "2"), "--nthreads"),
         (("--cluster", "tcp://127.0.0.1:9"), "could not reach the Dask scheduler at tcp://127.0.0.1:9"),
     ]:
-        r = run_cli("batch", str(memo), "--engine", "local", "--sidecars-only", *args, env=env)
+        r = run_cli("batch", str(memo), "--engine", "local", "--sidecars-only", *args, env=env, cwd=tmp_path)
         assert r.returncode == 2, r.stderr
         assert needle in r.stderr and r.stderr.count("\n") == 1, r.stderr
-    assert not (tmp_path / ".subtool-batch.sqlite").exists() or rows(tmp_path / ".subtool-batch.sqlite") == {}
+    assert not (tmp_path / ".subtool-batch.sqlite").exists()  # refused before the state was made
+    assert not (Path.cwd() / ".subtool-batch.sqlite").exists()

@@ -131,22 +131,27 @@ def run_batch(
 
         check_request(cluster, workers, local_jobs, engine)
 
-    with locked(state_file), contextlib.ExitStack() as stack:
+    # The engine and the cluster before the state: a batch refused there leaves no state file behind.
+    eng = _engine(engine, shared, max_jobs, notes)
+    settings = Settings(shared, eng, max_jobs, profile, force, speaker_labels, keep_raw,
+                        str(cookies) if cookies is not None else None, max_download, roots, preview, style)
+    stop = cancel or threading.Event()
+    with contextlib.ExitStack() as stack:
+        conn = None
+        if cluster is not None or workers is not None:
+            from .cluster.connect import connect
+
+            conn = stack.enter_context(connect(cluster, workers, local_jobs, settings, notes))
+        stack.enter_context(locked(state_file))
         existing = state_file.exists() and state_file.stat().st_size > 0
         state = State(state_file, restart=restart, on_note=notes)
         stack.callback(state.close)
         rows = _earlier_rows(state, resume=resume, restart=restart)
         if resume and not existing and notes:
             notes(f"{state_file}: no earlier state, starting afresh")
-        eng = _engine(engine, shared, max_jobs, notes)
-        settings = Settings(shared, eng, max_jobs, profile, force, speaker_labels, keep_raw,
-                            str(cookies) if cookies is not None else None, max_download, roots, preview, style)
-        stop = cancel or threading.Event()
-        if cluster is not None or workers is not None:
-            from .cluster.connect import connect
+        if conn is not None:
             from .cluster.pool import Batch, schedule
 
-            conn = stack.enter_context(connect(cluster, workers, local_jobs, settings, notes))
             reports, work = _prepare(batch_items, rows, state, settings, notes)
             interrupted, pacing = schedule(conn, Batch(work, reports, state, settings, stop, on_event, on_warning, notes))
         else:

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .app import STATE, emit_json, err, info, json_option, progress_enabled, warn
+from .app import STATE, emit_json, err, info, json_option, progress_enabled
 from .dryrun import HELP as DRY_RUN_HELP
 from .dryrun import show as show_plan
 from .options import download_options, pop_options, transcribe_options, transcription
@@ -89,6 +90,21 @@ class _Bar:
         if self.live is not None:
             self.live.stop()
 
+    def note(self, line: str) -> None:
+        self._say(line, info)
+
+    def warning(self, line: str) -> None:
+        self._say(f"warning: {line}", err)
+
+    def _say(self, line: str, fallback: Callable[[str], None]) -> None:
+        """A line above the live display (printed through it, so it is not drawn over), its paths
+        shown as the table shows them."""
+        line = _relative_in(line, self.base)
+        if self.live is None:
+            fallback(line)
+        elif fallback is err or not STATE.quiet:
+            self.live.console.print(line, markup=False, highlight=False, soft_wrap=True)
+
 
 STAGE_WORDS = {"audio": "extracting the audio", "upload": "uploading", "queued": "queued at the service", "processing": "processing at the service",
                "pieces": "pieces at the service", "download": "downloading", "mux": "muxing", "burn": "burning", "transcribe": "transcribing",
@@ -107,6 +123,16 @@ def _shown(path: str | None, base: Path) -> str:
         if absolute == root or absolute.startswith(root.rstrip(os.sep) + os.sep):
             return os.path.relpath(absolute, root)
     return path
+
+
+def _relative_in(line: str, base: Path) -> str:
+    """``line`` with the paths under the manifest's folder (or the current one) made relative, as
+    the table shows them."""
+    import os
+
+    for root in dict.fromkeys((str(base.resolve()), os.getcwd())):
+        line = line.replace(root.rstrip(os.sep) + os.sep, "")
+    return line
 
 
 def _table(report: Any, base: Path) -> None:
@@ -220,7 +246,7 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
             speaker_labels=shared["speaker_labels"], keep_raw=shared["keep_raw"], local_jobs=kwargs["local_jobs"],
             report_path=kwargs["report_path"], cookies=kwargs["cookies"], max_download=kwargs["max_download"],
             allow_outside=kwargs["allow_outside"], preview=kwargs["preview"], style=style, cluster=kwargs["cluster"], workers=kwargs["workers"],
-            on_event=bar.update, on_note=info, on_warning=warn,
+            on_event=bar.update, on_note=bar.note, on_warning=bar.warning,
         )
     if kwargs["as_json"]:
         emit_json(report.to_dict())

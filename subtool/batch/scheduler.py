@@ -131,8 +131,10 @@ def run_batch(
 
         check_request(cluster, workers, local_jobs, engine)
 
-    # The engine and the cluster before the state: a batch refused there leaves no state file behind.
-    eng = _engine(engine, shared, max_jobs, notes)
+    # The engine and the cluster before the state: a batch refused there leaves no state file
+    # behind. The engine's notes wait for the state: a state refused is then the only line.
+    said: list[str] = []
+    eng = _engine(engine, shared, max_jobs, said.append)
     settings = Settings(shared, eng, max_jobs, profile, force, speaker_labels, keep_raw,
                         str(cookies) if cookies is not None else None, max_download, roots, preview, style)
     stop = cancel or threading.Event()
@@ -146,6 +148,9 @@ def run_batch(
         existing = state_file.exists() and state_file.stat().st_size > 0
         state = State(state_file, restart=restart, on_note=notes)
         stack.callback(state.close)
+        for line in said:
+            if notes:
+                notes(line)
         rows = _earlier_rows(state, resume=resume, restart=restart)
         if resume and not existing and notes:
             notes(f"{state_file}: no earlier state, starting afresh")

@@ -94,12 +94,11 @@ class _Bar:
         self._say(line, info)
 
     def warning(self, line: str) -> None:
-        self._say(f"warning: {line}", err)
+        """An item's warning (a file that breaks its profile...), its paths shown as the table shows them."""
+        self._say(f"warning: {_relative_in(line, self.base)}", err)
 
     def _say(self, line: str, fallback: Callable[[str], None]) -> None:
-        """A line above the live display (printed through it, so it is not drawn over), its paths
-        shown as the table shows them."""
-        line = _relative_in(line, self.base)
+        """A line above the live display (printed through it, so it is not drawn over)."""
         if self.live is None:
             fallback(line)
         elif fallback is err or not STATE.quiet:

@@ -7,8 +7,9 @@ spoken language, so the default track is the first one not in it; the burn draws
 plan decided (the one the output is named after), else the spoken one. When the sidecars were
 made for another profile than the burn style's own (``--profile netflix --burn social-vertical``),
 the burned language is made again for the style's profile, so a narrow picture does not wrap
-2 x 42 cues into 4-line blocks; the sidecars keep theirs. The delivered tracks come back with the
-flags the output really carries.
+2 x 42 cues into 4-line blocks; the sidecars keep theirs (the service's own file, with
+``--cues service``, is burned as it wrote it). The delivered tracks come back with the flags the
+output really carries.
 """
 
 from __future__ import annotations
@@ -88,7 +89,9 @@ def _burn(fetched: Fetched, transcribed: Transcribed, written: Written, hooks: H
         raise UsageError(f"no {lang} subtitles were made to burn", hint=f"Pick --burn-language among: {made}")
     hooks.status(f"burning {lang}")
     with tempfile.TemporaryDirectory(prefix="subtool-burn-track-") as tmp:
-        drawn = _for_style(plan, transcribed, lang, Path(tmp), hooks) or Path(track.path)
+        # The service's own file (--cues service) is burned as it wrote it, never remade for the style.
+        own = track.path not in written.service_files
+        drawn = (_for_style(plan, transcribed, lang, Path(tmp), hooks) if own else None) or Path(track.path)
         out = burn(fetched.media, drawn, plan.output, style=plan.delivery.burn, language=lang, force=force,
                    on_progress=hooks.stage("burn"), cancel=hooks.cancel, on_warning=hooks.warning)
     return Delivered(out, burned=lang, tracks=list(written.tracks))

@@ -203,3 +203,19 @@ def test_batch_items_choose_their_cues_in_the_manifest(tmp_path: Path, emu: Emul
     b_service = _service_files(folder / "b.raw.json")
     assert (folder / "b.fr.srt").read_text(encoding="utf-8") != normalize_service_subtitles(b_service["fr", "srt"], "srt")
     assert not (folder / "c.en.srt").exists()
+
+
+def test_the_service_file_is_burned_as_it_wrote_it(tmp_path: Path, emu: EmulatorProcess) -> None:
+    copy_sample("talk.mp4", tmp_path)
+    remade = "are made for the social-vertical style's"
+    res = run_cli("run", str(tmp_path / "talk.mp4"), "-t", "fr", "--cues", "service", "--profile", "netflix", "--burn", "social-vertical", "--json", env=env_for(emu))
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)["results"][0]
+    assert doc["burned"] == "fr" and Path(doc["output"]).exists() and remade not in res.stderr
+    assert (tmp_path / "talk.fr.srt").read_text(encoding="utf-8") == json.loads(
+        (tmp_path / "talk.transcript.json").read_text(encoding="utf-8"))["subtitles"]["fr"]["srt"]
+    jobs = emu.stats()["jobs_created"]
+    # subtool's own cues are made again for the style's profile (from the cache: no job).
+    res = run_cli("run", str(tmp_path / "talk.mp4"), "-t", "fr", "--profile", "netflix", "--burn", "social-vertical", "--force", env=env_for(emu))
+    assert res.returncode == 0 and remade in res.stderr, res.stderr
+    assert emu.stats()["jobs_created"] == jobs

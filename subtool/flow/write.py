@@ -99,19 +99,25 @@ def _write(plan: Plan, transcribed: Transcribed, force: bool, hooks: Hooks) -> W
 
 def service_files(transcript: Transcript, paths: dict[str, list[Path]]) -> tuple[dict[Path, tuple[str, str]], list[str]]:
     """For ``--cues service``: the sidecars the service wrote itself (path -> language and its
-    normalised text, as the transcript keeps it), and a warning for each it did not return, which
-    gets subtool's own cues instead (that file only)."""
+    normalised text, as the transcript keeps it), and a warning for each it did not return (or
+    returned with no cue that can be read), which gets subtool's own cues instead (that file only)."""
+    from ..errors import SubtitleReadError
+    from ..subtitles import read_text
+
     served: dict[Path, tuple[str, str]] = {}
     missing: list[str] = []
     for lang, lang_paths in paths.items():
         for path in lang_paths:
             fmt = path.suffix.lstrip(".")
             text = transcript.subtitles.get(lang, {}).get(fmt, "")
-            if text.strip() and text.strip() != "WEBVTT":
-                served[path] = (lang, text)
-            else:
-                missing.append(f"{path}: the service returned no {lang} {fmt.upper()} subtitles, so this file carries subtool's own cues "
-                               "(--cues service; the others are the service's)")
+            why = f"the service returned no {lang} {fmt.upper()} subtitles"
+            try:
+                if text.strip() not in ("", "WEBVTT") and read_text(text, str(path)):
+                    served[path] = (lang, text)
+                    continue
+            except SubtitleReadError as exc:
+                why = f"the service's {lang} {fmt.upper()} subtitles cannot be read ({exc.message})"
+            missing.append(f"{path}: {why}, so this file carries subtool's own cues (--cues service; the others are the service's)")
     return served, missing
 
 

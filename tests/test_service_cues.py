@@ -156,6 +156,7 @@ def test_strict_refuses_service_files_that_break_the_profile(tmp_path: Path, emu
     res = run_cli("transcribe", str(tmp_path / "talk.mp4"), "--cues", "service", "--strict", "--profile", "netflix", env=env_for(emu))
     assert res.returncode == 1, res.stderr
     assert "break the netflix profile" in res.stderr and "nothing was written (--strict)" in res.stderr
+    assert "--cues subtool" in res.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["talk.mp4"]
 
 
@@ -181,6 +182,13 @@ def test_cues_from_the_config_file_and_a_bad_value(tmp_path: Path, emu: Emulator
     res = run_cli("transcribe", "talk.mp4", "--cues", "servce", env=env_for(emu), cwd=tmp_path)
     assert res.returncode == 2 and "'servce' is not one of 'subtool', 'service'" in res.stderr, res.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml", "talk.mp4"]
+
+
+def test_a_batch_with_service_cues_and_the_local_engine_is_refused_before_its_state(tmp_path: Path) -> None:
+    copy_sample("talk.mp4", tmp_path)
+    res = run_cli("batch", "talk.mp4", "--cues", "service", "--engine", "local", cwd=tmp_path)
+    assert res.returncode == 2 and "the local engine writes none" in res.stderr, res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["talk.mp4"]  # no state file either
 
 
 def test_batch_items_choose_their_cues_in_the_manifest(tmp_path: Path, emu: EmulatorProcess) -> None:

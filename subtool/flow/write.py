@@ -174,5 +174,6 @@ def _refused(plan: Plan, problems: list[CueProblem]) -> ProfileViolation:
         f"{cues} cue(s) would break the {plan.profile.name} profile ({files}; first: cue {first.cue} {first.code}, {first.message}): "
         "nothing was written (--strict)",
         path=plan.input,
-        hint="Run without --strict to get the files and the report, or choose another --profile",
+        hint="Run without --strict to get the files and the report, or choose another --profile"
+        + (", or use --cues subtool (cues built to meet it)" if any(p.cues == "service" for p in problems) else ""),
     )

@@ -220,6 +220,8 @@ def test_the_service_file_is_burned_as_it_wrote_it(tmp_path: Path, emu: Emulator
     assert res.returncode == 0, res.stderr
     doc = json.loads(res.stdout)["results"][0]
     assert doc["burned"] == "fr" and Path(doc["output"]).exists() and remade not in res.stderr
+    # What the service's netflix-shaped cues break in the style's vertical profile is said.
+    assert any(w.startswith(f"{doc['output']} (burned fr): ") and "break the vertical profile" in w for w in doc["warnings"]), doc["warnings"]
     assert (tmp_path / "talk.fr.srt").read_text(encoding="utf-8") == json.loads(
         (tmp_path / "talk.transcript.json").read_text(encoding="utf-8"))["subtitles"]["fr"]["srt"]
     jobs = emu.stats()["jobs_created"]

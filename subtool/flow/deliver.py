@@ -90,11 +90,34 @@ def _burn(fetched: Fetched, transcribed: Transcribed, written: Written, hooks: H
     hooks.status(f"burning {lang}")
     with tempfile.TemporaryDirectory(prefix="subtool-burn-track-") as tmp:
         # The service's own file (--cues service) is burned as it wrote it, never remade for the style.
-        own = track.path not in written.service_files
-        drawn = (_for_style(plan, transcribed, lang, Path(tmp), hooks) if own else None) or Path(track.path)
+        if track.path in written.service_files:
+            _checked_for_style(plan, Path(track.path), lang, hooks)
+            drawn = Path(track.path)
+        else:
+            drawn = _for_style(plan, transcribed, lang, Path(tmp), hooks) or Path(track.path)
         out = burn(fetched.media, drawn, plan.output, style=plan.delivery.burn, language=lang, force=force,
                    on_progress=hooks.stage("burn"), cancel=hooks.cancel, on_warning=hooks.warning)
     return Delivered(out, burned=lang, tracks=list(written.tracks))
+
+
+def _checked_for_style(plan: Plan, path: Path, lang: str, hooks: Hooks) -> None:
+    """The service's file (``--cues service``) is burned as it wrote it: what in it breaks the burn
+    style's own profile, when that is not the sidecars', is said (refused with ``--strict``)."""
+    from ..presets import load_profile
+    from .write import report_lines, service_problems
+
+    assert plan.delivery.burn is not None
+    profile = load_profile(plan.delivery.burn.profile)
+    if profile == plan.profile:
+        return
+    shown = f"{plan.output} (burned {lang})"
+    problems = [dataclasses.replace(p, path=shown) for p in service_problems(path.read_text(encoding="utf-8"), path, lang, profile)]
+    if problems and plan.options.strict:
+        raise ProfileViolation(f"{len(problems)} problem(s) in the service's {lang} subtitles under the burn style's {profile.name} profile: "
+                               "nothing was burned (--strict)", path=plan.input,
+                               hint="Run without --strict, burn with a style whose profile they meet, or use --cues subtool")
+    for line in report_lines(problems, profile.name):
+        hooks.warning(line)
 
 
 def _for_style(plan: Plan, transcribed: Transcribed, lang: str, folder: Path, hooks: Hooks) -> Path | None:

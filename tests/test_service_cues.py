@@ -211,6 +211,9 @@ def test_batch_items_choose_their_cues_in_the_manifest(tmp_path: Path, emu: Emul
     b_service = _service_files(folder / "b.raw.json")
     assert (folder / "b.fr.srt").read_text(encoding="utf-8") != normalize_service_subtitles(b_service["fr", "srt"], "srt")
     assert not (folder / "c.en.srt").exists()
+    # What the service's files break is said as they are written (the batch report has no violations yet).
+    assert "a.fr.vtt: " in res.stderr and "cue(s) of the service's subtitles break the netflix profile" in res.stderr
+    assert not [line for line in res.stderr.splitlines() if "b.fr." in line and "service's subtitles" in line]
 
 
 def test_the_service_file_is_burned_as_it_wrote_it(tmp_path: Path, emu: EmulatorProcess) -> None:

@@ -108,6 +108,7 @@ class RunOptions(TypedDict, total=False):
     template: str  # --template: translations on the spoken language's cue times ("source", the default) or their own ("own")
     strict: bool  # --strict: subtitles that break the profile are an error (exit 1), nothing written or delivered
     shot_changes: bool | None  # --shot-changes / --no-shot-changes (None: the profile decides; netflix: on for video)
+    cues: str  # --cues: subtool (its own cues, built under the profile: the default) or service (the service's own SRT/VTT files)
     cookies: str | Path | None
     playlist: bool  # accept a playlist URL: one input per video
     max_download: int | None  # bytes a URL's download may take
@@ -167,6 +168,7 @@ def plan(inputs: str | Path | Sequence[str | Path], **options: Unpack[RunOptions
         vocabulary=[v for v in o.get("vocabulary", ()) if v.strip()], model=o.get("model"), threads=o.get("threads"),
         audio_stream=o.get("audio_stream"), use_cache=o.get("cache", True), keep_raw=o.get("keep_raw", False),
         template=o.get("template", "source"), strict=o.get("strict", False), shot_changes=o.get("shot_changes"),
+        cues=o.get("cues", "subtool"),
         split=split_minutes(o.get("split", "auto")),
     )
     chosen = o.get("engine", "auto")

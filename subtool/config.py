@@ -44,6 +44,7 @@ KEYS: dict[str, Any] = {
     "speaker_labels": bool, "mux": str, "burn": str, "sidecars_only": bool, "burn_language": str, "default": str,
     "forced": list[str], "replace": bool, "outdir": str, "force": bool, "cookies": str, "playlist": bool, "max_download": str | int,
     "font_size": float, "position": str, "color": str, "outline_color": str, "box": bool, "local_jobs": int, "allow_outside": bool,
+    "cues": str,
 }
 # Options that name one run's own files or actions are no defaults.
 NOT_KEYS = ("output", "dry_run", "resume_job", "resume", "restart", "state", "report", "json")

@@ -3,7 +3,8 @@ checked for its types, and the delivery it names.
 
 A manifest has a header row (CSV) or ``[defaults]`` and ``[[item]]`` tables (TOML) with the
 columns input, languages, translate, delivery (a mux preset, ``burn:STYLE`` or ``sidecars``),
-burn_language, replace (yes/no), output, outdir; relative paths are relative to the manifest.
+burn_language, replace (yes/no), output, outdir, cues (``subtool`` or ``service``: whose cues the
+item's files carry, as ``--cues``); relative paths are relative to the manifest.
 Spreadsheets in comma-decimal locales export with ";" (or tabs): the delimiter is taken from the
 header. TOML has types a CSV cell has not: a number or table where text belongs is refused rather
 than read as a file named '7'.
@@ -21,7 +22,8 @@ from typing import Any
 
 from ..errors import SubtoolError, UsageError
 
-FIELDS = ("input", "languages", "translate", "delivery", "burn_language", "replace", "output", "outdir")
+FIELDS = ("input", "languages", "translate", "delivery", "burn_language", "replace", "output", "outdir", "cues")
+CUES = ("subtool", "service")
 
 
 @dataclass
@@ -37,6 +39,7 @@ class Item:
     replace: bool = False  # mux: drop the input's own subtitle streams
     output: str | None = None
     outdir: str | None = None
+    cues: str | None = None  # subtool or service (None: the batch's --cues)
     error: SubtoolError | None = None  # a problem found while reading the row
 
 
@@ -76,6 +79,11 @@ def _item(where: str, row: Mapping[str, Any], base: Path, defaults: Mapping[str,
         value = merged.get(key)
         setattr(item, key, str(value).strip() if value not in (None, "") else None)
     item.output, item.outdir = path("output"), path("outdir")
+    cues = str(merged.get("cues") or "").strip().lower()
+    if cues and cues not in CUES:
+        item.error = item.error or UsageError(f"cues must be subtool or service, not '{merged['cues']}'", path=where,
+                                              hint="subtool: its own cues (the default); service: the service's own SRT/VTT files")
+    item.cues = cues or None
     if not item.input:
         item.error = item.error or UsageError("no input given", path=where, hint="Fill the input column")
     return item

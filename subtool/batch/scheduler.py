@@ -222,6 +222,8 @@ def _item_settings(item: Item, options: TranscribeOptions, profile: str | None, 
     }
     if item.replace:  # only when set: the keys of states written before the column existed stay the same
         settings["replace"] = True
+    if options.cues != "subtool":  # likewise: another item's files, from the same transcript
+        settings["cues"] = options.cues
     if style and (item.delivery or "").startswith("burn:"):  # a burned picture changed on the command line is another output
         settings["style"] = dict(style)
     return settings
@@ -234,7 +236,7 @@ def _key(settings: dict[str, Any]) -> str:
 
 def _options_for(item: Item, shared: TranscribeOptions) -> TranscribeOptions:
     return dataclasses.replace(shared, languages=list(item.languages or shared.languages), translate=list(item.translate or shared.translate),
-                               formats=list(shared.formats), vocabulary=list(shared.vocabulary))
+                               formats=list(shared.formats), vocabulary=list(shared.vocabulary), cues=item.cues or shared.cues)
 
 
 def _request(item: Item, s: Settings, *, resumed: bool) -> stage.Request:

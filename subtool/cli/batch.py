@@ -209,8 +209,8 @@ def command(inputs: tuple[str, ...], **kwargs: Any) -> int:
     """Run many inputs: a manifest (CSV or TOML), or paths and globs with the options given once.
 
     A manifest has a header row with the columns input, languages, translate, delivery (a mux
-    preset, burn:STYLE, or sidecars), burn_language, replace (yes/no), output, outdir; relative paths are relative
-    to the manifest, and its items write only inside its folder or -d (--allow-outside lifts
+    preset, burn:STYLE, or sidecars), burn_language, replace (yes/no), output, outdir, cues (subtool or service,
+    as --cues); relative paths are relative to the manifest, and its items write only inside its folder or -d (--allow-outside lifts
     that). Exit 1 when any item failed; 130 when interrupted (143 on SIGTERM; then --resume).
     --cluster or --workers run the same batch on Dask (README: "More than one machine").
     """

@@ -16,6 +16,8 @@ EXAMPLES: dict[str, list[tuple[str, str]]] = {
     "transcribe": [
         ("Subtitles in the spoken language, French and Spanish (the Gladia service)", "subtool transcribe talk.mp4 -t fr,es"),
         ("Offline (Whisper), SRT and WebVTT, into subs/", "subtool transcribe talk.mp4 --engine local --format srt,vtt -d subs/"),
+        ("The service's own SRT and WebVTT files instead of subtool's cues, checked and reported",
+         "subtool transcribe talk.mp4 -t fr --format srt,vtt --cues service -d service/"),
     ],
     "check": [
         ("Cues that break Netflix's reading rules", "subtool check talk.fr.srt --profile netflix"),

@@ -65,6 +65,12 @@ _OPTIONS = [
                  help="Translations take the spoken language's cue times (source), or are cut into cues of their own (own)."),
     click.option("--strict", is_flag=True,
                  help="Subtitles that break the profile are an error (exit 1): nothing is written or delivered. Without it they are written and reported."),
+    click.option("--cues", type=click.Choice(["subtool", "service"]), default="subtool", show_default=True,
+                 help="Whose cues the subtitle files carry. subtool (the default): built from the word timings under the profile, the "
+                 "same rules for every engine, translations on the spoken language's cue times. service: the SRT/VTT files the Gladia "
+                 "service wrote itself, renumbered with comma milliseconds, still checked against the profile and every break "
+                 "reported, never fixed (its translated subtitles can drop final words and differ between SRT and VTT). Not with "
+                 "--engine local nor --format ass; a file the service did not return gets subtool's cues, with a warning."),
     click.option("--shot-changes/--no-shot-changes", "shot_changes", default=None,
                  help="Time cue edges to the video's shot changes (found with ffmpeg's scene detection). Default: on for the netflix profile when the input has video."),
 ]
@@ -72,6 +78,7 @@ _OPTIONS = [
 NAMES = (
     "languages", "code_switching", "translate", "translation_model", "formats", "profile", "diarize", "speakers", "min_speakers", "max_speakers", "vocabulary",
     "engine", "model", "threads", "audio_stream", "split", "max_jobs", "cache", "keep_raw", "speaker_labels", "template", "strict", "shot_changes",
+    "cues",
 )
 _LISTS = ("languages", "translate", "formats", "forced")
 
@@ -109,7 +116,7 @@ def transcription(o: dict[str, Any]) -> TranscribeOptions:
         translation_model=o["translation_model"], formats=list(o["formats"]), diarize=o["diarize"], speakers=o["speakers"],
         min_speakers=o["min_speakers"], max_speakers=o["max_speakers"], vocabulary=list(o["vocabulary"]), model=o["model"],
         threads=o["threads"], audio_stream=o["audio_stream"], use_cache=o["cache"], keep_raw=o["keep_raw"],
-        template=o["template"], strict=o["strict"], shot_changes=o["shot_changes"], split=split_minutes(o["split"]),
+        template=o["template"], strict=o["strict"], shot_changes=o["shot_changes"], split=split_minutes(o["split"]), cues=o["cues"],
     )
 
 

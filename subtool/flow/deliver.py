@@ -7,8 +7,9 @@ spoken language, so the default track is the first one not in it; the burn draws
 plan decided (the one the output is named after), else the spoken one. When the sidecars were
 made for another profile than the burn style's own (``--profile netflix --burn social-vertical``),
 the burned language is made again for the style's profile, so a narrow picture does not wrap
-2 x 42 cues into 4-line blocks; the sidecars keep theirs. The delivered tracks come back with the
-flags the output really carries.
+2 x 42 cues into 4-line blocks; the sidecars keep theirs (the service's own file, with
+``--cues service``, is burned as it wrote it). The delivered tracks come back with the flags the
+output really carries.
 """
 
 from __future__ import annotations
@@ -88,10 +89,35 @@ def _burn(fetched: Fetched, transcribed: Transcribed, written: Written, hooks: H
         raise UsageError(f"no {lang} subtitles were made to burn", hint=f"Pick --burn-language among: {made}")
     hooks.status(f"burning {lang}")
     with tempfile.TemporaryDirectory(prefix="subtool-burn-track-") as tmp:
-        drawn = _for_style(plan, transcribed, lang, Path(tmp), hooks) or Path(track.path)
+        # The service's own file (--cues service) is burned as it wrote it, never remade for the style.
+        if track.path in written.service_files:
+            _checked_for_style(plan, Path(track.path), lang, hooks)
+            drawn = Path(track.path)
+        else:
+            drawn = _for_style(plan, transcribed, lang, Path(tmp), hooks) or Path(track.path)
         out = burn(fetched.media, drawn, plan.output, style=plan.delivery.burn, language=lang, force=force,
                    on_progress=hooks.stage("burn"), cancel=hooks.cancel, on_warning=hooks.warning)
     return Delivered(out, burned=lang, tracks=list(written.tracks))
+
+
+def _checked_for_style(plan: Plan, path: Path, lang: str, hooks: Hooks) -> None:
+    """The service's file (``--cues service``) is burned as it wrote it: what in it breaks the burn
+    style's own profile, when that is not the sidecars', is said (refused with ``--strict``)."""
+    from ..presets import load_profile
+    from .write import report_lines, service_problems
+
+    assert plan.delivery.burn is not None
+    profile = load_profile(plan.delivery.burn.profile)
+    if profile == plan.profile:
+        return
+    shown = f"{plan.output} (burned {lang})"
+    problems = [dataclasses.replace(p, path=shown) for p in service_problems(path.read_text(encoding="utf-8"), path, lang, profile)]
+    if problems and plan.options.strict:
+        raise ProfileViolation(f"{len(problems)} problem(s) in the service's {lang} subtitles under the burn style's {profile.name} profile: "
+                               "nothing was burned (--strict)", path=plan.input,
+                               hint="Run without --strict, burn with a style whose profile they meet, or use --cues subtool")
+    for line in report_lines(problems, profile.name):
+        hooks.warning(line)
 
 
 def _for_style(plan: Plan, transcribed: Transcribed, lang: str, folder: Path, hooks: Hooks) -> Path | None:

@@ -29,6 +29,7 @@ from ..redaction import redact
 
 DEFAULT_MUX = "mkv-multi"
 SUBTITLE_FORMATS = ("srt", "vtt", "ass")
+CUES = ("subtool", "service")  # --cues: whose cues the subtitle files carry (the write stage's choice)
 
 
 # -- options ----------------------------------------------------------------------------------------
@@ -49,6 +50,8 @@ def check_options(options: TranscribeOptions, engine: Engine) -> TranscribeOptio
         raise UsageError("no subtitle format given", hint="Use --format srt,vtt")
     if options.template not in ("source", "own"):
         raise UsageError(f"unknown --template '{options.template}'", hint="Use source (the spoken language's cue times) or own")
+    if options.cues not in CUES:
+        raise UsageError(f"unknown --cues '{options.cues}'", hint="Use subtool (its own cues, the default) or service (the service's subtitle files)")
     options = dataclasses.replace(
         options,
         languages=[langs.normalize(c) for c in options.languages],

@@ -14,17 +14,26 @@ changes when they were looked for) and checked with ``check``'s own code. What s
 profile is said when the files are written (a warning per file: how many cues, which, the rule)
 and handed on (``Written.problems``, in ``--json`` as ``violations``); with ``--strict`` it is an
 error and nothing is written or delivered.
+
+With ``--cues service`` each sidecar is instead the subtitle file the service wrote itself for that
+language and format (normalised when transcribed: numbering, comma milliseconds in SRT, UTF-8),
+checked with the same rules and reported the same way (never fixed: the user asked for the
+service's cues); one the service did not return gets subtool's own cues, that file only, with a
+warning. subtool's cues stay the default: one profile enforced for every engine, translations on
+the spoken template, and real captures show the service's translated subtitles can drop final
+words and differ between SRT and VTT. The transcript keeps both, so a cached result can switch.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import cache as result_cache
 from ..errors import ProfileViolation
-from ..models import CueProblem, Hooks, Plan, Transcribed, Transcript, Written
+from ..models import CueProblem, Hooks, Plan, Profile, SubtitleTrack, Transcribed, Transcript, Written
 from ..outputs import check_writable, make_folder, write_text
 
 if TYPE_CHECKING:
@@ -59,23 +68,72 @@ def _write(plan: Plan, transcribed: Transcribed, force: bool, hooks: Hooks) -> W
         for path in [p for lang_paths in paths.values() for p in lang_paths]:
             check_writable(path, force=False)
         check_writable(stem.with_name(f"{stem.name}.transcript.json"), force=False)
-    built = build_tracks(transcript, plan.profile, languages=wanted, speaker_labels=plan.speaker_labels,
-                         template=plan.options.template, shots=shots_for(plan, transcript)) if wanted else []
+    served, missing = service_files(transcript, paths) if plan.options.cues == "service" else ({}, [])
+    own = {lang: [p for p in lang_paths if p not in served] for lang, lang_paths in paths.items()}
+    building = [lang for lang in wanted if own[lang]]
+    built = build_tracks(transcript, plan.profile, languages=building, speaker_labels=plan.speaker_labels,
+                         template=plan.options.template, shots=shots_for(plan, transcript)) if building else []
     problems = [CueProblem(t.language, v.index, v.start, v.end, v.code, v.message, path=str(path), template=t.template)
-                for t in built for path in paths[t.language] for v in t.violations]
+                for t in built for path in own[t.language] for v in t.violations]
+    problems += [p for path, (lang, text) in served.items() for p in service_problems(text, path, lang, plan.profile)]
     if problems and plan.options.strict:
         raise _refused(plan, problems)
     make_folder(stem.parent)
-    tracks = write_built(built, paths, force=force)
+    made = {t.path: t for t in write_built(built, {lang: own[lang] for lang in building}, force=force)}
+    for path, (lang, text) in served.items():
+        made[str(path)] = service_track(write_text(path, text, force=force), lang)
+    tracks = [made[str(p)] for lang_paths in paths.values() for p in lang_paths]
     files = [t.path for t in tracks]
     doc = json.dumps(transcript.to_dict(), ensure_ascii=False, indent=1)
     files.append(str(write_text(stem.with_name(f"{stem.name}.transcript.json"), doc + "\n", force=force)))
     if plan.keep_raw:
         raw = json.dumps(transcribed.raw, ensure_ascii=False, indent=1)
         files.append(str(write_text(stem.with_name(f"{stem.name}.raw.json"), raw + "\n", force=force)))
-    for line in report_lines(problems, plan.profile.name):
+    for line in missing + report_lines(problems, plan.profile.name):
         hooks.warning(line)
-    return Written(files, tracks, problems)
+    return Written(files, tracks, problems, service_files=[str(p) for p in served])
+
+
+# -- --cues service ---------------------------------------------------------------------------------
+
+
+def service_files(transcript: Transcript, paths: dict[str, list[Path]]) -> tuple[dict[Path, tuple[str, str]], list[str]]:
+    """For ``--cues service``: the sidecars the service wrote itself (path -> language and its
+    normalised text, as the transcript keeps it), and a warning for each it did not return (or
+    returned with no cue that can be read), which gets subtool's own cues instead (that file only)."""
+    from ..errors import SubtitleReadError
+    from ..subtitles import read_text
+
+    served: dict[Path, tuple[str, str]] = {}
+    missing: list[str] = []
+    for lang, lang_paths in paths.items():
+        for path in lang_paths:
+            fmt = path.suffix.lstrip(".")
+            text = transcript.subtitles.get(lang, {}).get(fmt, "")
+            why = f"the service returned no {lang} {fmt.upper()} subtitles"
+            try:
+                if text.strip() not in ("", "WEBVTT") and read_text(text, str(path)):
+                    served[path] = (lang, text)
+                    continue
+            except SubtitleReadError as exc:
+                why = f"the service's {lang} {fmt.upper()} subtitles cannot be read ({exc.message})"
+            missing.append(f"{path}: {why}, so this file carries subtool's own cues (--cues service; the others are the service's)")
+    return served, missing
+
+
+def service_problems(text: str, path: Path, language: str, profile: Profile) -> list[CueProblem]:
+    """Every way the service's file breaks ``profile``, as ``subtool check`` reads and checks it."""
+    from ..subtitles import check_cues, read_text
+
+    doc = read_text(text, str(path))
+    return [CueProblem(language, v.index, v.start, v.end, v.code, v.message, path=str(path), cues="service")
+            for v in check_cues(doc, profile, language=language)]
+
+
+def service_track(path: Path, language: str) -> SubtitleTrack:
+    from .. import languages
+
+    return SubtitleTrack(path=str(path), language=languages.normalize(language), title=languages.native_name(language))
 
 
 def shots_for(plan: Plan, transcript: Transcript) -> Shots | None:
@@ -88,18 +146,23 @@ def shots_for(plan: Plan, transcript: Transcript) -> Shots | None:
 
 
 def report_lines(problems: list[CueProblem], profile: str, *, most: int = 5) -> list[str]:
-    """One line per language: its files, how many cues break ``profile``, the first few with their rule."""
-    by_language: dict[str | None, list[CueProblem]] = {}
+    """One line per language (per file for the service's files, which differ between formats):
+    its files, how many cues break ``profile``, the first few with their rule."""
+    by_track: dict[tuple[str | None, str | None], list[CueProblem]] = {}
     for p in problems:
-        by_language.setdefault(p.language, []).append(p)
+        by_track.setdefault((p.language, p.path if p.cues == "service" else None), []).append(p)
     lines = []
-    for found in by_language.values():
+    for found in by_track.values():
         files = ", ".join(dict.fromkeys(str(p.path) for p in found))
         first = [p for p in found if p.path == found[0].path]
         cues = sorted({p.cue for p in first})
         shown = "; ".join(f"cue {p.cue} {p.code} ({p.message})" for p in first[:most]) + ("; ..." if len(first) > most else "")
         template = f", on the {found[0].template} cue times it follows (--template own segments it on its own)" if found[0].template else ""
-        lines.append(f"{files}: {len(cues)} cue(s) break the {profile} profile{template}: {shown}")
+        if found[0].cues == "service":
+            lines.append(f"{files}: {len(cues)} cue(s) of the service's subtitles break the {profile} profile, delivered as the service "
+                         f"wrote them (--cues service; --cues subtool builds cues that meet it): {shown}")
+        else:
+            lines.append(f"{files}: {len(cues)} cue(s) break the {profile} profile{template}: {shown}")
     return lines
 
 
@@ -111,5 +174,6 @@ def _refused(plan: Plan, problems: list[CueProblem]) -> ProfileViolation:
         f"{cues} cue(s) would break the {plan.profile.name} profile ({files}; first: cue {first.cue} {first.code}, {first.message}): "
         "nothing was written (--strict)",
         path=plan.input,
-        hint="Run without --strict to get the files and the report, or choose another --profile",
+        hint="Run without --strict to get the files and the report, or choose another --profile"
+        + (", or use --cues subtool (cues built to meet it)" if any(p.cues == "service" for p in problems) else ""),
     )

@@ -170,6 +170,7 @@ class Written:
     files: list[str]
     tracks: list[SubtitleTrack]
     problems: list[CueProblem] = field(default_factory=list)
+    service_files: list[str] = field(default_factory=list)  # the sidecars that are the service's own files (--cues service)
 
 
 @dataclass

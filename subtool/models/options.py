@@ -41,7 +41,11 @@ class TranscribeOptions:
     # How the subtitle files are made (the write stage; none of these change the transcript, so
     # none is part of the cache key): translations following the spoken language's cue times
     # ("source") or segmented on their own ("own"); a file that breaks its profile refused
-    # (``strict``); cue edges timed to the video's shot changes (None: the profile decides).
+    # (``strict``); cue edges timed to the video's shot changes (None: the profile decides); whose
+    # cues the files carry: subtool's own, built from the word timings ("subtool"), or the subtitle
+    # files the service wrote itself ("service"; the transcript keeps both, so a cached result can
+    # switch).
     template: str = "source"
     strict: bool = False
     shot_changes: bool | None = None
+    cues: str = "subtool"

@@ -46,7 +46,8 @@ class CueProblem:
     """A cue of a written (or conformed) track that still breaks its profile: which track, the cue
     number (1-based, as players count), its times, the rule (``check``'s code) and what is wrong.
     ``template``: the language whose cue times the track follows (the translation does not fit
-    that template cue), None for a track with its own timing."""
+    that template cue), None for a track with its own timing. ``cues``: "service" when the file is
+    the service's own (``--cues service``), "subtool" when subtool built it."""
 
     language: str | None
     cue: int
@@ -56,10 +57,11 @@ class CueProblem:
     message: str
     path: str | None = None
     template: str | None = None
+    cues: str = "subtool"  # whose cues: subtool's own, or the service's subtitle file as it wrote it (--cues service)
 
     def to_dict(self) -> dict[str, Any]:
         return {"language": self.language, "path": self.path, "cue": self.cue, "start": round(self.start, 3), "end": round(self.end, 3),
-                "code": self.code, "message": self.message, "template": self.template}
+                "code": self.code, "message": self.message, "template": self.template, "cues": self.cues}
 
 
 @dataclass

@@ -20,7 +20,7 @@ One concept per module:
   by their letters; the alphabets are data in ``alphabets.json``).
 - ``screen``, ``substation``: what pysubs2 would misread, fixed before it parses (bad cue blocks,
   WebVTT blocks, number lines; ASS/SSA Format lines and drawings).
-- ``read``: any tool's subtitle file read (``read_subtitles``).
+- ``read``: any tool's subtitle file read (``read_subtitles``; ``read_text`` for text not yet written).
 - ``check``: every way each cue breaks a profile (``check_cues``).
 - ``model``: the package's data (``Cue``, ``BuiltTrack``, ``SubtitleDoc``, ``BadBlock``, ``Violation``).
 
@@ -33,7 +33,7 @@ from .check import check_cues
 from .decode import CHAOS_MARGIN, check_encoding
 from .limits import min_gap
 from .model import BadBlock, Cue, SubtitleDoc, Violation
-from .read import OVERLAP_FORMATS, normalize_service_subtitles, read_subtitles, trim_overlaps
+from .read import OVERLAP_FORMATS, normalize_service_subtitles, read_subtitles, read_text, trim_overlaps
 from .write import FORMATS, cues_to_ssafile, planned_paths, sidecar_path, write_built, write_track, write_tracks
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "normalize_service_subtitles",
     "planned_paths",
     "read_subtitles",
+    "read_text",
     "sidecar_path",
     "trim_overlaps",
     "write_built",

@@ -41,7 +41,19 @@ def read_subtitles(path: str | Path, *, encoding: str | None = None) -> Subtitle
     if encoding is not None:
         check_encoding(encoding)
     name = str(path)
-    text, encoding, notes, warnings = decode(_read_bytes(path, name), name, encoding)
+    return _read(_read_bytes(path, name), name, encoding)
+
+
+def read_text(text: str, name: str) -> SubtitleDoc:
+    """``text`` read as ``read_subtitles`` reads a file called ``name`` (the service's own subtitle
+    files, checked against the profile before they are written)."""
+    if not text.strip():
+        raise SubtitleReadError("is empty", path=name)
+    return _read(text.encode("utf-8"), name, "utf-8")
+
+
+def _read(data: bytes, name: str, encoding: str | None) -> SubtitleDoc:
+    text, encoding, notes, warnings = decode(data, name, encoding)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         notes.append("CRLF line ends read")

@@ -89,6 +89,12 @@ def validate(options: TranscribeOptions) -> None:
         service_code(code, translation=True)
     if options.translation_model not in service.TRANSLATION_MODELS:
         raise SubtoolError(f"unknown translation model '{options.translation_model}'", hint="Use base or enhanced")
+    other = [f for f in options.formats if f not in service.SUBTITLE_FORMATS]
+    if options.cues == "service" and other:
+        raise UsageError(
+            f"--cues service delivers the subtitle files the Gladia service writes, and it writes {' and '.join(service.SUBTITLE_FORMATS)}, not {other[0]}",
+            hint=f"Drop {other[0]} from --format, or use --cues subtool (the default) for {other[0]} files",
+        )
 
 
 def build_request(options: TranscribeOptions, audio_url: str, token: str | None = None) -> dict[str, Any]:

@@ -94,6 +94,11 @@ class LocalEngine:
             raise UsageError(
                 "the local engine finds one language per file; --code-switching needs the Gladia engine", hint="Use --engine gladia"
             )
+        if options.cues == "service":
+            raise UsageError(
+                "--cues service delivers the subtitle files the Gladia service writes, and the local engine writes none",
+                hint="Use --engine gladia, or --cues subtool (the default: subtool's own cues, for every engine)",
+            )
         model_name, _note = choose_model(options, self.model)
         _check_languages(options, model_name)
         _check_translation(options)

@@ -130,7 +130,8 @@ class EmulatorProcess:
         ``fault(job_error={"code": 500})``, ``fault(upload_bandwidth=200_000)``, ``fault(latency=2.0)``,
         ``fault(latency_ratio=0.176, min_latency=3)``, ``fault(diarization="level")``,
         ``fault(delay={"get": 12})``, ``fault(queue=True, max_concurrent=3)``, ``fault(rate_limit="5/s")``,
-        ``fault(messy_translations=True)``, ``fault(strict=True)``, ``fault(no_speech_below=-40)``."""
+        ``fault(messy_translations=True)``, ``fault(strict=True)``, ``fault(no_speech_below=-40)``,
+        ``fault(missing_subtitles=["fr:vtt"])``."""
         self._call("POST", "/_emulator/faults", body)
 
     def reset(self) -> None:

@@ -124,6 +124,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-speech-below", type=float, default=None, metavar="DB",
                    help="audio with no voiced region louder than DB dBFS gets the empty (no speech) result; default: judged from the content")
     p.add_argument("--messy-translations", action="store_true", help="translations shaped like a real capture (empty utterances, missing words)")
+    p.add_argument("--missing-subtitles", action="append", default=[], metavar="LANG[:FORMAT]",
+                   help="leave that language's subtitle file (all its formats without :FORMAT) out of results (repeatable)")
     p.add_argument("--strict", action="store_true",
                    help="as the real API: only the documented custom_metadata JSON list filter, no post_session_metadata in lists, validation_errors only on 400")
     p.add_argument("--max-upload-mb", type=_bounded(float, 0, above=True), default=service.MAX_UPLOAD_BYTES / MB,
@@ -175,6 +177,7 @@ def config_of(args: argparse.Namespace) -> Config:
         no_speech_below=args.no_speech_below,
         messy_translations=args.messy_translations,
         strict=args.strict,
+        missing_subtitles=frozenset(args.missing_subtitles),
     )
 
 

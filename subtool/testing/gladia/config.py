@@ -40,6 +40,9 @@ class Config:
     no_speech_below: float | None = None  # dBFS; None: judged from the content
     messy_translations: bool = False
     strict: bool = False
+    # Subtitle files left out of results ("fr:vtt", or "fr" for all of its formats): the schema
+    # makes a result's ``subtitles`` optional, and a client must not take a file for granted.
+    missing_subtitles: frozenset[str] = frozenset()
 
 
 def parse_rate(text: str) -> tuple[int, float]:
@@ -81,6 +84,8 @@ def update_settings(cfg: Config, body: dict[str, Any]) -> str | None:
     for name in ("messy_translations", "strict"):
         if name in body:
             setattr(cfg, name, bool(body[name]))
+    if "missing_subtitles" in body:
+        cfg.missing_subtitles = frozenset(str(x) for x in body["missing_subtitles"] or ())
     if "no_speech_below" in body:
         cfg.no_speech_below = float(body["no_speech_below"]) if body["no_speech_below"] is not None else None
     return None

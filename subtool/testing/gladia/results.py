@@ -234,6 +234,26 @@ def subtitles(utterances: list[Utterance], config: dict[str, Any]) -> list[dict[
     return [{"format": fmt, "subtitles": subtitle_file(utterances, fmt, config)} for fmt in config.get("formats") or ["srt"]]
 
 
+def without_subtitles(result: dict[str, Any], missing: frozenset[str]) -> dict[str, Any]:
+    """``result`` with the subtitle files ``missing`` names (``"fr:vtt"``; ``"fr"``: every format)
+    left out, the spoken language's and the translations' alike."""
+    if not missing:
+        return result
+
+    def keep(language: str | None, item: dict[str, Any]) -> bool:
+        return f"{language}" not in missing and f"{language}:{item.get('format')}" not in missing
+
+    transcription = result.get("transcription") or {}
+    spoken = next(iter(transcription.get("languages") or []), None)
+    if "subtitles" in transcription:
+        transcription["subtitles"] = [s for s in transcription["subtitles"] if keep(spoken, s)]
+    for item in (result.get("translation") or {}).get("results") or []:
+        if "subtitles" in item:
+            language = next(iter(item.get("languages") or []), None)
+            item["subtitles"] = [s for s in item["subtitles"] if keep(language, s)]
+    return result
+
+
 # -- messy translations (the real capture's shapes) -----------------------------------------------
 
 

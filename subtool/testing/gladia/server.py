@@ -27,6 +27,8 @@ Kind by default, unkind on request (what the real service may do and subtool mus
 - ``--lose-reply ENDPOINT[:COUNT[:STATUS]]``: the request is carried out, then its answer is lost
   (the connection dropped, or STATUS sent instead), as after a timeout, a gateway 5xx or a reset;
 - ``--messy-translations``: translations shaped like a real capture (see ``results``);
+- ``--missing-subtitles LANG[:FORMAT]``: that subtitle file left out of results (a result's
+  ``subtitles`` is optional in the schema);
 - ``--strict``: the list filter takes only the documented ``custom_metadata={"k":"v"}`` JSON form
   (the SDK's ``custom_metadata[k]=v`` is ignored, as an unknown parameter), list items carry no
   ``post_session_metadata``, and ``validation_errors`` appear only on 400 answers.

@@ -40,10 +40,11 @@ def transcribe(state: State, job: Job, stored: StoredFile, info: audio.Probed) -
         apply_spelling(utterances, spelling)
     if job.params.get("diarization") and state.config.diarization == "level" and utterances:
         utterances = results.speakers_by_level(utterances, state.envelope(stored))
-    return results.build_result(
+    result = results.build_result(
         utterances, found if utterances else None, job.params, audio_duration=info.duration,
         transcription_time=time.time() - started + job_latency(state.config, info.duration), messy=state.config.messy_translations,
     )
+    return results.without_subtitles(result, state.config.missing_subtitles)
 
 
 def made_up_transcript(state: State, stored: StoredFile, info: audio.Probed, languages: list[str]) -> tuple[list[dict[str, Any]], str | None]:

@@ -211,8 +211,14 @@ def test_batch_items_choose_their_cues_in_the_manifest(tmp_path: Path, emu: Emul
     b_service = _service_files(folder / "b.raw.json")
     assert (folder / "b.fr.srt").read_text(encoding="utf-8") != normalize_service_subtitles(b_service["fr", "srt"], "srt")
     assert not (folder / "c.en.srt").exists()
-    # What the service's files break is said as they are written (the batch report has no violations yet).
+    # What the service's files break is said as they are written, and is in the report per item.
     assert "a.fr.vtt: " in res.stderr and "cue(s) of the service's subtitles break the netflix profile" in res.stderr
+    reported = items["a.mp4"]["violations"]
+    assert reported and {v["cues"] for v in reported} == {"service"} and any(v["path"].endswith("a.fr.vtt") for v in reported)
+    checked = run_cli("check", str(folder / "a.fr.vtt"), "--profile", "netflix", "--json")
+    assert {(v["cue"], v["code"]) for f in json.loads(checked.stdout) for v in f["violations"]} == {
+        (v["cue"], v["code"]) for v in reported if v["path"].endswith("a.fr.vtt")}
+    assert all(v["cues"] == "subtool" for v in items["b.mp4"]["violations"]) and items["c.mp4"]["violations"] == []
     assert not [line for line in res.stderr.splitlines() if "b.fr." in line and "service's subtitles" in line]
 
 

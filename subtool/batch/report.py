@@ -23,6 +23,7 @@ class ItemReport:
     job_id: str | None = None
     seconds: float | None = None
     burned: str | None = None  # the language burned into ``output`` (burn deliveries)
+    violations: list[dict[str, Any]] = field(default_factory=list)  # cues of its written files that break the profile (as run's --json)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

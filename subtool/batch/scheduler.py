@@ -112,19 +112,7 @@ def run_batch(
     if resume and restart:
         raise UsageError("--resume and --restart exclude each other")
     shared = options or TranscribeOptions()
-    defaults = dict(defaults or {})
-    check_columns(defaults, "the batch defaults")
-    batch_items, base = load(items, defaults)
-    if not batch_items:
-        raise UsageError("no items to run", path=items if isinstance(items, (str, Path)) else None)
-    default_outdir = defaults.get("outdir")
-    state_file = Path(state_path) if state_path is not None else (Path(default_outdir) if default_outdir else base) / STATE_NAME
-    manifest = isinstance(items, (str, Path))
-    roots = [base, *([Path(default_outdir).resolve()] if default_outdir else [])] if manifest and not allow_outside else None
-    if manifest and on_note:
-        for item in batch_items:
-            if item.input and not is_url(item.input) and outside(Path(item.input), [base]):
-                on_note(f"{item.where}: reads {item.input}, outside the manifest's folder {base}")
+    batch_items, state_file, roots = _loaded(items, defaults, state_path, allow_outside, on_note)
     notes = (lambda line: on_note(redact(line))) if on_note else None
     if cluster is not None or workers is not None:
         from .cluster import check_request
@@ -148,25 +136,44 @@ def run_batch(
         existing = state_file.exists() and state_file.stat().st_size > 0
         state = State(state_file, restart=restart, on_note=notes)
         stack.callback(state.close)
-        for line in said:
-            if notes:
+        if notes:
+            for line in said:
                 notes(line)
         rows = _earlier_rows(state, resume=resume, restart=restart)
         if resume and not existing and notes:
             notes(f"{state_file}: no earlier state, starting afresh")
+        reports, work = _prepare(batch_items, rows, state, settings, notes)
         if conn is not None:
             from .cluster.pool import Batch, schedule
 
-            reports, work = _prepare(batch_items, rows, state, settings, notes)
             interrupted, pacing = schedule(conn, Batch(work, reports, state, settings, stop, on_event, on_warning, notes))
         else:
             pacer = Pacer(eng.slots, max_jobs) if is_job_engine(eng) else None
             worker = Worker(state, eng, slots=LocalSlots(local_jobs or max(1, os.cpu_count() or 1)), pacer=pacer, force=force,
                             cancel=stop, on_warning=on_warning)
-            reports, work = _prepare(batch_items, rows, state, settings, notes)
             interrupted = _schedule(work, reports, state, worker, on_event)
             pacing = pacer.to_dict() if pacer is not None else {}
         return _finish(reports, work, state, eng.name, pacing, t0=t0, report_path=report_path, interrupted=interrupted, preview=preview)
+
+
+def _loaded(items: str | Path | Iterable[Mapping[str, Any] | str | Path], defaults: Mapping[str, Any] | None, state_path: str | Path | None,
+            allow_outside: bool, on_note: Callable[[str], None] | None) -> tuple[list[Item], Path, list[Path] | None]:
+    """The batch's items (``defaults`` filling their empty columns), its state file, and where a
+    manifest's items may write (None: anywhere); an item reading outside the manifest's folder is noted."""
+    defaults = dict(defaults or {})
+    check_columns(defaults, "the batch defaults")
+    batch_items, base = load(items, defaults)
+    if not batch_items:
+        raise UsageError("no items to run", path=items if isinstance(items, (str, Path)) else None)
+    default_outdir = defaults.get("outdir")
+    state_file = Path(state_path) if state_path is not None else (Path(default_outdir) if default_outdir else base) / STATE_NAME
+    manifest = isinstance(items, (str, Path))
+    roots = [base, *([Path(default_outdir).resolve()] if default_outdir else [])] if manifest and not allow_outside else None
+    if manifest and on_note:
+        for item in batch_items:
+            if item.input and not is_url(item.input) and outside(Path(item.input), [base]):
+                on_note(f"{item.where}: reads {item.input}, outside the manifest's folder {base}")
+    return batch_items, state_file, roots
 
 
 def _earlier_rows(state: State, *, resume: bool, restart: bool) -> dict[str, dict[str, Any]]:
@@ -437,7 +444,7 @@ def settle(result: dict[str, Any] | None, problem: BaseException | None, w: Work
     if problem is None:
         assert result is not None
         report.status, report.languages, report.outputs, report.output = "done", result["languages"], result["outputs"], result["output"]
-        report.burned = result["burned"]
+        report.burned, report.violations = result["burned"], list(result.get("violations") or [])
         state.set(w.key, stage="done", finished=time.time())
         counts["done"] += 1
         return

@@ -165,7 +165,8 @@ class Worker:
                 self.state.set(w.key, outputs=json.dumps(files))
         languages = transcribed.transcript.all_languages()
         output = str(delivered.output) if delivered.output else None
-        return {"languages": languages, "outputs": files, "output": output, "burned": delivered.burned}
+        return {"languages": languages, "outputs": files, "output": output, "burned": delivered.burned,
+                "violations": [p.to_dict() for p in written.problems]}
 
     def _earlier(self, row: dict[str, Any]) -> Transcribed | None:
         """The transcript an earlier attempt paid for (a bad preset or a full disk failed the item

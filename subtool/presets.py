@@ -182,6 +182,14 @@ def _check_type(value: Any, annotation: Any) -> bool:
     return isinstance(value, annotation)
 
 
+# What people write for a burn style's keys, by meaning rather than spelling ("colour" is closer
+# to back_colour than to primary_colour letter by letter). American spellings are folded first.
+SYNONYMS = {"colour": "primary_colour", "text_colour": "primary_colour", "font_colour": "primary_colour", "fill": "primary_colour",
+            "border_colour": "outline_colour", "stroke": "outline", "box_colour": "back_colour", "background": "back_colour",
+            "background_colour": "back_colour", "size": "font_size", "font_name": "font", "fontname": "font", "fontsize": "font_size",
+            "position": "alignment", "codec": "video_codec", "preset": "speed", "quality": "crf"}
+
+
 def build(kind: str, name: str, data: dict[str, Any], path: Path | None = None) -> Any:
     """Validate ``data`` against the kind's fields and build its dataclass."""
     cls = KIND_CLASSES[kind]
@@ -194,7 +202,9 @@ def build(kind: str, name: str, data: dict[str, Any], path: Path | None = None) 
         attr = key.replace("-", "_")
         if attr not in fields or attr == "name":
             known = sorted(fields - {"name"})
-            raise PresetError(f"unknown key '{key}' in a {kind} preset", path=path, hint=f"{did_you_mean(attr, known)}Known keys: {', '.join(known)}")
+            meant = SYNONYMS.get(attr.lower().replace("color", "colour"))
+            guess = f"Did you mean '{meant}'? " if meant in known else did_you_mean(attr, known)
+            raise PresetError(f"unknown key '{key}' in a {kind} preset", path=path, hint=f"{guess}Known keys: {', '.join(known)}")
         if not _check_type(value, hints[attr]):
             raise PresetError(f"key '{key}' has the wrong type ({type(value).__name__})", path=path)
         values[attr] = float(value) if hints[attr] is float else value

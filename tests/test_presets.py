@@ -139,3 +139,11 @@ def test_mp4_preset_drives_the_mux(tmp_path: Path) -> None:
     assert [s["codec_name"] for s in subs] == ["mov_text"] * 3
     assert [s["disposition"]["default"] for s in subs] == [1, 0, 0]
     assert [s["tags"]["language"] for s in subs] == ["eng", "fra", "ita"]
+
+
+@pytest.mark.parametrize("key,meant", [("color", "primary_colour"), ("colour", "primary_colour"), ("background", "back_colour"),
+                                       ("fontsize", "font_size"), ("outline_colr", "outline_colour")])
+def test_an_unknown_key_suggests_the_key_it_means(tmp_path: Path, key: str, meant: str) -> None:
+    (tmp_path / "mine.toml").write_text(f'kind = "burn"\n{key} = "#ffffff"\n', encoding="utf-8")
+    r = run_cli("presets", "show", "mine", env=_env(tmp_path))
+    assert r.returncode == 2 and f"unknown key '{key}'" in r.stderr and f"Did you mean '{meant}'?" in r.stderr, r.stderr

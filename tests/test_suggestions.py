@@ -92,3 +92,17 @@ def test_subtitle_where_the_video_belongs(folder: Path) -> None:
 def test_closest_is_only_a_close_one() -> None:
     assert closest("Boxd", ["boxed", "clean"]) == "boxed"
     assert closest("zz", ["boxed", "clean"]) is None
+
+
+def test_a_language_name_after_the_colon_gets_its_code(folder: Path) -> None:
+    (folder / "plain.srt").write_text(SRT, encoding="utf-8")
+    for name in ("german", "Deutsch"):
+        line = _refused(run_cli("mux", "talk.mp4", f"plain.srt:{name}", "-o", "out.mkv", cwd=folder))
+        assert f"unknown language code '{name}' after ':'" in line and "Did you mean plain.srt:de (German)?" in line, line
+    assert not (folder / "out.mkv").exists()
+
+
+def test_a_translation_the_service_lacks_does_not_point_at_the_offline_engine(folder: Path) -> None:
+    env = {"GLADIA_API_KEY": "k", "GLADIA_API_URL": "http://127.0.0.1:9"}  # refused before any request
+    line = _refused(run_cli("run", "talk.mp4", "-t", "fil", "--dry-run", env=env, cwd=folder))
+    assert "does not translate into 'fil'" in line and "--engine local" not in line, line  # it translates only into English

@@ -39,7 +39,8 @@ from .output import container_refused, output_estimate, planned_duration, write_
 from .preflight import WarningCallback, check_cue_sizes, same_file, start_probe
 from .subinput import SubtitleInput, prepared
 
-_LANG_SUFFIX = re.compile(r"^(?P<path>.+):(?P<lang>[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*)$")
+# A code (fr, pt-BR) or what a user may write instead of one (german): the latter gets a "Did you mean".
+_LANG_SUFFIX = re.compile(r"^(?P<path>.+):(?P<lang>[A-Za-z][A-Za-z0-9 _-]{1,40})$")
 # What muxers write as a subtitle stream's handler when it has no title: not a title to keep.
 GENERIC_HANDLERS = frozenset({"SubtitleHandler", "Subtitle", "text", "Core Media Text", "Apple Text Media Handler"})
 STYLED_CODECS = frozenset({"ass", "ssa"})
@@ -60,8 +61,10 @@ def parse_track_arg(arg: str) -> SubtitleTrack:
             _, forced = languages.from_sidecar(path)
             return SubtitleTrack(path=path, language=languages.normalize(code), forced=forced)
         if Path(path).is_file():
+            named = languages.code_named(code)
+            guess = f"Did you mean {path}:{named} ({languages.english_name(named)})? " if named else ""
             raise LanguageError(f"unknown language code '{code}' after ':'", path=path,
-                                hint="Use an ISO 639-1 code such as en, fr, pt-BR")
+                                hint=f"{guess}Use an ISO 639-1 code such as en, fr, pt-BR")
     lang, forced = languages.from_sidecar(arg)
     return SubtitleTrack(path=arg, language=lang, forced=forced)
 

@@ -76,7 +76,8 @@ def service_code(code: str, *, translation: bool = False) -> str:
     if base not in allowed:
         raise LanguageError(
             f"the Gladia service does not {'translate into' if translation else 'transcribe'} '{code}' ({langs.english_name(normalized)})",
-            hint="Use one of its ISO 639-1 codes (e.g. en, fr, es, de), or --engine local",
+            # The offline engine transcribes many languages but translates only into English.
+            hint="Use one of its ISO 639-1 codes (e.g. en, fr, es, de)" + ("" if translation else ", or --engine local"),
         )
     return base
 

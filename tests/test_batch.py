@@ -249,7 +249,7 @@ def test_csv_and_toml_manifests(tmp_path: Path, emu: EmulatorProcess) -> None:
 @pytest.mark.parametrize(
     ("name", "text", "needles"),
     [
-        ("bad.csv", "input,langauges\nclips/a.mp3,en\n", ["unknown column 'langauges'", "bad.csv:1"]),
+        ("bad.csv", "input,langauges\nclips/a.mp3,en\n", ["unknown column 'langauges'", "bad.csv:1", "Did you mean 'languages'?"]),
         ("open.csv", 'input,translate\n"clips/a.mp3,fr\n', ["open.csv", "not valid CSV"]),
         ("wide.csv", "input,translate\nclips/a.mp3,fr,de\n", ["wide.csv:2", "3 cells"]),
         ("noinput.csv", "languages\nen\n", ["no 'input' column"]),

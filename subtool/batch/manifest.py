@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SubtoolError, UsageError
+from ..suggest import did_you_mean
 
 FIELDS = ("input", "languages", "translate", "delivery", "burn_language", "replace", "output", "outdir", "cues")
 CUES = ("subtool", "service")
@@ -92,7 +93,9 @@ def _item(where: str, row: Mapping[str, Any], base: Path, defaults: Mapping[str,
 def check_columns(names: Iterable[str], where: str) -> None:
     for name in names:
         if name not in FIELDS:
-            raise UsageError(f"unknown column '{name}'", path=where, hint="Columns: " + ", ".join(FIELDS))
+            # Refused rather than ignored: a misspelt column ("translte") would otherwise be lost without a word.
+            raise UsageError(f"unknown column '{name}'", path=where,
+                             hint=f"{did_you_mean(name, FIELDS)}subtool reads only these columns: {', '.join(FIELDS)} (keep notes in another file or sheet)")
 
 
 def _read_csv(path: Path) -> list[tuple[str, dict[str, Any]]]:

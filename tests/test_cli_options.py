@@ -41,3 +41,19 @@ def test_verbose_after_the_subcommand(tmp_path: Path) -> None:
 def test_presets_and_probe_take_them_too(tmp_path: Path) -> None:
     assert run_cli("presets", "list", "-q").returncode == 0
     assert run_cli("probe", str(tmp_path / "none.mp4"), "-q", "-v").returncode == 3
+
+
+def test_json_on_an_error_is_still_one_document_on_stdout(tmp_path: Path) -> None:
+    import json
+
+
+    res = run_cli("run", str(tmp_path / "nothere.mp4"), "--engine", "local", "--json", cwd=tmp_path)
+    assert res.returncode == 3, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["error"]["exit_code"] == 3 and "nothere.mp4" in doc["error"]["message"] and doc["error"]["path"].endswith("nothere.mp4")
+    assert res.stderr.count("\n") == 1  # the line on stderr as without --json
+    (tmp_path / "fake.mp4").write_text("not a video", encoding="utf-8")
+    res = run_cli("probe", str(tmp_path / "fake.mp4"), "--json", cwd=tmp_path)
+    json.loads(res.stdout)  # probe reports its own document: exactly one on stdout
+    res = run_cli("run", str(tmp_path / "nothere.mp4"), "--engine", "local", cwd=tmp_path)
+    assert res.returncode == 3 and res.stdout == ""  # without --json stdout stays empty

@@ -40,6 +40,8 @@ class State:
     verbose: int = 0
     quiet: bool = False
     signum: int | None = None  # the first stop signal received
+    json: bool = False  # --json was asked: a run that fails still prints one document on stdout
+    emitted: bool = False  # a JSON document is already on stdout
 
 
 STATE = State()
@@ -93,6 +95,7 @@ def warn(line: str) -> None:
 def emit_json(document: Any) -> None:
     import json
 
+    STATE.emitted = True
     click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str))
 
 
@@ -105,7 +108,7 @@ class SubtoolGroup(click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         install_signal_handlers()  # first: a stop signal during parsing or imports is handled too
-        STATE.verbose, STATE.quiet, STATE.signum = 0, False, None
+        STATE.verbose, STATE.quiet, STATE.signum, STATE.json, STATE.emitted = 0, False, None, False, False
         kwargs["standalone_mode"] = False
         try:
             try:
@@ -125,12 +128,14 @@ class SubtoolGroup(click.Group):
         except (click.exceptions.Abort, KeyboardInterrupt):
             _finish(interrupted_exit_code(), f"subtool: {_stopped()}interrupted")
         except Interrupted as exc:
+            _json_error(exc, interrupted_exit_code(exc.exit_code))
             _finish(interrupted_exit_code(exc.exit_code), f"subtool: {_stopped()}{exc.line()}")
         except SubtoolError as exc:
             if STATE.verbose:
                 import traceback
 
                 traceback.print_exc()
+            _json_error(exc, interrupted_exit_code(exc.exit_code))
             _finish(interrupted_exit_code(exc.exit_code), f"subtool: {_stopped()}{exc.line()}")
         except BrokenPipeError:
             _finish(EXIT_FAILED)
@@ -147,6 +152,20 @@ class SubtoolGroup(click.Group):
             _finish(interrupted_exit_code(EXIT_FAILED),
                     f"subtool: internal error: {type(exc).__name__}: {exc} (run with -v for details, and report it)")
         _finish(rv if isinstance(rv, int) else 0)
+
+
+def _json_error(exc: SubtoolError, code: int) -> None:
+    """With --json, a command that stops on an error still prints one document on stdout (scripts
+    read stdout): the error's line, its exit code, and the jobs still at the service."""
+    if not STATE.json or STATE.emitted:
+        return
+    error: dict[str, Any] = {"message": exc.line(), "exit_code": code, "path": str(exc.path) if exc.path is not None else None}
+    if isinstance(exc, Interrupted):
+        error["job_ids"] = exc.job_ids
+    try:
+        emit_json({"error": error})
+    except OSError:
+        pass
 
 
 def _finish(code: int, line: str | None = None, show: Callable[[], None] | None = None) -> NoReturn:
@@ -277,7 +296,12 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 
 def json_option(f: F) -> F:
-    return click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")(f)
+    def remember(_ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+        STATE.json = STATE.json or value
+        return value
+
+    return click.option("--json", "as_json", is_flag=True, callback=remember,
+                        help="Print one JSON document on stdout (on an error: {\"error\": {message, exit_code, path}}).")(f)
 
 
 def split_csv(values: tuple[str, ...] | list[str] | None) -> list[str]:

@@ -29,8 +29,13 @@ from ..models import NOTE, Fetched, Hooks, Transcript
 
 
 def wanted(fetched: Fetched) -> bool:
-    """Should this run's cue edges follow the video's shot changes?"""
+    """Should this run's cue edges follow the video's shot changes? Not with ``--cues service``:
+    the service's files are delivered as it wrote them, and the decode (20-25x the audio
+    extraction) would be paid for nothing; a later run from the cache with subtool's cues looks
+    for the cuts then, without a new job."""
     plan = fetched.plan
+    if plan.options.cues == "service":
+        return False
     return plan.options.shot_changes if plan.options.shot_changes is not None else plan.profile.shot_changes
 
 

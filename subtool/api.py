@@ -118,6 +118,9 @@ class RunOptions(TypedDict, total=False):
     color: str | None  # --color: the text's, #RRGGBB or a CSS name (burn)
     outline_color: str | None  # --outline-color (burn)
     box: bool  # --box: the cue on a box (burn)
+    reuse: bool  # --reuse (default) / --no-reuse: a wanted language found already made is taken, not paid for
+    reuse_auto: bool  # --reuse-auto: a platform's machine captions count as made
+    downloaded_subtitles: Sequence[tuple[str, str, bool]]  # what yt-dlp wrote beside a local input: (language, file, machine captions)
 
 
 def split_minutes(value: str | float | None) -> float | None:
@@ -167,7 +170,7 @@ def plan(inputs: str | Path | Sequence[str | Path], **options: Unpack[RunOptions
         vocabulary=[v for v in o.get("vocabulary", ()) if v.strip()], model=o.get("model"), threads=o.get("threads"),
         audio_stream=o.get("audio_stream"), use_cache=o.get("cache", True), keep_raw=o.get("keep_raw", False),
         template=o.get("template", "source"), strict=o.get("strict", False), shot_changes=o.get("shot_changes"),
-        split=split_minutes(o.get("split", "auto")),
+        split=split_minutes(o.get("split", "auto")), reuse=o.get("reuse", True), reuse_auto=o.get("reuse_auto", False),
     )
     chosen = o.get("engine", "auto")
     eng = chosen if not isinstance(chosen, str) else engine(chosen, max_jobs=o.get("max_jobs", 3), model=o.get("model"),
@@ -182,7 +185,7 @@ def plan(inputs: str | Path | Sequence[str | Path], **options: Unpack[RunOptions
         options=transcription, delivery=deliv, profile=o.get("profile"), output=o.get("output"), outdir=o.get("outdir"),
         force=o.get("force", False), keep_raw=o.get("keep_raw", False), speaker_labels=o.get("speaker_labels", False),
         cookies=str(cookies) if cookies is not None else None, playlist=o.get("playlist", False), max_download=o.get("max_download"),
-        preview=o.get("preview", False),
+        preview=o.get("preview", False), downloaded=tuple((str(lang), str(path), bool(auto)) for lang, path, auto in o.get("downloaded_subtitles", ())),
     )
     return stage.plan_all([str(n) for n in names], request, eng), eng
 

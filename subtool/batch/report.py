@@ -23,6 +23,7 @@ class ItemReport:
     job_id: str | None = None
     seconds: float | None = None
     burned: str | None = None  # the language burned into ``output`` (burn deliveries)
+    reused: dict[str, str] = field(default_factory=dict)  # a language found already made -> where from (--reuse)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -163,9 +163,10 @@ class Worker:
             files = [*written.files, *(page.files if page else [])]
             if page is not None:  # a resumed batch's index finds the page of an item done earlier
                 self.state.set(w.key, outputs=json.dumps(files))
-        languages = transcribed.transcript.all_languages()
+        languages = list(dict.fromkeys([*transcribed.transcript.all_languages(), *plan.reused_languages]))
         output = str(delivered.output) if delivered.output else None
-        return {"languages": languages, "outputs": files, "output": output, "burned": delivered.burned}
+        return {"languages": languages, "outputs": files, "output": output, "burned": delivered.burned,
+                "reused": {r.language: r.describe() for r in plan.reused}}
 
     def _earlier(self, row: dict[str, Any]) -> Transcribed | None:
         """The transcript an earlier attempt paid for (a bad preset or a full disk failed the item

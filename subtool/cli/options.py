@@ -65,6 +65,12 @@ _OPTIONS = [
                  help="Translations take the spoken language's cue times (source), or are cut into cues of their own (own)."),
     click.option("--strict", is_flag=True,
                  help="Subtitles that break the profile are an error (exit 1): nothing is written or delivered. Without it they are written and reported."),
+    click.option("--reuse/--no-reuse", "reuse", default=True, show_default=True,
+                 help="Take a wanted language already made instead of paying for it: a text track of the input, a sidecar "
+                 "<stem>.<lang>.srt|vtt|ass beside it, or the subtitles yt-dlp downloaded; only the missing languages are sent "
+                 "(--no-reuse: transcribe and translate every language)."),
+    click.option("--reuse-auto", "reuse_auto", is_flag=True,
+                 help="With --reuse, also take a platform's machine captions (yt-dlp's automatic subtitles), which are left out by default."),
     click.option("--shot-changes/--no-shot-changes", "shot_changes", default=None,
                  help="Time cue edges to the video's shot changes (found with ffmpeg's scene detection). Default: on for the netflix profile when the input has video."),
 ]
@@ -72,6 +78,7 @@ _OPTIONS = [
 NAMES = (
     "languages", "code_switching", "translate", "translation_model", "formats", "profile", "diarize", "speakers", "min_speakers", "max_speakers", "vocabulary",
     "engine", "model", "threads", "audio_stream", "split", "max_jobs", "cache", "keep_raw", "speaker_labels", "template", "strict", "shot_changes",
+    "reuse", "reuse_auto",
 )
 _LISTS = ("languages", "translate", "formats", "forced")
 
@@ -110,6 +117,7 @@ def transcription(o: dict[str, Any]) -> TranscribeOptions:
         min_speakers=o["min_speakers"], max_speakers=o["max_speakers"], vocabulary=list(o["vocabulary"]), model=o["model"],
         threads=o["threads"], audio_stream=o["audio_stream"], use_cache=o["cache"], keep_raw=o["keep_raw"],
         template=o["template"], strict=o["strict"], shot_changes=o["shot_changes"], split=split_minutes(o["split"]),
+        reuse=o["reuse"], reuse_auto=o["reuse_auto"],
     )
 
 

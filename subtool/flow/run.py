@@ -50,7 +50,7 @@ def run_one(plan: Plan, engine: Engine, hooks: Hooks, *, journal: JobJournal | N
         output=str(delivered.output) if delivered.output else None,
         engine=transcribed.engine,
         language=transcript.language,
-        languages=transcript.all_languages(),
+        languages=list(dict.fromkeys([*transcript.all_languages(), *plan.reused_languages])),
         tracks=delivered.tracks,
         files=[*written.files, *(page.files if page else [])],
         job_ids=transcribed.job_ids,

@@ -14,6 +14,10 @@ changes when they were looked for) and checked with ``check``'s own code. What s
 profile is said when the files are written (a warning per file: how many cues, which, the rule)
 and handed on (``Written.problems``, in ``--json`` as ``violations``); with ``--strict`` it is an
 error and nothing is written or delivered.
+
+The languages the plan found already made (``--reuse``) are not built: ``reuse.include`` writes
+them as ``<stem>.<lang>.<fmt>`` with their cues unchanged, beside the ones built here; when every
+language was reused nothing was transcribed, and no transcript.json is written.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from .. import cache as result_cache
 from ..errors import ProfileViolation
 from ..models import CueProblem, Hooks, Plan, Transcribed, Transcript, Written
 from ..outputs import check_writable, make_folder, write_text
+from . import reuse
 
 if TYPE_CHECKING:
     from ..subtitles.shots import Shots
@@ -53,7 +58,7 @@ def _write(plan: Plan, transcribed: Transcribed, force: bool, hooks: Hooks) -> W
     from ..subtitles import build_tracks, planned_paths, write_built
 
     stem, transcript, formats = plan.stem, transcribed.transcript, list(plan.options.formats)
-    wanted = [lang for lang in transcript.all_languages() if transcript.spoken(lang)]
+    wanted = [lang for lang in transcript.all_languages() if transcript.spoken(lang) and lang not in plan.reused_languages]
     paths = planned_paths(transcript, stem, formats, wanted, force=force)
     if not force:
         for path in [p for lang_paths in paths.values() for p in lang_paths]:
@@ -66,10 +71,12 @@ def _write(plan: Plan, transcribed: Transcribed, force: bool, hooks: Hooks) -> W
     if problems and plan.options.strict:
         raise _refused(plan, problems)
     make_folder(stem.parent)
-    tracks = write_built(built, paths, force=force)
+    tracks = [dataclasses.replace(t, origin="engine") for t in write_built(built, paths, force=force)]
+    tracks += reuse.include(plan, force=force)  # the languages found already made, cues unchanged
     files = [t.path for t in tracks]
-    doc = json.dumps(transcript.to_dict(), ensure_ascii=False, indent=1)
-    files.append(str(write_text(stem.with_name(f"{stem.name}.transcript.json"), doc + "\n", force=force)))
+    if plan.transcribes:  # nothing was transcribed when every language was reused
+        doc = json.dumps(transcript.to_dict(), ensure_ascii=False, indent=1)
+        files.append(str(write_text(stem.with_name(f"{stem.name}.transcript.json"), doc + "\n", force=force)))
     if plan.keep_raw:
         raw = json.dumps(transcribed.raw, ensure_ascii=False, indent=1)
         files.append(str(write_text(stem.with_name(f"{stem.name}.raw.json"), raw + "\n", force=force)))

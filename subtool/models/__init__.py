@@ -13,6 +13,7 @@ from .options import TranscribeOptions
 from .presets import BurnStyle, MuxPreset, Profile
 from .preview import PreviewResult, PreviewTrack
 from .reports import CheckedFile, ConformedFile, CueProblem, PresetInfo
+from .reuse import Reused
 from .summary import PlanSummary
 from .tracks import MuxedTrack, MuxResult, SubtitleTrack
 from .transcript import TRANSCRIPT_SCHEMA, Transcript, Utterance, Word
@@ -40,6 +41,7 @@ __all__ = [
     "PreviewTrack",
     "Problem",
     "Profile",
+    "Reused",
     "RunResult",
     "Source",
     "Stream",

@@ -12,7 +12,7 @@ from .media import MediaInfo, Problem, Stream
 from .options import TranscribeOptions
 from .presets import BurnStyle, MuxPreset, Profile
 from .preview import PreviewResult, PreviewTrack
-from .reports import CheckedFile, ConformedFile, CueProblem, PresetInfo
+from .reports import CheckedFile, ConformedFile, ConvertedFile, CueProblem, ExtractedTrack, PresetInfo
 from .reuse import Reused
 from .summary import PlanSummary
 from .tracks import MuxedTrack, MuxResult, SubtitleTrack
@@ -24,9 +24,11 @@ __all__ = [
     "BurnStyle",
     "CheckedFile",
     "ConformedFile",
+    "ConvertedFile",
     "CueProblem",
     "Delivered",
     "Delivery",
+    "ExtractedTrack",
     "Fetched",
     "Hooks",
     "JobInfo",

@@ -602,6 +602,14 @@ def convert(paths: str | Path | Sequence[str | Path], *, to: str, shift: float =
     return out
 
 
+def frame_rates(text: str) -> tuple[float, float]:
+    """``convert --fps``'s ``FROM:TO`` as two frame rates (``"23.976:25"`` -> (23.976, 25.0));
+    anything else is a ``UsageError``."""
+    from .subtitles.convert import parse_fps
+
+    return parse_fps(text)
+
+
 def _shots_of(video: Path) -> Shots:
     """The shot changes of ``video`` (for ``conform --shot-changes``)."""
     from .media.probe import probe as probe_file

@@ -31,11 +31,11 @@ class Rates(click.ParamType[str]):
     name = "from:to"
 
     def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from ..api import frame_rates
         from ..errors import UsageError
-        from ..subtitles.convert import parse_fps
 
         try:
-            parse_fps(str(value))
+            frame_rates(str(value))
         except UsageError as exc:
             self.fail(exc.message, param, ctx)
         return str(value)

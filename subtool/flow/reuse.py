@@ -94,6 +94,11 @@ def _from_files(video: Path, lang: str, downloaded: Sequence[Downloaded], *, aut
         if not _same(code, lang):
             continue
         candidates.append((middle != lang, FORMATS.index(fmt), entry, fmt))
+    seen = {c[2].resolve() for c in candidates}
+    for code, file, _ in downloaded:  # yt-dlp may write them elsewhere (--paths subtitle:...)
+        entry, fmt = Path(file), Path(file).suffix.lstrip(".").lower()
+        if fmt in FORMATS and entry.resolve() not in seen and langs.is_known(code) and _same(langs.normalize(code), lang):
+            candidates.append((True, FORMATS.index(fmt), entry, fmt))
     for _, _, entry, fmt in sorted(candidates):
         is_auto = by_file.get(entry.resolve(), (None, False))[1]
         if is_auto and not auto:

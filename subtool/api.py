@@ -511,7 +511,7 @@ def extract(video: str | Path, *, outdir: str | Path | None = None, languages: S
     subtitle stream (in those languages) is an ``InputError``. Every output is checked before the
     first is written, and each is written atomically."""
     from . import languages as langs
-    from .errors import InputError, UsageError
+    from .errors import InputError, MediaError, UsageError
     from .media.extract import FORMATS, image_kind, natural_format, stream_language
     from .media.probe import probe as probe_file
     from .outputs import check_writable
@@ -522,6 +522,9 @@ def extract(video: str | Path, *, outdir: str | Path | None = None, languages: S
     _video_first(path, None, "extract VIDEO [-d DIR]")
     wanted = [langs.normalize(code) for code in languages]
     info = probe_file(path, deep=False)
+    for problem in info.problems:
+        if problem.fatal and problem.code not in ("no_audio", "too_long"):  # the service's limits, not extraction's
+            raise MediaError(problem.message, path=str(path), code=problem.code)
     streams = [s for s in info.subtitle_streams if not wanted or stream_language(s) in wanted]
     if not streams:
         which = f" in {', '.join(wanted)}" if wanted else ""

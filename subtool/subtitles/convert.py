@@ -4,7 +4,9 @@ The file is read as any tool's (``read``: code pages, damaged blocks, each fix n
 (``--fps FROM:TO`` first: every time multiplied by FROM/TO, 100 s -> 95.904 s for film at 23.976
 fps played at PAL's 25; then ``--shift``), and saved atomically. What the target format cannot
 carry is said, never dropped without a word: ASS styles, positions and colours in SRT or WebVTT
-(italic, bold and underline survive), WebVTT cue settings (pysubs2 reads the cues without them).
+(italic, bold and underline survive), WebVTT cue settings (pysubs2 reads the cues without them),
+milliseconds in ASS (its times are hundredths of a second: an SRT -> ASS -> SRT round trip keeps
+times to the millisecond only when they fall on whole hundredths).
 A shift that moves cues before zero clamps them to zero (a cue that would end before zero is
 left out) and says how many.
 """
@@ -87,6 +89,9 @@ def convert_file(source: Path, target: Path, fmt: str, *, shift: float = 0.0, fp
     if doc.format == "vtt" and fmt != "vtt" and _VTT_SETTINGS.search(doc.source or Path(source).read_text(encoding=doc.encoding, errors="replace")):
         warnings.append(f"{name}: the WebVTT cue settings (position, line, alignment) are dropped")
     _retime(ssa, shift, fps, warnings, name)
+    rounded = sum(1 for e in ssa.events for t in (e.start, e.end) if t % 10) if fmt == "ass" else 0
+    if rounded:  # ASS writes h:mm:ss.cc
+        warnings.append(f"{name}: ASS keeps times to the hundredth of a second: {rounded} cue time(s) rounded by up to 5 ms")
     if fmt == "ass" and doc.format not in ("ass", "ssa"):
         _ass_canvas(ssa)  # the canvas and style subtool's own ASS files have
     with atomic_path(target, force=force) as tmp:

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from yt_dlp.postprocessor.common import PostProcessor
-from yt_dlp.utils import PostProcessingError
+from yt_dlp.utils import DownloadError, PostProcessingError
 
 # argument -> what it takes (the --help of `subtool run` tells the values)
 ARGUMENTS = {
@@ -68,8 +68,11 @@ class SubtoolPP(PostProcessor):  # type: ignore[misc]  # yt-dlp is untyped
         except ValueError as exc:
             self._options = {}
             self._error = str(exc)
-            if downloader is not None:  # said now, before anything is downloaded (yt-dlp stops unless --ignore-errors)
+            if downloader is not None and downloader.params.get("ignoreerrors") is not True:
+                # Said now, before anything is downloaded, and yt-dlp stops (exit 1); with
+                # --ignore-errors each video is downloaded and its post-processing fails instead.
                 downloader.report_error(f"Postprocessing: Subtool: {exc}")
+                raise DownloadError(f"Subtool: {exc}") from None
 
     def run(self, info: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
         if self._error is not None:

@@ -5,7 +5,7 @@ The plan stage asks ``find`` for each wanted language (the spoken one when ``-l`
 each ``-t`` target), in order: a text subtitle track of the input (not a forced one, which holds
 only the foreign parts; not an image track), a sidecar ``<stem>.<lang>.(srt|vtt|ass)`` beside the
 input, or a file yt-dlp downloaded for it (the platform's own subtitles; its machine captions only
-with ``--reuse-auto``). The plan then keeps only the missing targets in ``options.translate``;
+with ``--reuse-auto``); a file is taken only when it reads as subtitles with at least one cue. The plan then keeps only the missing targets in ``options.translate``;
 with nothing missing no job is made (``Plan.transcribes``). The write stage calls ``include``:
 each reused language becomes ``<stem>.<lang>.<fmt>`` in every format asked for, its cues
 unchanged (a track copied out by ffmpeg, a file copied, or converted by pysubs2 when the format
@@ -101,23 +101,24 @@ def _from_files(video: Path, lang: str, downloaded: Sequence[Downloaded], *, aut
             candidates.append((True, FORMATS.index(fmt), entry, fmt))
     for _, _, entry, fmt in sorted(candidates):
         is_auto = by_file.get(entry.resolve(), (None, False))[1]
-        if is_auto and not auto:
+        if (is_auto and not auto) or not _has_cues(entry):
             continue
         origin = "platform" if entry.resolve() in by_file else "sidecar"
         return Reused(lang, origin, str(entry), fmt, auto=is_auto)
     return None
 
 
-def outputs(stem: Path, reused: Sequence[Reused], formats: Sequence[str]) -> dict[Path, Reused]:
-    """The files ``include`` writes (``<stem>.<lang>.<fmt>``), without those the reused file already is."""
-    out = {}
-    for r in reused:
-        for fmt in formats:
-            target = stem.with_name(f"{stem.name}.{r.language}.{fmt}")
-            if r.origin != "track" and Path(r.source).absolute() == target.absolute():
-                continue
-            out[target] = r
-    return out
+def _has_cues(path: Path) -> bool:
+    """Whether ``path`` reads as subtitles with at least one cue: a file of that name that is not
+    (an empty file, notes) is not taken for the language; it stays an output the run will not
+    write over without --force."""
+    from ..errors import SubtitleReadError
+    from ..subtitles import read_subtitles
+
+    try:
+        return bool(read_subtitles(path).ssa.events)
+    except (SubtitleReadError, OSError):
+        return False
 
 
 def include(plan: Plan, *, force: bool) -> list[SubtitleTrack]:

@@ -142,3 +142,26 @@ def test_after_move_runs_too_and_exec_sees_the_subtitled_file(site: str, tmp_pat
     subs = [s for s in ffprobe_json(final)["streams"] if s["codec_type"] == "subtitle"]
     assert [(s["codec_name"], s["tags"]["language"]) for s in subs] == [("mov_text", "eng")]
     assert not [p for p in tmp_path.iterdir() if "subtitled" in p.name or "subtool-part" in p.name]
+
+
+def test_run_on_a_url_reuses_the_platforms_subtitles(site: str, tmp_path: Path, emulator: EmulatorProcess) -> None:
+    env = {"GLADIA_API_KEY": "test-key-plugin", "GLADIA_API_URL": emulator.url}
+    res = run_cli("run", f"{site}/page.html", "-t", "fr,es", "--sidecars-only", "-d", str(tmp_path / "subs"), "--json", env=env)
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)["results"][0]
+    [job_id] = doc["job_ids"]
+    job = run_cli("jobs", "get", job_id, "--json", env=env)
+    assert json.loads(job.stdout)["request_params"]["translation_config"]["target_languages"] == ["es"]
+    fr = next(t for t in doc["tracks"] if t["language"] == "fr")
+    assert fr["origin"] == "platform" and "downloaded by yt-dlp" in fr["reused_from"]
+    assert [e.plaintext for e in pysubs2.load(fr["path"])] == [e.plaintext for e in pysubs2.SSAFile.from_string(VTT)]
+    # Every language the page has, and only sidecars: neither the media nor a job.
+    before = emulator.stats()
+    res = run_cli("run", f"{site}/page.html", "-l", "fr", "--sidecars-only", "-d", str(tmp_path / "fr"), "--json", env=env)
+    assert res.returncode == 0, res.stderr
+    after = emulator.stats()
+    assert (after["jobs_created"], after["uploads"], after["requests"]) == (before["jobs_created"], before["uploads"], before["requests"])
+    assert sorted(p.name for p in (tmp_path / "fr").iterdir()) == ["A talk.fr.srt"]
+    # --no-reuse pays for it.
+    res = run_cli("run", f"{site}/page.html", "-l", "en", "-t", "fr", "--no-reuse", "--sidecars-only", "-d", str(tmp_path / "paid"), "--json", env=env)
+    assert res.returncode == 0 and {t["origin"] for t in json.loads(res.stdout)["results"][0]["tracks"]} == {"engine"}

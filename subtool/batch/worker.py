@@ -142,6 +142,7 @@ class Worker:
         self.state.set(w.key, attempts=(row.get("attempts") or 0) + 1, started=time.time(), error=None, exit_code=None)
         resumed = w.resumed or row["stage"] != "pending"
         with fetch(plan, self.engine, hooks) as fetched:
+            plan = fetched.plan  # a URL's reused subtitles are files from here on
             transcribed = self._earlier(row) if row["stage"] != "pending" else None
             if transcribed is None:
                 self.state.set(w.key, stage="audio")

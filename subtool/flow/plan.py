@@ -160,7 +160,7 @@ def planned_outputs(stem: Path, options: TranscribeOptions, *, keep_raw: bool = 
     with ``preview`` the page and the name of its proxy (made only when browsers need one). A
     reused language's files are among them, but not a reused sidecar that already is one."""
     known = [*reuse.wanted(options.languages, options.translate), *(r.language for r in reused)]
-    kept = {Path(r.source).absolute() for r in reused if r.origin != "track"}
+    kept = {Path(r.source).absolute() for r in reused if r.origin == "sidecar"}
     paths = [p for lang in dict.fromkeys(known) for fmt in options.formats
              if (p := stem.with_name(f"{stem.name}.{lang}.{fmt}")).absolute() not in kept]
     paths.append(stem.with_name(f"{stem.name}.transcript.json"))
@@ -257,9 +257,10 @@ def _plan_url(url: str, base: Plan, request: Request, engine: Engine) -> list[Pl
             if isinstance(size, int | float) and size > 0:  # the download, then the subtitled copy
                 factor = 2.5 if base.delivery.kind == "burn" else 2.05
                 _check_disk(target.parent, int(size * factor) + 10_000_000, "the download and the subtitled video")
-        for path in planned_outputs(stem, base.options, keep_raw=request.keep_raw, preview=request.preview):
+        planned = with_reuse(dataclasses.replace(base, source=source, stem=stem, output=target))
+        for path in planned_outputs(stem, base.options, keep_raw=request.keep_raw, preview=request.preview, reused=planned.reused):
             check_writable(path, force=request.force)
-        plans.append(dataclasses.replace(base, source=source, stem=stem, output=target))
+        plans.append(planned)
     return plans
 
 

@@ -38,14 +38,47 @@ def find(plan: Plan, downloaded: Sequence[Downloaded] = ()) -> tuple[Reused, ...
     """The wanted languages of ``plan`` found already made (see the module docstring); none for a
     URL before its download, or with ``--no-reuse``."""
     options, path = plan.options, plan.source.path
-    if not options.reuse or path is None:
+    if not options.reuse or (path is None and plan.source.remote is None):
         return ()
     found = []
     for lang in wanted(options.languages, options.translate):
-        hit = _from_track(plan, lang) or _from_files(path, lang, downloaded, auto=options.reuse_auto)
+        if path is not None:
+            hit = _from_track(plan, lang) or _from_files(path, lang, downloaded, auto=options.reuse_auto)
+        else:
+            hit = _from_platform(plan, lang)
         if hit is not None:
             found.append(hit)
     return tuple(found)
+
+
+def _from_platform(plan: Plan, lang: str) -> Reused | None:
+    """The platform's own subtitles in ``lang`` (a URL's, downloaded by the fetch stage)."""
+    from .. import sources
+
+    for key, fmt, is_auto in sources.offered(plan.source.remote, auto=plan.options.reuse_auto).values():
+        try:
+            code = langs.normalize(key) if langs.is_known(key) else None
+        except LanguageError:
+            code = None
+        if _same(code, lang):
+            return Reused(lang, "platform", key, fmt, auto=is_auto)
+    return None
+
+
+def downloaded_platform(plan: Plan, folder: Path) -> Plan:
+    """``plan`` with its platform subtitles downloaded into ``folder`` (the fetch stage's): each
+    such ``Reused`` then names its file."""
+    import dataclasses
+
+    from .. import sources
+
+    keys = {r.language: r.source for r in plan.reused if r.origin == "platform"}
+    if not keys:
+        return plan
+    files = sources.download_subtitles(plan.source.remote, keys, folder, cookies=plan.cookies)
+    reused = tuple(dataclasses.replace(r, source=str(files[r.language]), format=files[r.language].suffix.lstrip("."))
+                   if r.origin == "platform" else r for r in plan.reused)
+    return dataclasses.replace(plan, reused=reused)
 
 
 def _same(found: str | None, want: str) -> bool:
@@ -127,7 +160,7 @@ def include(plan: Plan, *, force: bool) -> list[SubtitleTrack]:
     for r in plan.reused:
         for fmt in plan.options.formats:
             target = plan.stem.with_name(f"{plan.stem.name}.{r.language}.{fmt}")
-            if r.origin != "track" and Path(r.source).absolute() == target.absolute():
+            if r.origin == "sidecar" and Path(r.source).absolute() == target.absolute():
                 pass  # the reused file is the output itself
             elif r.origin == "track":
                 from ..media.extract import extract_stream

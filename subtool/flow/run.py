@@ -31,6 +31,7 @@ def run_one(plan: Plan, engine: Engine, hooks: Hooks, *, journal: JobJournal | N
 
     heard = Hooks(status=hooks.status, progress=hooks.progress, warning=warn, cancel=hooks.cancel)
     with fetch(plan, engine, heard) as fetched:
+        plan = fetched.plan  # a URL's reused subtitles are files from here on
         transcribed = transcribe(fetched, engine, heard, journal=journal)
         written = write(plan, transcribed, heard)
         t0 = time.monotonic()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 ORIGINS = ("track", "sidecar", "platform")
 
@@ -13,8 +14,9 @@ class Reused:
 
     ``origin``: "track" (a text subtitle stream of the input: ``source`` is the input, ``stream``
     its index), "sidecar" (``source`` is ``<stem>.<lang>.<fmt>`` beside the input), or "platform"
-    (the subtitles yt-dlp downloaded beside the video; ``auto`` when they are the platform's
-    machine captions, taken only with ``--reuse-auto``). ``format``: srt, vtt or ass (a track's
+    (the subtitles yt-dlp downloaded beside the video, or, for a URL, the platform's language key
+    until the fetch stage downloads them and names the file; ``auto`` when they are the
+    platform's machine captions, taken only with ``--reuse-auto``). ``format``: srt, vtt or ass (a track's
     as it will be extracted).
     """
 
@@ -31,5 +33,5 @@ class Reused:
         if self.origin == "track":
             return f"input track #{self.stream} of {self.source} ({self.codec})"
         if self.origin == "platform":
-            return f"{'machine captions' if self.auto else 'subtitles'} downloaded by yt-dlp ({self.source})"
+            return f"the platform's {'machine captions' if self.auto else 'subtitles'} ({Path(self.source).name}, downloaded by yt-dlp)"
         return f"sidecar {self.source}"

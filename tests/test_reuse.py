@@ -144,3 +144,26 @@ def test_dry_run_counts_no_job_for_what_is_reused(tmp_path: Path, env: dict[str,
     assert summary["jobs"] == 0 and summary["minutes_to_send"] is None and summary["translate"] == []
     assert set(summary["reused"]) == {"en", "fr"}
     assert "(reused: en, fr)" in run_cli("run", str(video), "-l", "en", "-t", "fr", "--dry-run", env=env).stdout
+
+
+def test_batch_reuses_per_item_and_the_manifest_column_turns_it_off(tmp_path: Path, env: dict[str, str], emulator: EmulatorProcess) -> None:
+    for name in ("one", "two"):
+        folder = tmp_path / name
+        folder.mkdir()
+        video = _mkv_with_tracks(folder, {"eng": EN})
+        video.rename(tmp_path / f"{name}.mkv")
+        (tmp_path / f"{name}.fr.srt").write_text(FR, encoding="utf-8")
+    (tmp_path / "list.csv").write_text("input,languages,translate,delivery,reuse,outdir\n"
+                                       "one.mkv,en,fr,sidecars,,out1\ntwo.mkv,en,fr,sidecars,no,out2\n", encoding="utf-8")
+    before = emulator.stats()["jobs_created"]
+    res = run_cli("batch", str(tmp_path / "list.csv"), "--no-cache", "--report", str(tmp_path / "report.json"), env=env)
+    assert res.returncode == 0, res.stderr
+    assert emulator.stats()["jobs_created"] == before + 1  # the item with reuse=no only
+    items = {Path(i["input"]).name: i for i in json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["items"]}
+    assert set(items["one.mkv"]["reused"]) == {"en", "fr"} and items["two.mkv"]["reused"] == {}
+    assert [e.plaintext for e in pysubs2.load(str(tmp_path / "out1" / "one.fr.srt"))] == [e.plaintext for e in pysubs2.SSAFile.from_string(FR)]
+    assert [e.plaintext for e in pysubs2.load(str(tmp_path / "out2" / "two.fr.srt"))] != [e.plaintext for e in pysubs2.SSAFile.from_string(FR)]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("input,reuse\none.mkv,perhaps\n", encoding="utf-8")
+    res = run_cli("batch", str(bad), "--dry-run", env=env)
+    assert res.returncode != 0 and "perhaps" in res.stdout + res.stderr and "Traceback" not in res.stderr

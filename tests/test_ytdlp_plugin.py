@@ -165,3 +165,35 @@ def test_run_on_a_url_reuses_the_platforms_subtitles(site: str, tmp_path: Path, 
     # --no-reuse pays for it.
     res = run_cli("run", f"{site}/page.html", "-l", "en", "-t", "fr", "--no-reuse", "--sidecars-only", "-d", str(tmp_path / "paid"), "--json", env=env)
     assert res.returncode == 0 and {t["origin"] for t in json.loads(res.stdout)["results"][0]["tracks"]} == {"engine"}
+
+
+def test_machine_captions_are_reused_only_with_reuse_auto(tmp_path: Path, emulator: EmulatorProcess, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The post-processor on an info dict as yt-dlp hands it over after --write-subs --write-auto-subs."""
+    from yt_dlp_plugins.postprocessor.subtool_pp import SubtoolPP
+
+    monkeypatch.setenv("GLADIA_API_KEY", "test-key-plugin")
+    monkeypatch.setenv("GLADIA_API_URL", emulator.url)
+    video = tmp_path / "clip.mp4"
+    video.write_bytes((SAMPLES / "talk.mp4").read_bytes())
+    captions = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nmachine words\n"
+    (tmp_path / "clip.en.vtt").write_text(captions, encoding="utf-8")
+    (tmp_path / "clip.fr.vtt").write_text(VTT, encoding="utf-8")
+
+    def info() -> dict:
+        vtt = [{"ext": "vtt", "url": "http://127.0.0.1:9/x.vtt"}]
+        return {"filepath": str(video), "ext": "mp4", "subtitles": {"fr": vtt}, "automatic_captions": {"en": vtt, "fr": vtt},
+                "requested_subtitles": {"en": {"ext": "vtt", "filepath": str(tmp_path / "clip.en.vtt")},
+                                        "fr": {"ext": "vtt", "filepath": str(tmp_path / "clip.fr.vtt")}}}
+
+    jobs = emulator.stats()["jobs_created"]
+    deleted, done = SubtoolPP(None, languages="en", translate="fr", deliver="sidecars", cache="no").run(info())
+    assert deleted == [] and done["filepath"] == str(video)
+    assert emulator.stats()["jobs_created"] == jobs + 1  # English is the platform's machine captions: transcribed
+    assert [e.plaintext for e in pysubs2.load(str(tmp_path / "clip.en.srt"))] != ["machine words"]
+    assert [e.plaintext for e in pysubs2.load(str(tmp_path / "clip.fr.srt"))] == [e.plaintext for e in pysubs2.SSAFile.from_string(VTT)]
+    assert str(tmp_path / "clip.en.srt") in done["__files_to_move"]  # moved with the video by yt-dlp
+    for made in ("clip.en.srt", "clip.fr.srt", "clip.transcript.json"):  # a fresh download (else clip.en.srt, a sidecar, comes first)
+        (tmp_path / made).unlink()
+    SubtoolPP(None, languages="en", translate="fr", deliver="sidecars", reuse_auto="yes").run(info())
+    assert emulator.stats()["jobs_created"] == jobs + 1  # with reuse_auto both are taken: no job
+    assert [e.plaintext for e in pysubs2.load(str(tmp_path / "clip.en.srt"))] == ["machine words"]

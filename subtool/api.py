@@ -503,13 +503,14 @@ def conform(paths: str | Path | Sequence[str | Path], *, profile: str = "netflix
 
 
 def extract(video: str | Path, *, outdir: str | Path | None = None, languages: Sequence[str] = (), format: str | None = None,
-            force: bool = False) -> list[ExtractedTrack]:
+            force: bool = False, on_progress: Callable[[float, float | None], None] | None = None) -> list[ExtractedTrack]:
     """``subtool extract``: every text subtitle stream of ``video`` (those in ``languages`` when
     given) written as ``<stem>.<lang>[.forced].<fmt>`` into ``outdir`` (default: beside it), in
     its own format (SubRip .srt, ASS .ass, WebVTT .vtt; mov_text as .srt) or in ``format``. An
     image-based stream (PGS, DVB, VobSub) is listed with ``refused`` saying why; a video with no
     subtitle stream (in those languages) is an ``InputError``. Every output is checked before the
-    first is written, and each is written atomically."""
+    first is written; all are written in one ffmpeg pass, each atomically (``on_progress(done,
+    total)``: seconds of the video read)."""
     from . import languages as langs
     from .errors import InputError, MediaError, UsageError
     from .media.extract import FORMATS, image_kind, natural_format, stream_language
@@ -549,12 +550,12 @@ def extract(video: str | Path, *, outdir: str | Path | None = None, languages: S
             check_writable(target, force=force)
             track.output = str(target)
         out.append(track)
-    from .media.extract import extract_stream
+    from .media.extract import extract_streams
 
     by_index = {s.index: s for s in streams}
-    for track in out:
-        if track.output is not None:
-            extract_stream(path, by_index[track.stream], Path(track.output), track.format, force=force)
+    jobs = [(by_index[t.stream], Path(t.output), t.format) for t in out if t.output is not None]
+    if jobs:
+        extract_streams(path, jobs, force=force, duration=info.duration, on_progress=on_progress)
     return out
 
 

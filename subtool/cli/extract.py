@@ -6,6 +6,7 @@ import click
 
 from ..errors import EXIT_INPUT
 from .app import emit_json, err, info, json_option, split_csv
+from .progress import ffmpeg_progress
 
 
 @click.command(name="extract")
@@ -29,7 +30,8 @@ def command(video: str, outdir: str | None, languages: tuple[str, ...], fmt: str
     """
     from .. import api
 
-    tracks = api.extract(video, outdir=outdir, languages=split_csv(languages), format=fmt, force=force)
+    with ffmpeg_progress("extracting") as on_progress:
+        tracks = api.extract(video, outdir=outdir, languages=split_csv(languages), format=fmt, force=force, on_progress=on_progress)
     if as_json:
         emit_json([t.to_dict() for t in tracks])
     for t in tracks:

@@ -17,7 +17,9 @@ No speech is a normal result, whatever the engine guessed: no utterances and no 
 service's own subtitle texts are normalised here (comma milliseconds in SRT, numbering from 1).
 The video's shot changes, when the run wants them, are found meanwhile (``shots``) and kept in
 the transcript.
-The result is cached by the write stage once the files are written, never before.
+The result is cached by the write stage once the files are written, never before. A plan whose
+every language was found already made (``--reuse``: ``Plan.transcribes`` is False) sends nothing
+(``nothing_to_send``); otherwise only the translation targets still missing are asked for.
 
 ``timings``: "audio" is the time spent extracting the audio (for an input cut into pieces: from the
 first look for silences to the last piece's file, while the first jobs already run), "transcribe"

@@ -31,12 +31,12 @@ demo: venv
 	$(PY) -m subtool.demo
 
 test: venv
-	$(VENV)/bin/ruff check subtool tests benchmarks
+	$(VENV)/bin/ruff check subtool tests benchmarks yt_dlp_plugins
 	$(VENV)/bin/mypy subtool
 	$(PY) -m pytest -q
 
 lint: venv
-	$(VENV)/bin/ruff check subtool tests benchmarks
+	$(VENV)/bin/ruff check subtool tests benchmarks yt_dlp_plugins
 	$(VENV)/bin/mypy subtool
 
 bench: venv

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
         burn,
         check,
         conform,
+        convert,
         engine,
+        extract,
         list_presets,
         mux,
         plan,
@@ -36,12 +38,15 @@ if TYPE_CHECKING:
     from .models import (  # noqa: F401
         CheckedFile,
         ConformedFile,
+        ConvertedFile,
         CueProblem,
+        ExtractedTrack,
         MediaInfo,
         MuxResult,
         Plan,
         PresetInfo,
         PreviewResult,
+        Reused,
         RunResult,
         SubtitleTrack,
         Transcript,
@@ -49,8 +54,8 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.1"
 
-_API = ("burn", "check", "conform", "engine", "list_presets", "mux", "plan", "preview", "probe", "run", "run_batch", "run_plan", "show_preset", "transcribe", "RunOptions")
-_MODELS = ("CheckedFile", "ConformedFile", "CueProblem", "MediaInfo", "MuxResult", "Plan", "PresetInfo", "PreviewResult", "RunResult", "SubtitleTrack", "Transcript")
+_API = ("burn", "check", "conform", "convert", "engine", "extract", "list_presets", "mux", "plan", "preview", "probe", "run", "run_batch", "run_plan", "show_preset", "transcribe", "RunOptions")
+_MODELS = ("CheckedFile", "ConformedFile", "ConvertedFile", "CueProblem", "ExtractedTrack", "MediaInfo", "MuxResult", "Plan", "PresetInfo", "PreviewResult", "Reused", "RunResult", "SubtitleTrack", "Transcript")
 _BATCH = ("BatchReport", "ItemReport")
 
 

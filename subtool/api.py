@@ -21,8 +21,10 @@ from .models import (
     BurnStyle,
     CheckedFile,
     ConformedFile,
+    ConvertedFile,
     CueProblem,
     Delivery,
+    ExtractedTrack,
     Hooks,
     JobInfo,
     MediaInfo,
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
     from .errors import SubtoolError
     from .subtitles.shots import Shots
 
-__all__ = ["burn", "check", "conform", "delete_job", "dry_run", "dry_run_batch", "engine", "is_url", "job", "jobs", "list_presets", "mux", "plan", "presets_folder", "preview", "probe", "run", "run_batch", "run_plan", "show_preset",
+__all__ = ["burn", "check", "conform", "convert", "delete_job", "dry_run", "dry_run_batch", "engine", "extract", "is_url", "job", "jobs", "list_presets", "mux", "plan", "presets_folder", "preview", "probe", "run", "run_batch", "run_plan", "show_preset",
            "split_minutes", "transcribe"]
 
 StatusCallback = Callable[[str], None]
@@ -119,6 +121,9 @@ class RunOptions(TypedDict, total=False):
     color: str | None  # --color: the text's, #RRGGBB or a CSS name (burn)
     outline_color: str | None  # --outline-color (burn)
     box: bool  # --box: the cue on a box (burn)
+    reuse: bool  # --reuse (default) / --no-reuse: a wanted language found already made is taken, not paid for
+    reuse_auto: bool  # --reuse-auto: a platform's machine captions count as made
+    downloaded_subtitles: Sequence[tuple[str, str, bool]]  # what yt-dlp wrote beside a local input: (language, file, machine captions)
 
 
 def split_minutes(value: str | float | None) -> float | None:
@@ -169,7 +174,7 @@ def plan(inputs: str | Path | Sequence[str | Path], **options: Unpack[RunOptions
         audio_stream=o.get("audio_stream"), use_cache=o.get("cache", True), keep_raw=o.get("keep_raw", False),
         template=o.get("template", "source"), strict=o.get("strict", False), shot_changes=o.get("shot_changes"),
         cues=o.get("cues", "subtool"),
-        split=split_minutes(o.get("split", "auto")),
+        split=split_minutes(o.get("split", "auto")), reuse=o.get("reuse", True), reuse_auto=o.get("reuse_auto", False),
     )
     chosen = o.get("engine", "auto")
     eng = chosen if not isinstance(chosen, str) else engine(chosen, max_jobs=o.get("max_jobs", 3), model=o.get("model"),
@@ -184,7 +189,7 @@ def plan(inputs: str | Path | Sequence[str | Path], **options: Unpack[RunOptions
         options=transcription, delivery=deliv, profile=o.get("profile"), output=o.get("output"), outdir=o.get("outdir"),
         force=o.get("force", False), keep_raw=o.get("keep_raw", False), speaker_labels=o.get("speaker_labels", False),
         cookies=str(cookies) if cookies is not None else None, playlist=o.get("playlist", False), max_download=o.get("max_download"),
-        preview=o.get("preview", False),
+        preview=o.get("preview", False), downloaded=tuple((str(lang), str(path), bool(auto)) for lang, path, auto in o.get("downloaded_subtitles", ())),
     )
     return stage.plan_all([str(n) for n in names], request, eng), eng
 
@@ -497,6 +502,118 @@ def conform(paths: str | Path | Sequence[str | Path], *, profile: str = "netflix
         out.append(ConformedFile(str(source), str(target), prof.name, cues_in=done.cues_in, cues_out=done.cues_out, changes=done.changes,
                                  problems=problems, before=len(before), after=len({p.cue for p in problems}), notes=list(doc.notes)))
     return out
+
+
+def extract(video: str | Path, *, outdir: str | Path | None = None, languages: Sequence[str] = (), format: str | None = None,
+            force: bool = False, on_progress: Callable[[float, float | None], None] | None = None) -> list[ExtractedTrack]:
+    """``subtool extract``: every text subtitle stream of ``video`` (those in ``languages`` when
+    given) written as ``<stem>.<lang>[.forced].<fmt>`` into ``outdir`` (default: beside it), in
+    its own format (SubRip .srt, ASS .ass, WebVTT .vtt; mov_text as .srt) or in ``format``. An
+    image-based stream (PGS, DVB, VobSub) is listed with ``refused`` saying why; a video with no
+    subtitle stream (in those languages) is an ``InputError``. Every output is checked before the
+    first is written; all are written in one ffmpeg pass, each atomically (``on_progress(done,
+    total)``: seconds of the video read)."""
+    from . import languages as langs
+    from .errors import InputError, MediaError, UsageError
+    from .media.extract import FORMATS, image_kind, natural_format, stream_language
+    from .media.probe import probe as probe_file
+    from .outputs import check_writable
+
+    if format is not None and format not in FORMATS:
+        raise UsageError(f"unknown subtitle format '{format}'", hint="Use srt, vtt or ass")
+    path = Path(video)
+    _video_first(path, None, "extract VIDEO [-d DIR]")
+    wanted = [langs.normalize(code) for code in languages]
+    info = probe_file(path, deep=False)
+    for problem in info.problems:
+        if problem.fatal and problem.code not in ("no_audio", "too_long"):  # the service's limits, not extraction's
+            raise MediaError(problem.message, path=str(path), code=problem.code)
+    streams = [s for s in info.subtitle_streams if not wanted or stream_language(s) in wanted]
+    if not streams:
+        which = f" in {', '.join(wanted)}" if wanted else ""
+        has = ", ".join(f"#{s.index} {stream_language(s) or 'und'}" for s in info.subtitle_streams)
+        raise InputError(f"has no subtitle stream{which}", path=path, hint=f"Its subtitle streams: {has}" if has else "It carries none")
+    folder = Path(outdir) if outdir is not None else path.parent
+    out: list[ExtractedTrack] = []
+    named: set[Path] = set()
+    for s in streams:
+        lang = stream_language(s)
+        track = ExtractedTrack(s.index, s.codec, lang, s.forced)
+        own = natural_format(s)
+        if own is None:
+            track.refused = f"{image_kind(s)} subtitles are pictures of text: extracting them needs OCR, which subtool does not do"
+        else:
+            track.format = format or own
+            name = f"{path.stem}.{lang or 'und'}{'.forced' if s.forced else ''}"
+            target = folder / f"{name}.{track.format}"
+            if target in named:  # a second stream of the same language: its number tells them apart
+                target = folder / f"{name}.{s.index}.{track.format}"
+            named.add(target)
+            check_writable(target, force=force)
+            track.output = str(target)
+        out.append(track)
+    from .media.extract import extract_streams
+
+    by_index = {s.index: s for s in streams}
+    jobs = [(by_index[t.stream], Path(t.output), t.format) for t in out if t.output is not None]
+    if jobs:
+        extract_streams(path, jobs, force=force, duration=info.duration, on_progress=on_progress)
+    return out
+
+
+def convert(paths: str | Path | Sequence[str | Path], *, to: str, shift: float = 0.0, fps: str | tuple[float, float] | None = None,
+            output: str | Path | None = None, outdir: str | Path | None = None, force: bool = False,
+            encoding: str | None = None) -> list[ConvertedFile]:
+    """``subtool convert``: subtitle files written in the format ``to`` (srt, vtt, ass) through
+    pysubs2, retimed by ``fps`` (``"23.976:25"``: every time x FROM/TO) then ``shift`` seconds
+    (cues moved before zero start at zero, and say so), to ``output`` (one file), into ``outdir``,
+    or beside each as ``<stem>.<to>`` (``talk.fr.srt`` -> ``talk.fr.vtt``). What the format cannot
+    carry is in each result's ``warnings``; a file that cannot be read is reported (``error``),
+    not raised. An input is never written over; an output only with ``force``."""
+    import math
+
+    from .errors import SubtitleReadError, UsageError
+    from .outputs import check_writable
+    from .subtitles import check_encoding
+    from .subtitles.convert import FORMATS, convert_file, parse_fps
+
+    if to not in FORMATS:
+        raise UsageError(f"unknown subtitle format '{to}'", hint="Use --to srt, vtt or ass")
+    if not math.isfinite(shift):
+        raise UsageError(f"--shift takes seconds, not '{shift}'", hint="E.g. --shift -1.5")
+    if encoding is not None:
+        check_encoding(encoding)
+    rates = parse_fps(fps) if isinstance(fps, str) else fps
+    names = [paths] if isinstance(paths, str | Path) else list(paths)
+    if output is not None and (len(names) > 1 or outdir is not None):
+        raise UsageError("-o names one output file: give one subtitle file, or use -d OUTDIR")
+    if output is not None:
+        _output_file(output, hint="-o names the output file, e.g. -o {folder}/talk.fr." + to)
+    targets = [Path(output) if output is not None else (Path(outdir) if outdir is not None else Path(p).parent) / f"{Path(p).stem}.{to}"
+               for p in names]
+    for source, target in zip(names, targets, strict=True):
+        if target.absolute() == Path(source).absolute():
+            raise UsageError("the converted file would replace its input", path=target, hint="Give -o or -d to write it elsewhere")
+        check_writable(target, force=force)
+    if len(set(targets)) < len(targets):
+        raise UsageError("two inputs would be converted to the same file", hint="Convert them into different -d folders")
+    out = []
+    for source, target in zip(names, targets, strict=True):
+        try:
+            done = convert_file(Path(source), target, to, shift=shift, fps=rates, force=force, encoding=encoding)
+        except SubtitleReadError as exc:
+            out.append(ConvertedFile(str(source), None, to, error=exc.line()))
+            continue
+        out.append(ConvertedFile(str(source), str(target), to, cues=done.cues, warnings=done.warnings, notes=done.notes))
+    return out
+
+
+def frame_rates(text: str) -> tuple[float, float]:
+    """``convert --fps``'s ``FROM:TO`` as two frame rates (``"23.976:25"`` -> (23.976, 25.0));
+    anything else is a ``UsageError``."""
+    from .subtitles.convert import parse_fps
+
+    return parse_fps(text)
 
 
 def _shots_of(video: Path) -> Shots:

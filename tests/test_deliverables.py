@@ -128,12 +128,14 @@ def test_run_warns_of_a_language_added_twice_and_replace_drops_the_old(tmp_path:
     carrying = tmp_path / "carrying.mkv"
     assert run_cli("mux", str(video), str(old), "-o", str(carrying)).returncode == 0
 
-    res = run_cli("run", str(carrying), "-l", "en", "-t", "fr", "-o", str(tmp_path / "twice.mkv"))
+    # --no-reuse: with reuse (the default) English would be taken from the input's own track, not
+    # added again (tests/test_reuse.py); here English is transcribed and added over it.
+    res = run_cli("run", str(carrying), "-l", "en", "-t", "fr", "--no-reuse", "-o", str(tmp_path / "twice.mkv"))
     assert res.returncode == 0, res.stderr
     assert "already has a en subtitle stream" in res.stderr and "--replace" in res.stderr
     assert [s["tags"]["language"] for s in _subs(tmp_path / "twice.mkv")] == ["eng", "eng", "fre"]
 
-    res = run_cli("run", str(carrying), "-l", "en", "-t", "fr", "--replace", "-o", str(tmp_path / "once.mkv"), "--force")
+    res = run_cli("run", str(carrying), "-l", "en", "-t", "fr", "--no-reuse", "--replace", "-o", str(tmp_path / "once.mkv"), "--force")
     assert res.returncode == 0, res.stderr
     assert "already has" not in res.stderr
     assert [s["tags"]["language"] for s in _subs(tmp_path / "once.mkv")] == ["eng", "fre"]
@@ -147,7 +149,7 @@ def test_run_warns_of_a_language_added_twice_and_replace_drops_the_old(tmp_path:
     manifest = tmp_path / "jobs.csv"
     manifest.write_text("input,languages,translate,replace,output\n"
                         "carrying.mkv,en,fr,yes,b1.mkv\ncarrying.mkv,en,fr,no,b2.mkv\ncarrying.mkv,en,fr,maybe,b3.mkv\n", encoding="utf-8")
-    res = run_cli("batch", str(manifest), "--json")
+    res = run_cli("batch", str(manifest), "--no-reuse", "--json")
     assert res.returncode == 1, res.stderr  # the third row fails alone
     items = json.loads(res.stdout)["items"]
     assert [i["status"] for i in items] == ["done", "done", "failed"] and "replace must be yes or no" in items[2]["error"]

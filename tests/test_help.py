@@ -8,6 +8,7 @@ import json
 import re
 import shlex
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,9 +73,14 @@ def _folder(base: Path, name: str) -> Path:
     write them)."""
     base.mkdir()
     shutil.copyfile(SAMPLES / "talk.mp4", base / "talk.mp4")
-    if name.split()[0] in ("check", "conform", "mux", "burn", "preview"):
+    if name.split()[0] in ("check", "conform", "mux", "burn", "preview", "convert", "extract"):
         (base / "talk.en.srt").write_text(EN, encoding="utf-8")
         (base / "talk.fr.srt").write_text(FR, encoding="utf-8")
+    if name == "extract":  # a video that carries them as tracks
+        subprocess.run(["ffmpeg", "-v", "error", "-i", "talk.mp4", "-i", "talk.en.srt", "-i", "talk.fr.srt", "-map", "0", "-map", "1", "-map", "2",
+                        "-c", "copy", "-metadata:s:s:0", "language=eng", "-metadata:s:s:1", "language=fre", "talk.mkv"], cwd=base, check=True)
+        for sub in ("talk.en.srt", "talk.fr.srt"):
+            (base / sub).unlink()
     (base / "episodes.csv").write_text("input,languages,translate,delivery,outdir\ntalk.mp4,en,fr,sidecars,out/\n", encoding="utf-8")
     return base
 

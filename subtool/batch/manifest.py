@@ -3,8 +3,9 @@ checked for its types, and the delivery it names.
 
 A manifest has a header row (CSV) or ``[defaults]`` and ``[[item]]`` tables (TOML) with the
 columns input, languages, translate, delivery (a mux preset, ``burn:STYLE`` or ``sidecars``),
-burn_language, replace (yes/no), output, outdir, cues (``subtool`` or ``service``: whose cues the
-item's files carry, as ``--cues``); relative paths are relative to the manifest.
+burn_language, replace (yes/no), reuse (yes/no: take the languages found already made, see
+``flow.reuse``; empty: the command line's ``--reuse``), output, outdir, cues (``subtool`` or
+``service``: whose cues the item's files carry, as ``--cues``); relative paths are relative to the manifest.
 Spreadsheets in comma-decimal locales export with ";" (or tabs): the delimiter is taken from the
 header. TOML has types a CSV cell has not: a number or table where text belongs is refused rather
 than read as a file named '7'.
@@ -23,7 +24,7 @@ from typing import Any
 from ..errors import SubtoolError, UsageError
 from ..suggest import did_you_mean
 
-FIELDS = ("input", "languages", "translate", "delivery", "burn_language", "replace", "output", "outdir", "cues")
+FIELDS = ("input", "languages", "translate", "delivery", "burn_language", "replace", "reuse", "output", "outdir", "cues")
 CUES = ("subtool", "service")
 
 
@@ -38,6 +39,7 @@ class Item:
     delivery: str | None = None
     burn_language: str | None = None
     replace: bool = False  # mux: drop the input's own subtitle streams
+    reuse: bool | None = None  # take the languages found already made (None: the batch's --reuse)
     output: str | None = None
     outdir: str | None = None
     cues: str | None = None  # subtool or service (None: the batch's --cues)
@@ -74,6 +76,7 @@ def _item(where: str, row: Mapping[str, Any], base: Path, defaults: Mapping[str,
         setattr(item, key, _split(merged.get(key)))
     try:
         item.replace = _yes(merged.get("replace"), where)
+        item.reuse = _yes(merged["reuse"], where) if merged.get("reuse") not in (None, "") else None
     except UsageError as exc:
         item.error = exc
     for key in ("delivery", "burn_language"):

@@ -24,6 +24,7 @@ class ItemReport:
     seconds: float | None = None
     burned: str | None = None  # the language burned into ``output`` (burn deliveries)
     violations: list[dict[str, Any]] = field(default_factory=list)  # cues of its written files that break the profile (as run's --json)
+    reused: dict[str, str] = field(default_factory=dict)  # a language found already made -> where from (--reuse)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -231,6 +231,8 @@ def _item_settings(item: Item, options: TranscribeOptions, profile: str | None, 
         settings["replace"] = True
     if options.cues != "subtool":  # likewise: another item's files, from the same transcript
         settings["cues"] = options.cues
+    if not options.reuse:  # the same: only when reuse is off
+        settings["reuse"] = False
     if style and (item.delivery or "").startswith("burn:"):  # a burned picture changed on the command line is another output
         settings["style"] = dict(style)
     return settings
@@ -243,7 +245,8 @@ def _key(settings: dict[str, Any]) -> str:
 
 def _options_for(item: Item, shared: TranscribeOptions) -> TranscribeOptions:
     return dataclasses.replace(shared, languages=list(item.languages or shared.languages), translate=list(item.translate or shared.translate),
-                               formats=list(shared.formats), vocabulary=list(shared.vocabulary), cues=item.cues or shared.cues)
+                               formats=list(shared.formats), vocabulary=list(shared.vocabulary), cues=item.cues or shared.cues,
+                               reuse=shared.reuse if item.reuse is None else item.reuse)
 
 
 def _request(item: Item, s: Settings, *, resumed: bool) -> stage.Request:
@@ -445,6 +448,7 @@ def settle(result: dict[str, Any] | None, problem: BaseException | None, w: Work
         assert result is not None
         report.status, report.languages, report.outputs, report.output = "done", result["languages"], result["outputs"], result["output"]
         report.burned, report.violations = result["burned"], list(result.get("violations") or [])
+        report.reused = dict(result.get("reused") or {})
         state.set(w.key, stage="done", finished=time.time())
         counts["done"] += 1
         return

@@ -142,6 +142,7 @@ class Worker:
         self.state.set(w.key, attempts=(row.get("attempts") or 0) + 1, started=time.time(), error=None, exit_code=None)
         resumed = w.resumed or row["stage"] != "pending"
         with fetch(plan, self.engine, hooks) as fetched:
+            plan = fetched.plan  # a URL's reused subtitles are files from here on
             transcribed = self._earlier(row) if row["stage"] != "pending" else None
             if transcribed is None:
                 self.state.set(w.key, stage="audio")
@@ -163,10 +164,10 @@ class Worker:
             files = [*written.files, *(page.files if page else [])]
             if page is not None:  # a resumed batch's index finds the page of an item done earlier
                 self.state.set(w.key, outputs=json.dumps(files))
-        languages = transcribed.transcript.all_languages()
+        languages = list(dict.fromkeys([*transcribed.transcript.all_languages(), *plan.reused_languages]))
         output = str(delivered.output) if delivered.output else None
         return {"languages": languages, "outputs": files, "output": output, "burned": delivered.burned,
-                "violations": [p.to_dict() for p in written.problems]}
+                "violations": [p.to_dict() for p in written.problems], "reused": {r.language: r.describe() for r in plan.reused}}
 
     def _earlier(self, row: dict[str, Any]) -> Transcribed | None:
         """The transcript an earlier attempt paid for (a bad preset or a full disk failed the item

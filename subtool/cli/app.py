@@ -226,6 +226,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("subtool.cli.check", "Report the cues of subtitle files that break a subtitle profile."),
     "preview": ("subtool.cli.preview", "A review page in the browser: the video, every language, the cues that break the profile."),
     "conform": ("subtool.cli.conform", "Make subtitle files meet a profile without changing a word."),
+    "extract": ("subtool.cli.extract", "Write a video's text subtitle streams as SRT/VTT/ASS files."),
+    "convert": ("subtool.cli.convert", "Convert subtitle files between SRT, WebVTT and ASS, shifted or retimed."),
     "mux": ("subtool.cli.mux", "Add subtitle files to a video as language-tagged soft tracks."),
     "burn": ("subtool.cli.burn", "Burn one subtitle file into the picture."),
     "presets": ("subtool.cli.presets", "List the presets, or show what one sets."),

@@ -19,14 +19,16 @@ HELP = ("Check everything and show the plan (inputs, engine, languages, audio mi
 
 def _languages(s: PlanSummary) -> str:
     spoken = ",".join(s.languages) if len(s.languages) == 1 else (f"detect ({','.join(s.languages)})" if s.languages else "detect")
-    return f"{spoken} -> {','.join(s.translate)}" if s.translate else spoken
+    said = f"{spoken} -> {','.join(s.translate)}" if s.translate else spoken
+    return said + (f" (reused: {', '.join(s.reused)})" if s.reused else "")
 
 
 def _audio(s: PlanSummary) -> str:
     if s.minutes is None:
         return "?"
     size = f", {s.audio_bytes / 1e6:.1f} MB" if s.audio_bytes else ""
-    how = {"url": " (the service fetches the URL)", "here": " (transcribed here)"}.get(s.sent, "")
+    how = {"url": " (the service fetches the URL)", "here": " (transcribed here)",
+           "nothing": " (nothing sent: every language is reused)"}.get(s.sent, "")
     return f"{s.minutes:.1f} min{size}{how}"
 
 

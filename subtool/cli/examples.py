@@ -1,5 +1,6 @@
 """The examples every command's --help ends with: real command lines, each run by
-tests/test_help.py in a folder holding talk.mp4, talk.en.srt, talk.fr.srt and episodes.csv
+tests/test_help.py in a folder holding talk.mp4, talk.en.srt, talk.fr.srt, talk.mkv (talk.mp4 with
+those two as tracks) and episodes.csv
 (a job id stands for a job of the service's own)."""
 
 from __future__ import annotations
@@ -26,6 +27,15 @@ EXAMPLES: dict[str, list[tuple[str, str]]] = {
     "conform": [
         ("A French file made to meet Netflix's rules, written as talk.fr.conformed.srt", "subtool conform talk.fr.srt --profile netflix -o talk.fr.conformed.srt"),
         ("Cue edges moved to the video's shot changes too, as JSON", "subtool conform talk.en.srt --shot-changes talk.mp4 -d conformed/ --json"),
+    ],
+    "extract": [
+        ("Every text track of an MKV as <stem>.<lang>.<fmt> beside it", "subtool extract talk.mkv"),
+        ("Only the French one, as WebVTT, into subs/, as JSON", "subtool extract talk.mkv --lang fr --format vtt -d subs/ --json"),
+    ],
+    "convert": [
+        ("SRT to WebVTT (talk.fr.vtt beside it)", "subtool convert talk.fr.srt --to vtt"),
+        ("A 23.976 fps file for the 25 fps PAL master, 1.5 s earlier", "subtool convert talk.en.srt --to srt --fps 23.976:25 --shift -1.5 -o talk.en.pal.srt"),
+        ("Both files as ASS into styled/, as JSON", "subtool convert talk.en.srt talk.fr.srt --to ass -d styled/ --json"),
     ],
     "mux": [
         ("English and French soft tracks, French shown by default", "subtool mux talk.mp4 talk.en.srt talk.fr.srt --default fr -o talk.mkv"),

@@ -71,6 +71,12 @@ _OPTIONS = [
                  "service wrote itself, renumbered with comma milliseconds, still checked against the profile and every break "
                  "reported, never fixed (its translated subtitles can drop final words and differ between SRT and VTT). Not with "
                  "--engine local nor --format ass; a file the service did not return gets subtool's cues, with a warning."),
+    click.option("--reuse/--no-reuse", "reuse", default=True, show_default=True,
+                 help="Take a wanted language already made instead of paying for it: a text track of the input, a sidecar "
+                 "<stem>.<lang>.srt|vtt|ass beside it, or the subtitles yt-dlp downloaded; only the missing languages are sent "
+                 "(--no-reuse: transcribe and translate every language)."),
+    click.option("--reuse-auto", "reuse_auto", is_flag=True,
+                 help="With --reuse, also take a platform's machine captions (yt-dlp's automatic subtitles), which are left out by default."),
     click.option("--shot-changes/--no-shot-changes", "shot_changes", default=None,
                  help="Time cue edges to the video's shot changes (found with ffmpeg's scene detection). Default: on for the netflix profile when the input has video."),
 ]
@@ -78,7 +84,7 @@ _OPTIONS = [
 NAMES = (
     "languages", "code_switching", "translate", "translation_model", "formats", "profile", "diarize", "speakers", "min_speakers", "max_speakers", "vocabulary",
     "engine", "model", "threads", "audio_stream", "split", "max_jobs", "cache", "keep_raw", "speaker_labels", "template", "strict", "shot_changes",
-    "cues",
+    "cues", "reuse", "reuse_auto",
 )
 _LISTS = ("languages", "translate", "formats", "forced")
 
@@ -117,6 +123,7 @@ def transcription(o: dict[str, Any]) -> TranscribeOptions:
         min_speakers=o["min_speakers"], max_speakers=o["max_speakers"], vocabulary=list(o["vocabulary"]), model=o["model"],
         threads=o["threads"], audio_stream=o["audio_stream"], use_cache=o["cache"], keep_raw=o["keep_raw"],
         template=o["template"], strict=o["strict"], shot_changes=o["shot_changes"], split=split_minutes(o["split"]), cues=o["cues"],
+        reuse=o["reuse"], reuse_auto=o["reuse_auto"],
     )
 
 

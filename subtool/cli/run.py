@@ -65,6 +65,8 @@ def command(inputs: tuple[str, ...], as_json: bool, dry_run: bool, resume_job: s
                 said = f"{result.language} -> {', '.join(result.languages)}" if result.language else "no speech found"
                 burned = f"; {result.burned} burned into the picture" if result.burned else ""
                 info(f"{p.input}: {said} ({result.engine}){burned}")
+                for lang, where in dict.fromkeys((t.language, t.reused_from) for t in result.tracks if t.reused_from):
+                    info(f"{p.input}: {lang} reused from {where}")
             for path in result.files:
                 click.echo(path)
             if result.output:

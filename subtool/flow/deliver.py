@@ -9,7 +9,8 @@ made for another profile than the burn style's own (``--profile netflix --burn s
 the burned language is made again for the style's profile, so a narrow picture does not wrap
 2 x 42 cues into 4-line blocks; the sidecars keep theirs (the service's own file, with
 ``--cues service``, is burned as it wrote it). The delivered tracks come back with the flags the
-output really carries.
+output really carries. A language reused from the input's own track is not added again: its
+stream is copied with the rest (unless ``--replace``), and a reused file is burned as it is.
 """
 
 from __future__ import annotations
@@ -63,11 +64,19 @@ def _mux(fetched: Fetched, transcribed: Transcribed, written: Written, hooks: Ho
     assert fetched.media is not None and plan.output is not None
     hooks.status("muxing")
     info = fetched.info
+    # A language reused from one of the input's own tracks is in the output already (its stream
+    # is copied as it is), unless --replace drops them: then its extracted file goes in instead.
+    kept = set() if plan.delivery.replace else {r.language for r in plan.reused if r.origin == "track"}
+    new = [t for t in one_per_language(written.tracks, plan.delivery.container or "mkv") if t.language not in kept]
+    if not new:
+        hooks.status(f"{NOTE}every language is already a track of {plan.input}: no video was made")
+        return Delivered(None, tracks=list(written.tracks))
+    spoken = transcribed.transcript.language or (plan.options.languages[0] if len(plan.options.languages) == 1 else None)
     muxed = mux(
-        fetched.media, one_per_language(written.tracks, plan.delivery.container or "mkv"), plan.output,
+        fetched.media, new, plan.output,
         probed=(lambda: info) if info is not None else None,  # the plan's probe: no second ffprobe
         preset=plan.delivery.mux, default=plan.delivery.default, forced=list(plan.delivery.forced), replace=plan.delivery.replace,
-        spoken=transcribed.transcript.language, force=force, on_progress=hooks.stage("mux"), on_warning=hooks.warning,
+        spoken=spoken, force=force, on_progress=hooks.stage("mux"), on_warning=hooks.warning,
     )
     flags = {m.source: (m.default, m.forced, m.title) for m in muxed.tracks}
     by_language = {t.language: flags[t.path] for t in written.tracks if t.path in flags}
@@ -131,7 +140,7 @@ def _for_style(plan: Plan, transcribed: Transcribed, lang: str, folder: Path, ho
     style = plan.delivery.burn
     assert style is not None
     profile = load_profile(style.profile)
-    if profile == plan.profile:
+    if profile == plan.profile or lang in plan.reused_languages:  # a reused file is burned as it is
         return None
     transcript = transcribed.transcript
     [built] = build_tracks(transcript, profile, languages=[lang], speaker_labels=plan.speaker_labels, template=plan.options.template,

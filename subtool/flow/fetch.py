@@ -5,7 +5,10 @@ platform the service knows, no cookies, no password) is handed over as it is: no
 downloaded. Otherwise yt-dlp downloads what the delivery needs (the video in a container it can
 use as it is for mux and burn, the audio alone for sidecars) into a hidden folder beside the
 outputs, on the disk whose free space the plan checked (not the temporary folder, often a small
-tmpfs), bounded by ``--max-download``; the folder is removed when the run is over.
+tmpfs), bounded by ``--max-download``; the folder is removed when the run is over. The
+platform's own subtitles the plan reuses (``--reuse``) are downloaded there first, and the
+``Fetched`` carries the plan that names their files; with every language reused and only sidecars
+wanted, the media are not downloaded at all.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from .. import sources
 from ..engines.base import NOTE, Engine
 from ..models import Fetched, Hooks, Plan
 from ..redaction import has_credentials
+from . import reuse
 from .plan import probe_input
 
 # The container a delivery can use as it is (stream copy) -> what yt-dlp is asked for.
@@ -31,15 +35,25 @@ def fetch(plan: Plan, engine: Engine, hooks: Hooks) -> Iterator[Fetched]:
     if source.path is not None:
         yield Fetched(plan, source.path, source.info)
         return
-    if source.service_url and engine.fetches_urls:
+    platform = any(r.origin == "platform" for r in plan.reused)
+    if source.service_url and engine.fetches_urls and not platform:
         yield Fetched(plan, None, None, url=source.service_url)
         return
     audio_only = plan.delivery.kind == "sidecars"
-    if audio_only and engine.fetches_urls and has_credentials(source.url):
-        hooks.status(f"{NOTE}the URL carries a password, which is never handed to the service: its media are downloaded here")
-    hooks.status("downloading the audio" if audio_only else "downloading")
     t0 = time.monotonic()
     with sources.scratch_folder(plan.output.parent if plan.output is not None else plan.outdir) as folder:
+        if platform:  # the platform's own subtitles, reused (--reuse): the fetched plan names their files
+            hooks.status("downloading the platform's subtitles")
+            plan = reuse.downloaded_platform(plan, folder)
+        if audio_only and not plan.transcribes:  # every language reused: no media needed
+            yield Fetched(plan, None, None, seconds=time.monotonic() - t0)
+            return
+        if source.service_url and engine.fetches_urls:
+            yield Fetched(plan, None, None, url=source.service_url, seconds=time.monotonic() - t0)
+            return
+        if audio_only and engine.fetches_urls and has_credentials(source.url):
+            hooks.status(f"{NOTE}the URL carries a password, which is never handed to the service: its media are downloaded here")
+        hooks.status("downloading the audio" if audio_only else "downloading")
         downloaded = sources.download(
             source.remote if source.remote is not None else str(source.url), folder,
             prefer=_PREFER.get(plan.delivery.container or "", "mkv"), audio_only=audio_only, cookies=plan.cookies,

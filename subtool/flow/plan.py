@@ -22,10 +22,11 @@ from .. import sources
 from ..engines.base import Engine
 from ..engines.gladia import service
 from ..errors import MediaError, UsageError
-from ..models import Delivery, MediaInfo, Plan, Source, TranscribeOptions
+from ..models import Delivery, MediaInfo, Plan, Reused, Source, TranscribeOptions
 from ..outputs import check_writable, existing_ancestor
 from ..presets import load_burn, load_mux, load_profile
 from ..redaction import redact
+from . import reuse
 
 DEFAULT_MUX = "mkv-multi"
 SUBTITLE_FORMATS = ("srt", "vtt", "ass")
@@ -156,13 +157,15 @@ def output_for(stem: Path, deliv: Delivery, output: str | Path | None, burn_lang
     return stem.with_name(f"{stem.name}.subtitled.{ext}")
 
 
-def planned_outputs(stem: Path, options: TranscribeOptions, *, keep_raw: bool = False, preview: bool = False) -> list[Path]:
+def planned_outputs(stem: Path, options: TranscribeOptions, *, keep_raw: bool = False, preview: bool = False,
+                    reused: Sequence[Reused] = ()) -> list[Path]:
     """The side files known before transcription (the spoken language is known only when forced);
-    with ``preview`` the page and the name of its proxy (made only when browsers need one)."""
-    known = list(options.translate)
-    if len(options.languages) == 1:
-        known.insert(0, options.languages[0])
-    paths = [stem.with_name(f"{stem.name}.{lang}.{fmt}") for lang in dict.fromkeys(known) for fmt in options.formats]
+    with ``preview`` the page and the name of its proxy (made only when browsers need one). A
+    reused language's files are among them, but not a reused sidecar that already is one."""
+    known = [*reuse.wanted(options.languages, options.translate), *(r.language for r in reused)]
+    kept = {Path(r.source).absolute() for r in reused if r.origin == "sidecar"}
+    paths = [p for lang in dict.fromkeys(known) for fmt in options.formats
+             if (p := stem.with_name(f"{stem.name}.{lang}.{fmt}")).absolute() not in kept]
     paths.append(stem.with_name(f"{stem.name}.transcript.json"))
     if keep_raw:
         paths.append(stem.with_name(f"{stem.name}.raw.json"))
@@ -211,6 +214,7 @@ class Request:
     max_download: int | None = None
     deep: bool = True  # decode a local input's end to catch truncation (a batch leaves it to the extraction)
     preview: bool = False  # --preview: the review page beside the outputs
+    downloaded: tuple[reuse.Downloaded, ...] = ()  # what yt-dlp wrote beside the input (the plugin): (language, file, machine captions)
 
 
 def plan(input: str | Path, request: Request, engine: Engine) -> list[Plan]:
@@ -256,9 +260,10 @@ def _plan_url(url: str, base: Plan, request: Request, engine: Engine) -> list[Pl
             if isinstance(size, int | float) and size > 0:  # the download, then the subtitled copy
                 factor = 2.5 if base.delivery.kind == "burn" else 2.05
                 _check_disk(target.parent, int(size * factor) + 10_000_000, "the download and the subtitled video")
-        for path in planned_outputs(stem, base.options, keep_raw=request.keep_raw, preview=request.preview):
+        planned = with_reuse(dataclasses.replace(base, source=source, stem=stem, output=target))
+        for path in planned_outputs(stem, base.options, keep_raw=request.keep_raw, preview=request.preview, reused=planned.reused):
             check_writable(path, force=request.force)
-        plans.append(dataclasses.replace(base, source=source, stem=stem, output=target))
+        plans.append(planned)
     return plans
 
 
@@ -280,12 +285,25 @@ def _plan_local(path: Path, base: Plan, request: Request, engine: Engine) -> Pla
     outdir = Path(request.outdir) if request.outdir is not None else None
     stem = side_stem(path.parent, path.stem, output=request.output, outdir=outdir)
     target = output_for(stem, base.delivery, request.output, base.burn_language)
+    planned = with_reuse(dataclasses.replace(base, source=Source(str(path), path=path, info=info, duration=info.duration), stem=stem,
+                                             output=target), request.downloaded)
     if not request.force:
-        for side in planned_outputs(stem, base.options, keep_raw=request.keep_raw, preview=request.preview):
+        for side in planned_outputs(stem, base.options, keep_raw=request.keep_raw, preview=request.preview, reused=planned.reused):
             check_writable(side, force=False)
     if base.delivery.kind != "sidecars":
         _check_video_output(path, info, base.delivery, target, request.force)
-    return dataclasses.replace(base, source=Source(str(path), path=path, info=info, duration=info.duration), stem=stem, output=target)
+    return planned
+
+
+def with_reuse(planned: Plan, downloaded: Sequence[reuse.Downloaded] = ()) -> Plan:
+    """``planned`` with the wanted languages found already made (``flow.reuse``): those targets
+    leave ``options.translate``, so only the missing ones are paid for."""
+    found = reuse.find(planned, downloaded)
+    if not found:
+        return planned
+    taken = {r.language for r in found}
+    options = dataclasses.replace(planned.options, translate=[t for t in planned.options.translate if t not in taken])
+    return dataclasses.replace(planned, options=options, reused=found)
 
 
 def probe_input(path: Path, options: TranscribeOptions, engine: Engine, *, deep: bool) -> MediaInfo:

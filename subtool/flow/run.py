@@ -31,6 +31,7 @@ def run_one(plan: Plan, engine: Engine, hooks: Hooks, *, journal: JobJournal | N
 
     heard = Hooks(status=hooks.status, progress=hooks.progress, warning=warn, cancel=hooks.cancel)
     with fetch(plan, engine, heard) as fetched:
+        plan = fetched.plan  # a URL's reused subtitles are files from here on
         transcribed = transcribe(fetched, engine, heard, journal=journal)
         written = write(plan, transcribed, heard)
         t0 = time.monotonic()
@@ -50,7 +51,7 @@ def run_one(plan: Plan, engine: Engine, hooks: Hooks, *, journal: JobJournal | N
         output=str(delivered.output) if delivered.output else None,
         engine=transcribed.engine,
         language=transcript.language,
-        languages=transcript.all_languages(),
+        languages=list(dict.fromkeys([*transcript.all_languages(), *plan.reused_languages])),
         tracks=delivered.tracks,
         files=[*written.files, *(page.files if page else [])],
         job_ids=transcribed.job_ids,

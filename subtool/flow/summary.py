@@ -7,7 +7,8 @@ with the key the transcribe stage would use, the hash of the audio actually sent
 input's audio is extracted into a temporary folder for it (a few seconds of ffmpeg for an
 hour), never uploaded; a URL fetched here cannot be known before its download (``cached`` is
 None), a URL the service fetches is keyed by the URL. Nothing is uploaded, downloaded or
-written to the outputs.
+written to the outputs. A plan whose every language was found already made (``--reuse``)
+sends nothing: no job, no audio.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def summarize(plan: Plan, engine: Engine, hooks: Hooks) -> PlanSummary:
     options = plan.options
     delivery = plan.delivery
     kind = f"mux:{delivery.mux.name}" if delivery.mux else f"burn:{delivery.burn.name}" if delivery.burn else "sidecars"
-    files = [str(p) for p in planned_outputs(plan.stem, options, keep_raw=plan.keep_raw)]
+    files = [str(p) for p in planned_outputs(plan.stem, options, keep_raw=plan.keep_raw, reused=plan.reused)]
     if len(options.languages) != 1:  # the spoken language is detected: its files are named after it
         files[:0] = [str(plan.stem.with_name(f"{plan.stem.name}.<spoken>.{fmt}")) for fmt in options.formats]
     output = str(plan.output) if plan.output is not None else None
@@ -37,6 +38,10 @@ def summarize(plan: Plan, engine: Engine, hooks: Hooks) -> PlanSummary:
         seconds=plan.source.duration, files=[*files, *([output] if output else [])], output=output,
         sent="audio" if is_job_engine(engine) else "here",
     )
+    summary.reused = {r.language: r.describe() for r in plan.reused}
+    if not plan.transcribes:  # every language found already made (--reuse): nothing is sent
+        summary.jobs, summary.pieces, summary.audio_bytes, summary.sent = 0, 0, 0, "nothing"
+        return summary
     summary.cached = _cached(plan, engine, summary, hooks) if options.use_cache else False
     if summary.cached or not is_job_engine(engine):
         summary.jobs, summary.pieces = 0, 1

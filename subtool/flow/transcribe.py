@@ -17,7 +17,9 @@ No speech is a normal result, whatever the engine guessed: no utterances and no 
 service's own subtitle texts are normalised here (comma milliseconds in SRT, numbering from 1).
 The video's shot changes, when the run wants them, are found meanwhile (``shots``) and kept in
 the transcript.
-The result is cached by the write stage once the files are written, never before.
+The result is cached by the write stage once the files are written, never before. A plan whose
+every language was found already made (``--reuse``: ``Plan.transcribes`` is False) sends nothing
+(``nothing_to_send``); otherwise only the translation targets still missing are asked for.
 
 ``timings``: "audio" is the time spent extracting the audio (for an input cut into pieces: from the
 first look for silences to the last piece's file, while the first jobs already run), "transcribe"
@@ -40,7 +42,8 @@ from ..redaction import redact
 from . import layout, pieces, shots
 from .sending import Sending, job, run_jobs
 
-__all__ = ["audio_for", "cache_key", "cache_options", "cut_source", "duration", "engine_options", "finish", "job", "run_jobs", "transcribe"]
+__all__ = ["audio_for", "cache_key", "cache_options", "cut_source", "duration", "engine_options", "finish", "job", "nothing_to_send", "run_jobs",
+           "transcribe"]
 
 
 def cache_options(options: TranscribeOptions) -> dict[str, Any]:
@@ -112,6 +115,8 @@ def audio_for(fetched: Fetched, options: TranscribeOptions, engine: Engine, fold
 def transcribe(fetched: Fetched, engine: Engine, hooks: Hooks, *, journal: JobJournal | None = None) -> Transcribed:
     """Transcribe one fetched input (see the module docstring)."""
     plan = fetched.plan
+    if not plan.transcribes:
+        return nothing_to_send(fetched, hooks)
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="subtool-audio-") as tmp:
         t0 = time.monotonic()
@@ -143,6 +148,17 @@ def transcribe(fetched: Fetched, engine: Engine, hooks: Hooks, *, journal: JobJo
     transcript = finish(transcript, fetched, hooks)
     return Transcribed(transcript, transcript.engine or engine.name, hit is not None, sending.bytes,
                        cache_key=None if hit is not None else key, raw=raw, timings=timings)
+
+
+def nothing_to_send(fetched: Fetched, hooks: Hooks) -> Transcribed:
+    """Every wanted language was found already made (``--reuse``): no audio, no job, no cache;
+    an empty transcript in the spoken language the run was given."""
+    plan = fetched.plan
+    said = "; ".join(f"{r.language} from {r.describe()}" for r in plan.reused)
+    hooks.status(f"{NOTE}every language asked for already exists ({said}): nothing is sent (--no-reuse to transcribe)")
+    source = redact(plan.source.url or plan.source.input)
+    transcript = Transcript(language=plan.options.languages[0], engine="none", source=source, duration=duration(fetched))
+    return Transcribed(transcript, "none", False, 0)
 
 
 def duration(fetched: Fetched) -> float | None:

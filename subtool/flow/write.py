@@ -22,6 +22,10 @@ service's cues); one the service did not return gets subtool's own cues, that fi
 warning. subtool's cues stay the default: one profile enforced for every engine, translations on
 the spoken template, and real captures show the service's translated subtitles can drop final
 words and differ between SRT and VTT. The transcript keeps both, so a cached result can switch.
+
+The languages the plan found already made (``--reuse``) are not built: ``reuse.include`` writes
+them as ``<stem>.<lang>.<fmt>`` with their cues unchanged, beside the ones built here; when every
+language was reused nothing was transcribed, and no transcript.json is written.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from .. import cache as result_cache
 from ..errors import ProfileViolation
 from ..models import CueProblem, Hooks, Plan, Profile, SubtitleTrack, Transcribed, Transcript, Written
 from ..outputs import check_writable, make_folder, write_text
+from . import reuse
 
 if TYPE_CHECKING:
     from ..subtitles.shots import Shots
@@ -62,7 +67,7 @@ def _write(plan: Plan, transcribed: Transcribed, force: bool, hooks: Hooks) -> W
     from ..subtitles import build_tracks, planned_paths, write_built
 
     stem, transcript, formats = plan.stem, transcribed.transcript, list(plan.options.formats)
-    wanted = [lang for lang in transcript.all_languages() if transcript.spoken(lang)]
+    wanted = [lang for lang in transcript.all_languages() if transcript.spoken(lang) and lang not in plan.reused_languages]
     paths = planned_paths(transcript, stem, formats, wanted, force=force)
     if not force:
         for path in [p for lang_paths in paths.values() for p in lang_paths]:
@@ -79,13 +84,15 @@ def _write(plan: Plan, transcribed: Transcribed, force: bool, hooks: Hooks) -> W
     if problems and plan.options.strict:
         raise _refused(plan, problems)
     make_folder(stem.parent)
-    made = {t.path: t for t in write_built(built, {lang: own[lang] for lang in building}, force=force)}
+    made = {t.path: dataclasses.replace(t, origin="engine") for t in write_built(built, {lang: own[lang] for lang in building}, force=force)}
     for path, (lang, text) in served.items():
-        made[str(path)] = service_track(write_text(path, text, force=force), lang)
+        made[str(path)] = dataclasses.replace(service_track(write_text(path, text, force=force), lang), origin="engine")
     tracks = [made[str(p)] for lang_paths in paths.values() for p in lang_paths]
+    tracks += reuse.include(plan, force=force)  # the languages found already made, cues unchanged
     files = [t.path for t in tracks]
-    doc = json.dumps(transcript.to_dict(), ensure_ascii=False, indent=1)
-    files.append(str(write_text(stem.with_name(f"{stem.name}.transcript.json"), doc + "\n", force=force)))
+    if plan.transcribes:  # nothing was transcribed when every language was reused
+        doc = json.dumps(transcript.to_dict(), ensure_ascii=False, indent=1)
+        files.append(str(write_text(stem.with_name(f"{stem.name}.transcript.json"), doc + "\n", force=force)))
     if plan.keep_raw:
         raw = json.dumps(transcribed.raw, ensure_ascii=False, indent=1)
         files.append(str(write_text(stem.with_name(f"{stem.name}.raw.json"), raw + "\n", force=force)))

@@ -12,7 +12,8 @@ from .media import MediaInfo, Problem, Stream
 from .options import TranscribeOptions
 from .presets import BurnStyle, MuxPreset, Profile
 from .preview import PreviewResult, PreviewTrack
-from .reports import CheckedFile, ConformedFile, CueProblem, PresetInfo
+from .reports import CheckedFile, ConformedFile, ConvertedFile, CueProblem, ExtractedTrack, PresetInfo
+from .reuse import Reused
 from .summary import PlanSummary
 from .tracks import MuxedTrack, MuxResult, SubtitleTrack
 from .transcript import TRANSCRIPT_SCHEMA, Transcript, Utterance, Word
@@ -23,9 +24,11 @@ __all__ = [
     "BurnStyle",
     "CheckedFile",
     "ConformedFile",
+    "ConvertedFile",
     "CueProblem",
     "Delivered",
     "Delivery",
+    "ExtractedTrack",
     "Fetched",
     "Hooks",
     "JobInfo",
@@ -40,6 +43,7 @@ __all__ = [
     "PreviewTrack",
     "Problem",
     "Profile",
+    "Reused",
     "RunResult",
     "Source",
     "Stream",

@@ -20,6 +20,7 @@ from .media import MediaInfo
 from .options import TranscribeOptions
 from .presets import BurnStyle, MuxPreset, Profile
 from .reports import CueProblem
+from .reuse import Reused
 from .tracks import SubtitleTrack
 from .transcript import Transcript
 
@@ -122,10 +123,24 @@ class Plan:
     cookies: str | None = None
     max_download: int | None = None
     preview: bool = False  # write the review page (``<stem>.preview.html``) after delivery
+    # The wanted languages found already made (``--reuse``): ``options.translate`` then holds
+    # only the targets still missing, and ``transcribes`` says whether anything is left to pay for.
+    reused: tuple[Reused, ...] = ()
 
     @property
     def input(self) -> str:
         return self.source.input
+
+    @property
+    def reused_languages(self) -> list[str]:
+        return [r.language for r in self.reused]
+
+    @property
+    def transcribes(self) -> bool:
+        """Whether the engine runs: not when the spoken language (given alone with -l) and every
+        translation target were found already made."""
+        spoken = self.options.languages[0] if len(self.options.languages) == 1 else None
+        return not (spoken is not None and spoken in self.reused_languages and not self.options.translate)
 
     @property
     def outdir(self) -> Path:
@@ -213,7 +228,8 @@ class RunResult:
             "languages": self.languages,
             "burned": self.burned,
             "tracks": [
-                {"path": t.path, "language": t.language, "default": t.default, "forced": t.forced, "title": t.title} for t in self.tracks
+                {"path": t.path, "language": t.language, "default": t.default, "forced": t.forced, "title": t.title,
+                 "origin": t.origin, "reused_from": t.reused_from} for t in self.tracks
             ],
             "files": self.files,
             "job_ids": self.job_ids,

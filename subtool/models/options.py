@@ -49,3 +49,9 @@ class TranscribeOptions:
     strict: bool = False
     shot_changes: bool | None = None
     cues: str = "subtool"
+    # Reuse before paying (the plan stage; not part of the cache key, it changes what is asked,
+    # which is): a wanted language taken from a text track of the input, a sidecar
+    # ``<stem>.<lang>.(srt|vtt|ass)`` beside it, or the subtitles yt-dlp downloaded; with
+    # ``reuse_auto`` a platform's machine captions count too.
+    reuse: bool = True
+    reuse_auto: bool = False

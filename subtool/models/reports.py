@@ -86,3 +86,40 @@ class ConformedFile:
         return {"path": self.path, "output": self.output, "profile": self.profile, "cues_in": self.cues_in, "cues_out": self.cues_out,
                 "before": self.before, "after": self.after, "changes": self.changes, "violations": [p.to_dict() for p in self.problems],
                 "notes": self.notes, "error": self.error}
+
+
+@dataclass
+class ExtractedTrack:
+    """One subtitle stream of a video (``subtool extract``): where its text was written
+    (``output``), or why not (``refused``: an image-based stream, which needs OCR)."""
+
+    stream: int
+    codec: str | None
+    language: str | None
+    forced: bool
+    output: str | None = None
+    format: str | None = None
+    refused: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"stream": self.stream, "codec": self.codec, "language": self.language, "forced": self.forced, "output": self.output,
+                "format": self.format, "refused": self.refused}
+
+
+@dataclass
+class ConvertedFile:
+    """One subtitle file converted (``subtool convert``): the output, its cues, what the target
+    format dropped or the retiming changed (``warnings``), what reading fixed (``notes``), or
+    why it could not be read (``error``)."""
+
+    path: str
+    output: str | None
+    format: str
+    cues: int = 0
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "output": self.output, "format": self.format, "cues": self.cues, "warnings": self.warnings,
+                "notes": self.notes, "error": self.error}

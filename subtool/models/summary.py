@@ -13,7 +13,9 @@ class PlanSummary:
     known before a download (a URL fetched here); ``jobs`` are the service jobs to create (0 for
     a cached result or the offline engine), ``pieces`` what a long input is cut into. ``files``
     are every output, the spoken language's as ``<spoken>`` when it is left to detection.
-    ``error`` is why the input would be refused (a batch item; a run refuses before this)."""
+    ``error`` is why the input would be refused (a batch item; a run refuses before this).
+    ``translate`` holds the targets still to pay for; ``reused`` the languages found already made
+    (with every language reused, ``jobs`` is 0 and nothing is sent)."""
 
     input: str
     engine: str
@@ -29,6 +31,7 @@ class PlanSummary:
     files: list[str] = field(default_factory=list)
     output: str | None = None
     error: str | None = None
+    reused: dict[str, str] = field(default_factory=dict)  # a language found already made (--reuse) -> where from
 
     @property
     def minutes(self) -> float | None:
@@ -40,5 +43,5 @@ class PlanSummary:
             "delivery": self.delivery, "seconds": None if self.seconds is None else round(self.seconds, 3),
             "minutes_to_send": None if self.seconds is None or not self.jobs else round(self.seconds / 60, 2),
             "audio_bytes": self.audio_bytes, "sent": self.sent, "jobs": self.jobs, "pieces": self.pieces, "cached": self.cached,
-            "files": self.files, "output": self.output, "error": self.error,
+            "files": self.files, "output": self.output, "error": self.error, "reused": self.reused,
         }

@@ -16,6 +16,11 @@ class SubtitleTrack:
     forced: bool = False
     default: bool = False
     title: str | None = None
+    # Where its cues came from: "engine" (transcribed or translated by this run), or a reused
+    # track's origin ("track": a text track of the input, "sidecar": a file beside it,
+    # "platform": the subtitles yt-dlp downloaded), with ``reused_from`` naming it.
+    origin: str | None = None
+    reused_from: str | None = None
 
 
 @dataclass

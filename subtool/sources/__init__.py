@@ -13,14 +13,16 @@ are not. yt-dlp is imported inside the functions so that ``subtool --help`` stay
 Modules: ``urls`` (what is a URL, passwords in URLs), ``cookies`` (the --cookies file),
 ``ytdlp`` (yt-dlp's options, logger and errors), ``metadata`` (inspect, expand, resolve, the
 duration limits, the URL the service may fetch), ``downloads`` (download, scratch folders),
-``transfer`` (the bounds of a running download, watched from the caller's thread) and ``worker``
-(the process yt-dlp downloads in, so that it can be stopped wherever it is).
+``transfer`` (the bounds of a running download, watched from the caller's thread), ``worker``
+(the process yt-dlp downloads in, so that it can be stopped wherever it is) and ``subtitles``
+(the platform's own subtitles, offered and downloaded, for ``--reuse``).
 """
 
 from __future__ import annotations
 
 from .downloads import Prefer, download, scratch_folder
 from .metadata import SourceInfo, check_duration, duration_limit, expand, inspect, resolve, service_url
+from .subtitles import download_subtitles, offered
 from .transfer import (
     ANNOUNCED_MARGIN,
     DEFAULT_MAX_DOWNLOAD,
@@ -48,11 +50,13 @@ __all__ = [
     "_source_error",
     "check_duration",
     "download",
+    "download_subtitles",
     "duration_limit",
     "expand",
     "has_credentials",
     "inspect",
     "is_url",
+    "offered",
     "redact",
     "refuse_other_schemes",
     "resolve",

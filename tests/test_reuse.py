@@ -167,3 +167,27 @@ def test_batch_reuses_per_item_and_the_manifest_column_turns_it_off(tmp_path: Pa
     bad.write_text("input,reuse\none.mkv,perhaps\n", encoding="utf-8")
     res = run_cli("batch", str(bad), "--dry-run", env=env)
     assert res.returncode != 0 and "perhaps" in res.stdout + res.stderr and "Traceback" not in res.stderr
+
+
+def test_a_rerun_makes_its_own_earlier_outputs_again_rather_than_reusing_them(tmp_path: Path, env: dict[str, str],
+                                                                              emulator: EmulatorProcess) -> None:
+    video = tmp_path / "talk.mp4"
+    video.write_bytes((SAMPLES / "talk.mp4").read_bytes())
+    first = run_cli("run", str(video), "-t", "fr", "--sidecars-only", "--profile", "netflix", env=env)
+    assert first.returncode == 0, first.stderr
+    jobs = emulator.stats()["jobs_created"]
+    # Another profile: the French file is built again under it, not the old one delivered (the
+    # profile is part of what the service is asked, so this is a job of its own).
+    again = run_cli("run", str(video), "-t", "fr", "--sidecars-only", "--profile", "vertical", "--force", env=env)
+    assert again.returncode == 0, again.stderr
+    assert "reused from" not in again.stderr, again.stderr
+    assert emulator.stats()["jobs_created"] == jobs + 1
+    width = max(len(line) for e in pysubs2.load(str(tmp_path / "talk.fr.srt")).events for line in e.plaintext.splitlines())
+    assert width <= 25  # the vertical profile's lines, not netflix's 42
+    # Without --force the earlier outputs are outputs: refused, not silently taken as someone else's work.
+    res = run_cli("run", str(video), "-t", "fr", "--sidecars-only", env=env)
+    assert res.returncode != 0 and "talk" in res.stderr and "--force" in res.stderr, res.stderr
+    # Someone else's file (no transcript of subtool's beside it) is still reused.
+    (tmp_path / "talk.transcript.json").unlink()
+    res = run_cli("run", str(video), "-t", "fr", "--sidecars-only", "-d", str(tmp_path / "out"), env=env)
+    assert res.returncode == 0 and "fr reused from sidecar" in res.stderr, res.stderr

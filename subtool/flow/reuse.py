@@ -5,7 +5,10 @@ The plan stage asks ``find`` for each wanted language (the spoken one when ``-l`
 each ``-t`` target), in order: a text subtitle track of the input (not a forced one, which holds
 only the foreign parts; not an image track), a sidecar ``<stem>.<lang>.(srt|vtt|ass)`` beside the
 input, or a file yt-dlp downloaded for it (the platform's own subtitles; its machine captions only
-with ``--reuse-auto``); a file is taken only when it reads as subtitles with at least one cue. The plan then keeps only the missing targets in ``options.translate``;
+with ``--reuse-auto``); a file is taken only when it reads as subtitles with at least one cue, and
+never when an earlier subtool run wrote it (the language is in the ``<stem>.transcript.json``
+beside it: a rerun with other options makes its own outputs again, from the cache, rather than
+delivering the old ones). The plan then keeps only the missing targets in ``options.translate``;
 with nothing missing no job is made (``Plan.transcribes``). The write stage calls ``include``:
 each reused language becomes ``<stem>.<lang>.<fmt>`` in every format asked for, its cues
 unchanged (a track copied out by ffmpeg, a file copied, or converted by pysubs2 when the format
@@ -132,13 +135,36 @@ def _from_files(video: Path, lang: str, downloaded: Sequence[Downloaded], *, aut
         entry, fmt = Path(file), Path(file).suffix.lstrip(".").lower()
         if fmt in FORMATS and entry.resolve() not in seen and langs.is_known(code) and _same(langs.normalize(code), lang):
             candidates.append((True, FORMATS.index(fmt), entry, fmt))
+    ours = _made_here(video)
     for _, _, entry, fmt in sorted(candidates):
         is_auto = by_file.get(entry.resolve(), (None, False))[1]
-        if (is_auto and not auto) or not _has_cues(entry):
+        if (is_auto and not auto) or (lang in ours and entry.resolve() not in by_file) or not _has_cues(entry):
             continue
         origin = "platform" if entry.resolve() in by_file else "sidecar"
         return Reused(lang, origin, str(entry), fmt, auto=is_auto)
     return None
+
+
+def _made_here(video: Path) -> set[str]:
+    """The languages an earlier subtool run wrote beside ``video`` (its ``<stem>.transcript.json``
+    holds them). Those sidecars are subtool's own outputs, not someone else's work to reuse: a
+    rerun with other options (``--cues``, ``--profile``, ``--force``) makes them again (from the
+    cache: no job) rather than delivering the old ones, and without ``--force`` they are
+    existing outputs it will not write over."""
+    import json
+
+    try:
+        doc = json.loads(video.with_name(f"{video.stem}.transcript.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    if not isinstance(doc, dict):
+        return set()
+    found = [doc.get("language"), *(doc.get("languages") or []), *(doc.get("translations") or {})]
+    out = set()
+    for code in found:
+        if isinstance(code, str) and langs.is_known(code):
+            out.add(langs.normalize(code))
+    return out
 
 
 def _has_cues(path: Path) -> bool:

@@ -24,7 +24,10 @@ from .jobs import Run, SlotLimiter
 StatusCallback = Callable[[str], None]
 """Receives short human status lines ("uploading 1.2 MB", "job 3f2a… processing"). Lines that
 start with ``NOTE`` tell the user something about the result or the wait (a language assumed, a
-retry) and are shown even without a progress display."""
+retry) and are shown even without a progress display; those that start with ``WARNING`` say what
+the result could not keep (speech left without words) and are the run's warnings."""
+
+WARNING = "warning: "
 
 ProgressCallback = Callable[[float, float | None], None]
 """(seconds of audio done, total seconds or None)."""
@@ -111,4 +114,4 @@ def is_whole_engine(engine: Engine) -> TypeGuard[WholeEngine]:
     return not engine.submits_jobs
 
 
-__all__ = ["NOTE", "Engine", "JobEngine", "ProgressCallback", "StatusCallback", "WholeEngine", "is_job_engine", "is_whole_engine"]
+__all__ = ["NOTE", "WARNING", "Engine", "JobEngine", "ProgressCallback", "StatusCallback", "WholeEngine", "is_job_engine", "is_whole_engine"]

@@ -31,11 +31,12 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .. import cache as result_cache
-from ..engines.base import NOTE, Engine, is_job_engine, is_whole_engine
+from ..engines.base import NOTE, WARNING, Engine, is_job_engine, is_whole_engine
 from ..engines.jobs import JobJournal, MemoryJournal
 from ..models import Fetched, Hooks, Transcribed, TranscribeOptions, Transcript
 from ..redaction import redact
@@ -140,7 +141,7 @@ def transcribe(fetched: Fetched, engine: Engine, hooks: Hooks, *, journal: JobJo
             else:
                 assert is_whole_engine(engine)
                 with hooks.hold("model"):
-                    transcript = engine.transcribe(audio, sent, duration=duration(fetched), on_status=hooks.status,
+                    transcript = engine.transcribe(audio, sent, duration=duration(fetched), on_status=_status(hooks),
                                                    on_progress=hooks.stage("transcribe"))
             timings["transcribe"] = time.monotonic() - t1
             if cuts is not None:
@@ -159,6 +160,17 @@ def nothing_to_send(fetched: Fetched, hooks: Hooks) -> Transcribed:
     source = redact(plan.source.url or plan.source.input)
     transcript = Transcript(language=plan.options.languages[0], engine="none", source=source, duration=duration(fetched))
     return Transcribed(transcript, "none", False, 0)
+
+
+def _status(hooks: Hooks) -> Callable[[str], None]:
+    """The engine's status lines as the run says them: those starting with ``WARNING`` (what the
+    result could not keep) are the run's warnings, the rest status lines."""
+    def status(line: str) -> None:
+        if line.startswith(WARNING):
+            hooks.warning(line[len(WARNING):])
+        else:
+            hooks.status(line)
+    return status
 
 
 def duration(fetched: Fetched) -> float | None:

@@ -5,7 +5,8 @@ imported inside the functions that use them, so importing this package stays lig
 
 Modules: ``models`` (which model a transcription needs; loading it, verified, from the packages
 that ship it), ``audio`` (ffmpeg decoding into chunks cut at quiet moments), ``words`` (Whisper's
-segments as utterances and words, their edges pulled off silence) and ``engine`` (``LocalEngine``:
+segments as utterances and words, their edges pulled off silence), ``coverage`` (speech no word
+covers, cues repeating the one before: the warnings) and ``engine`` (``LocalEngine``:
 transcription and translation into English).
 """
 

@@ -9,11 +9,14 @@ Translation
     ``_check_translation``; none is used.)
 
 Each chunk starts without a prompt: passing the previous chunk's text as ``initial_prompt`` was
-tried and set off a 27 s repetition loop after the cut of a 10 min benchmark clip.
+tried and set off a 27 s repetition loop after the cut of a 10 min benchmark clip. Nor does a
+30 s window inside a chunk take the previous window's text as prompt (``TRANSCRIBE_DECODING``),
+and what the decoding still leaves out is said as a warning (``coverage``).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from contextlib import closing
 from pathlib import Path
@@ -21,8 +24,9 @@ from typing import TYPE_CHECKING
 
 from ...errors import InputError, Interrupted, LanguageError, UsageError
 from ...models import TranscribeOptions, Transcript, Utterance
-from ..base import NOTE, StatusCallback
+from ..base import NOTE, WARNING, StatusCallback
 from .audio import CHUNK_SECONDS, SAMPLE_RATE, stream_audio
+from .coverage import clock, gaps, repeats, speech_frames
 from .models import BASE, MODELS, TINY, choose_model, load_model, offline_environment
 from .words import Loudness, to_utterances
 
@@ -163,7 +167,8 @@ class LocalEngine:
                 if language is None:
                     language = self._detect(model, samples, options.languages)
                     status(f"{NOTE}language detected: {language}")
-                english += _transcribe_chunk(model, samples, offset, language, translate="en" in options.translate, on_utterance=heard)
+                english += _transcribe_chunk(model, samples, offset, language, translate="en" in options.translate, on_utterance=heard,
+                                             status=status, before=utterances[-1] if utterances else None)
                 if on_progress:
                     on_progress(round(total, 3), duration)
         assert language is not None
@@ -188,17 +193,41 @@ class LocalEngine:
         return str(language)
 
 
+# Whisper decodes 30 s windows in turn. With faster-whisper's default, the text decoded so far
+# is the next window's prompt; on espeak speech (16 sentences, 58 s) that prompt made base skip
+# eight sentences after a window cut mid-sentence (its temperature fallback ran for 29 s), and
+# over 54 s another window it repeated the previous sentence over the next two. Without it every
+# sentence came back once, in order, on 58 s and 108-116 s inputs with both models (base
+# recovered 94 -> 164 of 170 words on the first, in 8 s instead of 29 s).
+TRANSCRIBE_DECODING: dict[str, object] = {
+    "beam_size": BEAM_SIZE,
+    "word_timestamps": True,
+    "condition_on_previous_text": False,
+}
+
+
 def _transcribe_chunk(
-    model: WhisperModel, samples: np.ndarray, offset: float, language: str, *, translate: bool, on_utterance: Callable[[Utterance], None]
+    model: WhisperModel, samples: np.ndarray, offset: float, language: str, *, translate: bool,
+    on_utterance: Callable[[Utterance], None], status: StatusCallback, before: Utterance | None = None,
 ) -> list[Utterance]:
     """Whisper over one chunk starting ``offset`` seconds into the input: each utterance goes to
-    ``on_utterance`` as it is decoded; returned, the chunk's English translation when
-    ``translate`` and the speech is not English (else nothing)."""
+    ``on_utterance`` as it is decoded; a warning for one repeating the one before (``before``: the
+    last of the previous chunk) and for speech no word covers goes to ``status`` (``coverage``).
+    Returned: the chunk's English translation when ``translate`` and the speech is not English
+    (else nothing)."""
     end = offset + len(samples) / SAMPLE_RATE
-    segments, _info = model.transcribe(samples, language=language, task="transcribe", beam_size=BEAM_SIZE, word_timestamps=True)
+    segments, _info = model.transcribe(samples, language=language, task="transcribe", **TRANSCRIBE_DECODING)
     loudness = Loudness(samples)
+    heard: list[Utterance] = []
     for utt in to_utterances(segments, offset, end, language, loudness):
+        if repeats(utt, heard[-1] if heard else before):
+            status(f"{WARNING}the cue at {clock(utt.start)}-{clock(utt.end)} says word for word what the one before said: "
+                   f"check that it was said twice ({utt.text!r})")
+        heard.append(utt)
         on_utterance(utt)
+    for a, b in gaps(speech_frames(samples, loudness), heard, offset):
+        status(f"{WARNING}no words for speech at {clock(a)}-{clock(math.ceil(b))} ({a:.1f}-{b:.1f} s): "
+               "the local model heard nothing it could write there; check that part, or try --engine gladia")
     if not translate or language == "en":
         return []
     segments, _info = model.transcribe(samples, language=language, task="translate", **TRANSLATE_DECODING)

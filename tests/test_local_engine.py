@@ -402,3 +402,13 @@ def test_runs_with_no_network_and_opens_no_socket(tmp_path: Path) -> None:
         check = subprocess.run([*sandbox, sys.executable, "-c", "import socket; print(socket.socket().connect_ex(('192.0.2.1', 80)))"],
                                capture_output=True, text=True)
         assert check.stdout.strip() != "0"  # the namespace really has no route out
+
+
+def test_regional_english_is_whispers_english_and_another_script_is_refused(engine: LocalEngine) -> None:
+    tr = engine.transcribe(SAMPLES / "memo.mp3", TranscribeOptions(languages=["en"], translate=["en-GB"]))
+    assert tr.all_languages() == ["en", "en-GB"]
+    assert [u.text for u in tr.utterances_for("en-GB")] == [u.text for u in tr.utterances]
+    assert all(u.language == "en-GB" for u in tr.utterances_for("en-GB"))
+    with pytest.raises(UsageError) as info:
+        engine.transcribe(SAMPLES / "memo.mp3", TranscribeOptions(languages=["en"], translate=["sr-Latn"]))
+    assert "sr-Latn" in info.value.line()

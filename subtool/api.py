@@ -431,7 +431,8 @@ def preview(
 ) -> PreviewResult:
     """``subtool preview``: a review page for ``video`` (``output``, default
     ``<stem>.preview.html`` beside it) with one track per subtitle file (``"talk.fr.srt"``,
-    ``"x.srt:de"`` or ``SubtitleTrack``; default: the sidecars named after the video beside it),
+    ``"x.srt:de"`` or ``SubtitleTrack``; default: the sidecars named after the video beside it, or
+    after the input a run's ``talk.subtitled.mkv`` or ``talk.fr.burned.mp4`` came from),
     each read and checked against ``profile`` as ``check`` does; ``language`` is the spoken one
     (its track first). A proxy is made beside the page when browsers cannot play the video."""
     from . import languages
@@ -440,7 +441,7 @@ def preview(
     from .media.probe import probe as probe_file
     from .presets import load_profile
     from .review import PageFacts, PageMedia, page_path, write_page
-    from .review.inputs import audio_language, sidecars_beside, transcript_facts
+    from .review.inputs import audio_language, delivered_from, sidecars_beside, transcript_facts
     from .subtitles import check_encoding
 
     if encoding is not None:
@@ -454,7 +455,9 @@ def preview(
             raise MediaError(problem.message, path=str(path), code=problem.code)
     tracks = [s if isinstance(s, SubtitleTrack) else parse_track_arg(str(s)) for s in subtitles] or sidecars_beside(path)
     engine_name, said = transcript_facts(tracks)
-    facts = PageFacts(title=path.name, engine=engine_name, spoken=spoken or said or audio_language(info))
+    origin = delivered_from(path)  # a run's talk.fr.burned.mp4: French is in the picture
+    facts = PageFacts(title=path.name, engine=engine_name, spoken=spoken or said or audio_language(info),
+                      burned=origin[1] if origin is not None else None)
     page = Path(output) if output is not None else page_path(path.parent / path.stem)
     return write_page(page, PageMedia(path, info), tracks, prof, facts, encoding=encoding, force=force, on_progress=on_progress,
                       on_warning=on_warning)

@@ -115,6 +115,25 @@ def base(code: str) -> str:
     return str(lang.language)
 
 
+def other_script(code: str) -> tuple[str, str] | None:
+    """(the script ``code`` asks for, the script its language is usually written in) by name when
+    they differ (``zh-Hant``, ``zh-TW``: Traditional, not Simplified; ``sr-Latn``: Latin, not
+    Cyrillic); None when ``code`` asks for the usual one (``zh-Hans``, ``pt-BR``, ``sr``)."""
+    lang = _language(code)
+    if lang is None:
+        return None
+    asked, usual = lang.maximize(), type(lang).get(str(lang.language)).maximize()
+    if asked.script == usual.script:
+        return None
+    return str(asked.script_name()), str(usual.script_name())
+
+
+def region_name(code: str) -> str | None:
+    """The region ``code`` names (``pt-BR`` -> Brazil, ``es-419`` -> Latin America), else None."""
+    lang = _language(code)
+    return str(lang.territory_name()) if lang is not None and lang.territory else None
+
+
 def alpha3(code: str, *, variant: str = "T") -> str:
     """ISO 639-2 three-letter code: terminologic (``fra``, ``deu``) or bibliographic (``fre``, ``ger``)."""
     lang = _language(code)

@@ -356,3 +356,28 @@ def test_url_items_with_cookies_and_a_playlist(tmp_path: Path, emu: EmulatorProc
     assert emu.stats()["uploads"] == 1  # with cookies the audio is fetched here, not by the service
     assert "session=abc123" in cookies_seen
     check_sidecars(tmp_path / "out", ["talk"], ["en"])
+
+
+@pytest.mark.parametrize("emu", [(0.2, None)], indirect=True)
+def test_resume_makes_a_done_items_missing_outputs_again_from_its_transcript(tmp_path: Path, emu: EmulatorProcess) -> None:
+    manifest, audio, videos = manifest_with_mux(tmp_path, 2)
+    out = manifest.parent / "out"
+    args = ("batch", str(manifest), "--no-cache", "--json")
+    r = run_cli(*args, env=env_for(emu))
+    assert r.returncode == 0, r.stderr
+    created = emu.stats()["jobs_created"]
+    assert created == 4
+    video = out / f"{videos[0]}.subtitled.mkv"
+    sidecar = out / f"{audio[1]}.fr.srt"
+    video.unlink()
+    sidecar.unlink()
+    r = run_cli(*args, "--resume", env=env_for(emu))
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert emu.stats()["jobs_created"] == created  # made again from the recorded transcripts: nothing bought again
+    status = {Path(i["input"]).stem: i["status"] for i in doc["items"]}
+    assert status == {audio[0]: "skipped", audio[1]: "done", videos[0]: "done", videos[1]: "skipped"}
+    assert f"{video.name} is missing" in r.stderr and f"{sidecar.name} is missing" in r.stderr
+    listed = [f for i in doc["items"] for f in [*i["outputs"], *([i["output"]] if i.get("output") else [])]]
+    assert listed and all(Path(f).exists() for f in listed)
+    check_all_outputs(out, audio, videos)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,39 @@ def test_language_names_are_kept_for_the_next_run(tmp_path: Path) -> None:
     assert (tmp_path / "subtool" / "language-names.json").is_file()
     second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.split()
     assert second == ["Français", "German", "False", "False"]
+
+
+@pytest.mark.parametrize(
+    ("code", "scripts", "region"),
+    [("zh-Hant", ("Traditional", "Simplified"), None), ("zh-TW", ("Traditional", "Simplified"), "Taiwan"),
+     ("sr-Latn", ("Latin", "Cyrillic"), None), ("zh-Hans", None, None), ("pt-BR", None, "Brazil"), ("fr", None, None)],
+)
+def test_scripts_and_regions_asked(code: str, scripts: tuple[str, str] | None, region: str | None) -> None:
+    assert languages.other_script(code) == scripts
+    assert languages.region_name(code) == region
+
+
+def test_translation_targets_in_another_script_are_refused_before_any_job(tmp_path: Path) -> None:
+    from conftest import copy_sample, run_cli
+
+    from subtool.testing.gladia import EmulatorProcess
+
+    talk = copy_sample("talk.mp4", tmp_path)
+    with EmulatorProcess(latency=0.1) as emu:
+        env = {"GLADIA_API_KEY": "lang-key", "GLADIA_API_URL": emu.url}
+        for target, usual in [("zh-Hant,fr", "zh"), ("sr-Latn", "sr"), ("zh-TW", "zh")]:
+            r = run_cli("run", str(talk), "-t", target, "--sidecars-only", "--no-cache", env=env)
+            assert r.returncode == 2, r.stderr
+            line = r.stderr.strip().splitlines()[-1]
+            assert target.split(",")[0] in line and f"-t {usual} " in line and "Traceback" not in r.stderr
+        assert emu.stats()["jobs_created"] == 0 and emu.stats()["uploads"] == 0
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["talk.mp4"]
+        # A region is the language's usual script: asked as the language, the files keep the asked tag, and it is said.
+        r = run_cli("run", str(talk), "-t", "pt-BR,fr", "--sidecars-only", "--no-cache", "--keep-raw", env=env)
+        assert r.returncode == 0, r.stderr
+    raw = json.loads((tmp_path / "talk.raw.json").read_text(encoding="utf-8"))
+    assert raw[0]["job"]["request_params"]["translation_config"]["target_languages"] == ["pt", "fr"]
+    assert (tmp_path / "talk.pt-BR.srt").stat().st_size > 0
+    warned = [line for line in r.stderr.splitlines() if "talk.pt-BR.srt" in line and "Brazil" in line]
+    assert len(warned) == 1 and "pt-BR as asked" in warned[0]
+    assert not any("talk.fr.srt" in line and "variant" in line for line in r.stderr.splitlines())

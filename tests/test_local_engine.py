@@ -477,3 +477,13 @@ def test_speech_left_without_words_is_a_warning_naming_its_time(tmp_path: Path) 
     assert len(repeated) == 1 and "0:1" in repeated[0], warnings
     transcript = json.loads((tmp_path / "out" / "noisy speech.transcript.json").read_text())
     assert [words(u["text"]) for u in transcript["utterances"]] == [words(SENTENCES[3])] * 2
+
+
+def test_regional_english_is_whispers_english_and_another_script_is_refused(engine: LocalEngine) -> None:
+    tr = engine.transcribe(SAMPLES / "memo.mp3", TranscribeOptions(languages=["en"], translate=["en-GB"]))
+    assert tr.all_languages() == ["en", "en-GB"]
+    assert [u.text for u in tr.utterances_for("en-GB")] == [u.text for u in tr.utterances]
+    assert all(u.language == "en-GB" for u in tr.utterances_for("en-GB"))
+    with pytest.raises(UsageError) as info:
+        engine.transcribe(SAMPLES / "memo.mp3", TranscribeOptions(languages=["en"], translate=["sr-Latn"]))
+    assert "sr-Latn" in info.value.line()

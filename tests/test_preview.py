@@ -384,3 +384,36 @@ def test_run_preview_with_no_speech_says_why_there_is_no_page(tmp_path: Path, gl
     assert res.returncode == 0, res.stderr
     assert "no subtitles were made, so no preview page was written" in res.stderr
     assert not (tmp_path / "silence.preview.html").exists()
+
+
+def test_preview_of_a_delivered_video_finds_its_inputs_sidecars_and_keeps_burned_subtitles_clear(
+        tmp_path: Path, gladia_env: dict[str, str]) -> None:
+    video = copy_sample("talk.mp4", tmp_path)
+    res = run_cli("run", str(video), "-t", "fr", "--mux", "mkv-multi", env=gladia_env)
+    assert res.returncode == 0, res.stderr
+    muxed = tmp_path / "talk.subtitled.mkv"
+    res = run_cli("preview", str(muxed), "--json")
+    assert res.returncode == 0, res.stderr
+    got = facts(tmp_path / "talk.subtitled.preview.html")
+    assert sorted(Path(t["path"]).name for t in got["tracks"]) == ["talk.en.srt", "talk.fr.srt"]
+    assert got["engine"] == "gladia" and got["burned"] is None
+    assert "<track" in (html := (tmp_path / "talk.subtitled.preview.html").read_text(encoding="utf-8")) and " default>" in html
+    # French burned in: the page's English soft track must not be shown over it.
+    res = run_cli("run", str(video), "-t", "fr", "--burn", "clean", "--preview", "--force", "--json", env=gladia_env)
+    assert res.returncode == 0, res.stderr
+    burned = Path(json.loads(res.stdout)["results"][0]["output"])
+    assert burned.name.startswith("talk.fr.burned.")
+    page = tmp_path / "talk.preview.html"
+    html = page.read_text(encoding="utf-8")
+    assert html.count("<track") == 2 and " default>" not in html and 'data-burned="1"' in html
+    assert facts(page)["burned"] == "fr" and "burned in" in html
+    # Its own page, by `subtool preview` on the burned video, says so too.
+    res = run_cli("preview", str(burned), "--json")
+    assert res.returncode == 0, res.stderr
+    page = burned.with_name("talk.fr.burned.preview.html")
+    assert facts(page)["burned"] == "fr" and " default>" not in page.read_text(encoding="utf-8")
+    # A video named after nothing beside it still says what to pass.
+    (tmp_path / "lone").mkdir()
+    lone = copy_sample("talk.mp4", tmp_path / "lone", "x.subtitled.mp4")
+    res = run_cli("preview", str(lone))
+    assert res.returncode == 2 and "named after it or after x" in res.stderr and res.stderr.count("\n") == 1, res.stderr

@@ -304,6 +304,8 @@ def _prepare(
         resumed = row is not None and (
             row["stage"] in STARTED or row["stage"] == "done" or (row["stage"] == "failed" and (row.get("attempts") or 0) > 0)
         )
+        if row is not None and row["stage"] == "done" and _missing(row):
+            row = _redo(row, item, key, state, notes)
         if row is not None and row["stage"] == "done":
             _done_earlier(report, row)
             with contextlib.suppress(SubtoolError):
@@ -336,6 +338,25 @@ def _readable(row: dict[str, Any] | None, item: Item, key: str, state: State, no
         )
         notes(f"{item.where}: {bad} in the state {state.path} cannot be read; {again}")
     state.set(key, stage=again_stage, transcript=None if bad == "its transcript" else row.get("transcript"), outputs=None)
+    return {**row, "stage": again_stage}
+
+
+def _missing(row: dict[str, Any]) -> list[str]:
+    """The outputs a done item recorded that are no longer there (deleted or moved since)."""
+    recorded = [*(row_outputs(row) or []), *([row["output"]] if row.get("output") else [])]
+    return [f for f in recorded if not Path(f).exists()]
+
+
+def _redo(row: dict[str, Any], item: Item, key: str, state: State, notes: Callable[[str], None] | None) -> dict[str, Any]:
+    """A done item whose outputs are not all there is done again: its outputs made again from
+    its recorded transcript (no job bought again), or run again when no transcript is recorded."""
+    missing = _missing(row)
+    again_stage = "transcribed" if row_transcript(row) is not None else "pending"
+    if notes:
+        what = f"{missing[0]} is missing" if len(missing) == 1 else f"{missing[0]} and {len(missing) - 1} other outputs are missing"
+        again = "its outputs are made again from its recorded transcript (no new job)" if again_stage == "transcribed" else "it is run again"
+        notes(f"{item.where}: done earlier, but {what}; {again}")
+    state.set(key, stage=again_stage, outputs=None, output=None)
     return {**row, "stage": again_stage}
 
 

@@ -37,7 +37,8 @@ def preview(fetched: Fetched, transcribed: Transcribed, written: Written, delive
         media = PageMedia(None, None)
     transcript = transcribed.transcript
     engine = transcribed.engine + (f" ({transcript.model})" if transcript.model else "")
-    facts = PageFacts(title=Path(plan.input).name if plan.source.path is not None else plan.input, engine=engine, spoken=transcript.language)
+    facts = PageFacts(title=Path(plan.input).name if plan.source.path is not None else plan.input, engine=engine, spoken=transcript.language,
+                      burned=delivered.burned)
     hooks.status("writing the preview page")
     with hooks.hold("ffmpeg"):
         return write_page(page_path(plan.stem), media, one_per_language(written.tracks, "mkv"), plan.profile, facts,

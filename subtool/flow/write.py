@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import cache as result_cache
+from .. import languages as langs
 from ..errors import ProfileViolation
 from ..models import CueProblem, Hooks, Plan, Profile, SubtitleTrack, Transcribed, Transcript, Written
 from ..outputs import check_writable, make_folder, write_text
@@ -96,9 +97,25 @@ def _write(plan: Plan, transcribed: Transcribed, force: bool, hooks: Hooks) -> W
     if plan.keep_raw:
         raw = json.dumps(transcribed.raw, ensure_ascii=False, indent=1)
         files.append(str(write_text(stem.with_name(f"{stem.name}.raw.json"), raw + "\n", force=force)))
-    for line in missing + report_lines(problems, plan.profile.name):
+    for line in missing + regional(plan.options.translate, paths, transcribed.engine) + report_lines(problems, plan.profile.name):
         hooks.warning(line)
     return Written(files, tracks, problems, service_files=[str(p) for p in served])
+
+
+def regional(targets: list[str], paths: dict[str, list[Path]], engine: str) -> list[str]:
+    """A translation asked in a regional variant (``pt-BR``, ``en-GB``, ``fr-CA``) is made by the
+    engines in the language (the service takes bare codes; Whisper writes English): its files keep
+    the asked tag, the name a player and the user expect, and a warning says the variant is not
+    guaranteed. (A script other than the language's usual one is refused at plan: it would be wrong.)"""
+    lines = []
+    for lang in targets:
+        region = langs.region_name(lang)
+        if region is None or not paths.get(lang):
+            continue
+        base = langs.base(lang)
+        lines.append(f"{paths[lang][0]}: the {engine} engine translates into {langs.english_name(base)} ({base}), not its {region} "
+                     f"variant: the files are named and tagged {lang} as asked; have them checked for {region} usage")
+    return lines
 
 
 # -- --cues service ---------------------------------------------------------------------------------

@@ -4,7 +4,10 @@ spoken language).
 
 Without SUB, the sidecars named after the video are taken (``talk.en.srt``, ``talk.fr.vtt``: what
 ``subtool transcribe talk.mp4`` writes), one per language (SRT first, the format most delivered;
-a full track before a forced one).
+a full track before a forced one). A video a run delivered (``talk.subtitled.mkv``,
+``talk.fr.burned.mp4``) has none named after it: the sidecars of the input it came from are
+taken, and the language its name says is burned in is told to the page (no soft track is then
+shown over it at first).
 The spoken language, which the page puts first, is ``-l``, else the transcript's, else the
 video's audio tag; the engine is the transcript's, else not known.
 """
@@ -22,13 +25,28 @@ from ..models import MediaInfo, SubtitleTrack
 _FORMATS = (".srt", ".vtt", ".ass", ".ssa")
 
 
+def delivered_from(video: Path) -> tuple[str, str | None] | None:
+    """(the input's stem, the language burned) when ``video`` is named as a run delivers
+    (``flow.plan.output_for``: ``talk.subtitled.mkv``, ``talk.fr.burned.mp4``, ``talk.burned.mp4``);
+    None for any other name."""
+    parts = video.stem.split(".")
+    if len(parts) >= 2 and parts[-1] == "subtitled":
+        return ".".join(parts[:-1]), None
+    if len(parts) >= 2 and parts[-1] == "burned":
+        said = parts[-2] if len(parts) >= 3 else None
+        lang = languages.normalize(said) if said and languages.is_known(said) else None
+        return ".".join(parts[:-2] if lang else parts[:-1]), lang
+    return None
+
+
 def sidecars_beside(video: Path) -> list[SubtitleTrack]:
     """The subtitle files named ``<video stem>.<lang>[.forced].<fmt>`` beside ``video``, one per
-    language; ``UsageError`` when there are none."""
-    try:
-        candidates = [p for p in video.parent.glob(f"{_glob_escape(video.stem)}.*") if p.suffix.lower() in _FORMATS and p.is_file()]
-    except OSError:
-        candidates = []
+    language, else, for a video a run delivered (``talk.subtitled.mkv``), those of the input it
+    came from (``talk.en.srt``); ``UsageError`` when there are none."""
+    candidates = _named_after(video, video.stem)
+    origin = delivered_from(video)
+    if not candidates and origin is not None:
+        candidates = _named_after(video, origin[0])
     named = [(path, *languages.from_sidecar(path)) for path in candidates]
     found: dict[str, SubtitleTrack] = {}
     # The full track before a forced one (which holds only the foreign lines), SRT first.
@@ -36,9 +54,18 @@ def sidecars_beside(video: Path) -> list[SubtitleTrack]:
         if lang is not None and lang not in found:
             found[lang] = SubtitleTrack(str(path), lang, forced=forced)
     if not found:
-        raise UsageError("no subtitle files were given, and none are named after it beside it", path=video,
-                         hint=f"Pass them: subtool preview {video.name} {video.stem}.en.srt {video.stem}.fr.srt")
+        stem = origin[0] if origin is not None else video.stem
+        after = f"after it or after {stem}" if origin is not None else "after it"
+        raise UsageError(f"no subtitle files were given, and none are named {after} beside it", path=video,
+                         hint=f"Pass them: subtool preview {video.name} {stem}.en.srt {stem}.fr.srt")
     return list(found.values())
+
+
+def _named_after(video: Path, stem: str) -> list[Path]:
+    try:
+        return [p for p in video.parent.glob(f"{_glob_escape(stem)}.*") if p.suffix.lower() in _FORMATS and p.is_file()]
+    except OSError:
+        return []
 
 
 def _glob_escape(text: str) -> str:

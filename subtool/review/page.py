@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import languages
 from ..errors import UsageError
 from ..media.ffmpeg import ProgressCallback
 from ..media.probe import hms
@@ -62,6 +63,7 @@ class PageFacts:
     title: str
     engine: str | None = None
     spoken: str | None = None
+    burned: str | None = None  # the language burned into the video played: no soft track is shown over it at first
 
 
 def write_page(
@@ -138,21 +140,24 @@ def render_page(folder: Path, result: PreviewResult, tracks: Sequence[PageTrack]
     header = (f"<header><h1>{h(facts.title)}</h1><p class=\"sub\">{total} problem(s) in {cues} cues, "
               f"{len(tracks)} language(s), profile {h(profile.name)}</p></header>")
     body = "\n".join([
-        header, "<main>", _player(folder, result, tracks), _timeline(tracks, extent), _problems(tracks),
+        header, "<main>", _player(folder, result, tracks, facts.burned), _timeline(tracks, extent), _problems(tracks),
         _facts(folder, result, tracks, profile, facts, media=media, why=why), "</main>",
         json_block(FACTS_ID, _facts_data(result, facts)),
     ])
     return document(title=f"{facts.title}: preview", body=body, style=asset("style.css"), script=asset("page.js"), media=True)
 
 
-def _player(folder: Path, result: PreviewResult, tracks: Sequence[PageTrack]) -> str:
+def _player(folder: Path, result: PreviewResult, tracks: Sequence[PageTrack], burned: str | None) -> str:
+    """The video and its tracks: the first is shown (``default``) unless subtitles are burned into
+    the picture, where any soft track would be drawn over them (the page's script starts on Off)."""
     items = []
     for i, t in enumerate(tracks):
         lang = f' srclang="{h(t.summary.language)}"' if t.summary.language else ""
-        default = " default" if i == 0 else ""
+        default = " default" if i == 0 and burned is None else ""
         items.append(f'<track kind="subtitles"{lang} label="{h(t.summary.label)}" src="{data_url("text/vtt", t.vtt)}"{default}>')
     if result.video is not None:
-        video = f'<video id="video" controls preload="auto" src="{h(href(result.video, folder))}">{"".join(items)}</video>'
+        start = ' data-burned="1"' if burned is not None else ""
+        video = f'<video id="video"{start} controls preload="auto" src="{h(href(result.video, folder))}">{"".join(items)}</video>'
     else:
         video = '<div class="nomedia">No local media: the service fetched the URL itself, so there is no video to play here.</div>'
     buttons = [f'<button type="button" data-show="{i}" aria-pressed="false">{h(t.summary.label)}'
@@ -214,6 +219,8 @@ def _facts(folder: Path, result: PreviewResult, tracks: Sequence[PageTrack], pro
     langs = ", ".join(f"{t.summary.label} ({t.summary.language or 'unknown'}{', spoken' if facts.spoken and t.summary.language == facts.spoken else ''})"
                       for t in tracks)
     rows.append(("languages", h(langs or "none")))
+    if facts.burned is not None:
+        rows.append(("burned in", h(f"{languages.native_name(facts.burned)} ({facts.burned}): in the picture; no soft track is shown at first")))
     for t in tracks:
         s = t.summary
         probs = ", ".join(f"{n} {NAMES.get(code, code)}" for code, n in s.problems.items()) or "none"
@@ -233,7 +240,8 @@ def _facts(folder: Path, result: PreviewResult, tracks: Sequence[PageTrack], pro
 
 def _facts_data(result: PreviewResult, facts: PageFacts) -> dict[str, object]:
     """The page's facts for programs (the batch index reads them back)."""
-    return {"schema": FACTS_SCHEMA, "title": facts.title, "engine": facts.engine, "spoken": facts.spoken, **result.to_dict()}
+    return {"schema": FACTS_SCHEMA, "title": facts.title, "engine": facts.engine, "spoken": facts.spoken, "burned": facts.burned,
+            **result.to_dict()}
 
 
 def _version() -> str:

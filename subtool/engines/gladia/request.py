@@ -79,7 +79,25 @@ def service_code(code: str, *, translation: bool = False) -> str:
             # The offline engine transcribes many languages but translates only into English.
             hint="Use one of its ISO 639-1 codes (e.g. en, fr, es, de)" + ("" if translation else ", or --engine local"),
         )
+    if translation:
+        _check_script(code, normalized, base)
     return base
+
+
+def _check_script(code: str, normalized: str, base: str) -> None:
+    """The service is asked for a language (``target_languages`` are bare codes) and writes it in
+    that language's usual script: a target in another script (``zh-Hant``, ``zh-TW``, ``sr-Latn``)
+    cannot be asked for, and sending its bare code would deliver the usual script under the asked
+    tag. A region alone (``pt-BR``) is the language's usual script: accepted, said at write."""
+    scripts = langs.other_script(normalized)
+    if scripts is None:
+        return
+    asked, usual = scripts
+    raise LanguageError(
+        f"the Gladia service translates into {base} ({langs.english_name(base)}) written in {usual} script, "
+        f"and cannot be asked for '{code}' ({asked} script)",
+        hint=f"Ask for -t {base} instead ({usual} script), and convert the file to {asked} script yourself if you need it",
+    )
 
 
 def validate(options: TranscribeOptions) -> None:

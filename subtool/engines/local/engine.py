@@ -2,7 +2,8 @@
 ``models``, over the chunks ``audio`` decodes.
 
 Translation
-    Only into English, by Whisper itself (``task="translate"``, a second decoding pass over the same
+    Only into English (a regional English such as en-GB too: Whisper's English under the asked tag,
+    which the write stage says), by Whisper itself (``task="translate"``, a second decoding pass over the same
     audio chunk) with the base model; a target that is the spoken language needs no translation
     (``Transcript.utterances_for`` gives the spoken text). Any other target is refused with a line
     naming the Gladia engine. (An offline text translator such as apertium could plug in at
@@ -16,12 +17,14 @@ and what the decoding still leaves out is said as a warning (``coverage``).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ... import languages as langs
 from ...errors import InputError, Interrupted, LanguageError, UsageError
 from ...models import TranscribeOptions, Transcript, Utterance
 from ..base import NOTE, WARNING, StatusCallback
@@ -56,7 +59,9 @@ def _check_languages(options: TranscribeOptions, model_name: str) -> None:
 
 def _check_translation(options: TranscribeOptions) -> None:
     spoken = options.languages[0] if len(options.languages) == 1 else None
-    refused = [t for t in options.translate if t != "en" and t != spoken]
+    # A regional English (en-GB) is Whisper's English under the asked tag (write says so); a
+    # script other than the language's usual one cannot be made at all.
+    refused = [t for t in options.translate if langs.other_script(t) or (langs.base(t) != "en" and t != spoken)]
     if refused:
         raise UsageError(
             f"the local engine translates only into English, not {', '.join(refused)}",
@@ -167,8 +172,8 @@ class LocalEngine:
                 if language is None:
                     language = self._detect(model, samples, options.languages)
                     status(f"{NOTE}language detected: {language}")
-                english += _transcribe_chunk(model, samples, offset, language, translate="en" in options.translate, on_utterance=heard,
-                                             status=status, before=utterances[-1] if utterances else None)
+                english += _transcribe_chunk(model, samples, offset, language, translate=any(langs.base(t) == "en" for t in options.translate),
+                                             on_utterance=heard, status=status, before=utterances[-1] if utterances else None)
                 if on_progress:
                     on_progress(round(total, 3), duration)
         assert language is not None
@@ -177,7 +182,7 @@ class LocalEngine:
             utterances=utterances,
             languages=[language],
             duration=round(total, 3),
-            translations=_translations(options.translate, language, english),
+            translations=_translations(options.translate, language, english, utterances),
             engine=self.name,
             model=model_name,
             source=str(audio),
@@ -234,8 +239,13 @@ def _transcribe_chunk(
     return list(to_utterances(segments, offset, end, "en", loudness))
 
 
-def _translations(targets: Sequence[str], language: str, english: list[Utterance]) -> dict[str, list[Utterance]]:
-    """The translations of the transcript: ``_check_translation`` let through only English and
-    the spoken language; speech in the target language needs no translation (``utterances_for()``
-    gives the spoken text)."""
-    return {target: english for target in targets if target != language}
+def _translations(targets: Sequence[str], language: str, english: list[Utterance], spoken: list[Utterance]) -> dict[str, list[Utterance]]:
+    """The translations of the transcript: ``_check_translation`` let through only English (a
+    regional English too) and the spoken language; speech in the target language needs no
+    translation (``utterances_for()`` gives the spoken text), and English speech is its own
+    regional English (the spoken text under the asked tag, as the service would return it)."""
+    return {
+        target: [dataclasses.replace(u, language=target) for u in spoken] if language == "en" else english
+        for target in targets
+        if target != language
+    }

@@ -20,7 +20,8 @@
     buttons.forEach((b) => b.setAttribute("aria-pressed", String(parseInt(b.dataset.show, 10) === index)));
   }
   for (const b of buttons) b.addEventListener("click", () => show(parseInt(b.dataset.show, 10)));
-  show(tracks.length ? 0 : -1);
+  // Over subtitles burned into the picture no soft track is shown until one is chosen.
+  show(tracks.length && !(video && video.dataset.burned) ? 0 : -1);
 
   let selected = [];
   function seek(el) {

@@ -43,6 +43,9 @@ def test_names_for_titles() -> None:
     [("talk.pt-BR.srt", ("pt-BR", False)), ("talk.fr.forced.srt", ("fr", True)), ("talk.srt", (None, False)),
      ("my.talk.en.sdh.vtt", ("en", False)), ("talk.final.srt", (None, False)), ("talk.fre.ass", ("fr", False)),
      ("talk.deu.srt", ("de", False)), ("talk.zh-Hant.srt", ("zh-Hant", False)),
+     # a region written as a part of its own (Plex, Kodi, subtitle downloaders): not Breton
+     ("clip.pt.br.srt", ("pt-BR", False)), ("clip.pt.BR.forced.srt", ("pt-BR", True)), ("talk.fr.ca.srt", ("fr-CA", False)),
+     ("talk.br.srt", ("br", False)), ("talk.x1.br.srt", ("br", False)), ("talk.en.zz.srt", (None, False)),
      # ISO 639-3 codes that are words: not languages in a file name
      ("clip.new.srt", (None, False)), ("season.one.srt", (None, False)), ("the.end.srt", (None, False)), ("talk.old.srt", (None, False))],
 )

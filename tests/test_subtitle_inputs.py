@@ -515,3 +515,65 @@ def test_a_declared_language_fixes_every_delivery(tmp_path: Path, clip: Path) ->
     r = run_cli("mux", str(clip), f"{q}:hr", "-o", str(out))
     assert r.returncode == 0, r.stderr
     assert "Neće biti problema." in _extract(out)
+
+
+# A UTF-8 file with a few bytes that are not (a cue pasted from a cp1252 file) was read whole as
+# cp874: "C'est dรฉjร" muxed without a word, the warning suggesting cp932.
+MIXED_FR = ["C'est déjà l'été à Paris.", "Il fait très beau.", "Nous partons bientôt.", "À demain, chère amie."]
+
+
+def _mixed(cues: list[str], legacy: dict[int, str]) -> bytes:
+    return b"".join(f"{i}\n00:00:0{i},000 --> 00:00:0{i},900\n".encode() + cue.encode(legacy.get(i, "utf-8")) + b"\n\n"
+                    for i, cue in enumerate(cues, 1))
+
+
+@pytest.mark.parametrize(("name", "cues", "legacy", "page"), [
+    ("mixed.fr.srt", MIXED_FR, {3: "cp1252"}, "cp1252"),
+    ("mixed.srt", MIXED_FR, {3: "cp1252"}, "cp1252"),  # no language said: the letters tell
+    ("one.fr.srt", ["Déjà l'été, bientôt."], {}, "cp1252"),
+    ("mixed.hr.srt", ["Đavo je u detaljima.", "Žao mi je.", "Neće biti problema."], {3: "cp1250"}, "cp1250"),
+], ids=["fr-4-cues", "no-language", "one-cue", "hr-3-cues"])
+def test_a_utf8_file_with_a_few_legacy_bytes_is_read_as_utf8(tmp_path: Path, name: str, cues: list[str], legacy: dict[int, str],
+                                                             page: str) -> None:
+    p = tmp_path / name
+    data = _mixed(cues, legacy) if legacy else (b"1\n00:00:01,000 --> 00:00:01,900\n"
+                                                + "Déjà l'été, ".encode() + "bientôt.".encode("cp1252") + b"\n")
+    p.write_bytes(data)
+    doc = read_subtitles(p)
+    assert [e.plaintext for e in doc.ssa] == cues
+    (warning,) = doc.warnings
+    bad_line = 11 if legacy else 3
+    assert f"line(s) {bad_line}," in warning and f"read as {page}" in warning and "--encoding" in warning
+
+
+def test_a_mostly_utf8_file_is_checked_and_muxed_right_with_a_warning(tmp_path: Path, clip: Path) -> None:
+    p = tmp_path / "mixed.fr.srt"
+    p.write_bytes(_mixed(MIXED_FR, {3: "cp1252"}))
+    r = run_cli("check", str(p))  # the cues are too fast for the profile (exit 1): read all the same
+    assert r.returncode in (0, 1) and "0 unreadable" in r.stderr, r.stderr
+    assert f"warning: {p}:" in r.stderr and "line(s) 11" in r.stderr and "cp1252" in r.stderr
+    (report,) = json.loads(run_cli("check", str(p), "--json").stdout)
+    assert report["encoding"] == "utf-8+cp1252" and "line(s) 11" in report["warnings"][0]
+    out = tmp_path / "m.mkv"
+    r = run_cli("mux", str(clip), str(p), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "line(s) 11" in r.stderr and "cp1252" in r.stderr
+    got = _extract(out)
+    assert "C'est déjà l'été à Paris." in got and "Nous partons bientôt." in got and "À demain, chère amie." in got
+    # ASS goes to ffmpeg byte-faithful: its stray byte is read the same way
+    ass = tmp_path / "mixed.fr.ass"
+    ass.write_bytes((ASS_INFO + STYLES_STANDARD + EVENTS_STANDARD).encode("utf-8")
+                    + "Dialogue: 0,0:00:01.00,0:00:01.90,Default,,0,0,0,,Déjà ".encode() + "bientôt\n".encode("cp1252"))
+    out = tmp_path / "a.mkv"
+    r = run_cli("mux", str(clip), str(ass), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "Déjà bientôt" in _extract(out, "ass")
+
+
+def test_a_legacy_file_with_an_accidental_utf8_pair_stays_legacy(tmp_path: Path) -> None:
+    # "Зі" in cp1251 is the bytes C7 B3, a valid UTF-8 letter: the rest is not UTF-8.
+    cues = ["Зі мною все добре.", "Дякую, що прийшли."]
+    p = tmp_path / "film.uk.srt"
+    p.write_bytes(_srt(cues).encode("cp1251"))
+    doc = read_subtitles(p)
+    assert doc.encoding == "cp1251" and [e.plaintext for e in doc.ssa] == cues

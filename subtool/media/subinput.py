@@ -88,7 +88,7 @@ def prepared(paths: list[Path], *, no_overlaps: bool = False, encoding: str | No
 
 def _prepare(path: Path, scratch: Callable[[], Path], index: int, no_overlaps: bool = False, encoding: str | None = None,
              language: str | None = None) -> SubtitleInput:
-    from ..subtitles import read_subtitles, trim_overlaps
+    from ..subtitles import as_text, read_subtitles, trim_overlaps
 
     doc = read_subtitles(path, encoding=encoding, language=language if language != "und" else None)
     fmt, encoding, ssa = (doc.format or "").lower(), doc.encoding, doc.ssa
@@ -113,7 +113,7 @@ def _prepare(path: Path, scratch: Callable[[], Path], index: int, no_overlaps: b
         elif not utf8:
             # Byte-faithful: only the encoding changes (pysubs2 would drop sections it does not know).
             target = scratch() / f"{index}.{fmt}"
-            target.write_text(path.read_bytes().decode(encoding, errors="replace").lstrip("\ufeff"), encoding="utf-8")
+            target.write_text(as_text(path.read_bytes(), encoding).lstrip("\ufeff"), encoding="utf-8")
     elif fmt == "vtt" and doc.source is not None:
         markup = _webvtt_markup(doc.source)
         if doc.source_lacks:

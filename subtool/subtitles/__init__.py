@@ -30,7 +30,7 @@ misread. The names below are the package's interface; the modules' other names a
 
 from .build import TEMPLATES, build_cues, build_track, build_tracks
 from .check import check_cues
-from .decode import CHAOS_MARGIN, check_encoding
+from .decode import CHAOS_MARGIN, as_text, check_encoding
 from .limits import min_gap
 from .model import BadBlock, Cue, SubtitleDoc, Violation
 from .read import OVERLAP_FORMATS, normalize_service_subtitles, read_subtitles, read_text, trim_overlaps
@@ -45,6 +45,7 @@ __all__ = [
     "Cue",
     "SubtitleDoc",
     "Violation",
+    "as_text",
     "build_cues",
     "build_track",
     "build_tracks",

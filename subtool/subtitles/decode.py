@@ -8,6 +8,14 @@ another code page fits about as well, the file says so, naming both and ``--enco
 on 520 generated files (20 languages, 12 code pages, 1-8 cues each): 167 were misread without a
 word before, none now; 97 carry that warning, all of them of 1-3 cues.
 
+A UTF-8 file with a few bytes that are not (a cue pasted from a cp1252 file) stays UTF-8: only
+those bytes are read in a legacy code page (the file's language's first, else the one whose
+letters fit), and a warning names the lines. Read whole as a legacy code page it came out as Thai
+("dรฉjร"), the warning suggesting cp932. It is taken for UTF-8 when its valid UTF-8 letters
+beyond ASCII are at least as many as the stray bytes: a legacy file's bytes seldom make UTF-8
+(Ukrainian "Зі" in cp1251 does, beside dozens that do not). Its ``encoding`` says both
+(``utf-8+cp1252``; ``as_text`` reads the bytes that way).
+
 A file that declares its language (``talk.hr.srt``, ``FILE:LANG``) is read in that language's
 code pages first (``codepages.json``: hr is cp1250 then iso8859-2; ru cp1251, KOI8-R, cp866...),
 the one whose letters are all the language's: a one-line Croatian cp1250 file had come out as
@@ -42,6 +50,7 @@ _BOMS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"),
          (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 
 _SAMPLE = 300_000  # characters weighed per reading: a 2-hour film's subtitles are about 60,000
+_MAX_STRAY = 64  # runs of bytes that are not UTF-8 a UTF-8 file may have (each read in a legacy code page)
 CHAOS_MARGIN = 0.08  # how much more "chaos" (charset-normalizer's mess score) a code page may show and still be weighed
 
 
@@ -266,11 +275,91 @@ def decode(data: bytes, path: str, forced: str | None = None, language: str | No
             return text, "utf-8", notes, []
     if forced:
         return _decode_as(data, path, forced), forced, [*notes, f"not UTF-8: read as {forced} (--encoding)"], []
+    mixed = _mostly_utf8(data, language, notes)
+    if mixed is not None:
+        return mixed
     if language:
         declared = _by_language(data, path, language, notes)
         if declared is not None:
             return declared
     return _guess_code_page(data, path, notes)
+
+
+def _utf8_pieces(data: bytes) -> list[tuple[bool, int, bytes]] | None:
+    """The bytes as (valid UTF-8?, offset, bytes) pieces; None past ``_MAX_STRAY`` invalid runs."""
+    pieces: list[tuple[bool, int, bytes]] = []
+    pos = 0
+    while pos < len(data):
+        try:
+            data[pos:].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            start, end = pos + exc.start, pos + exc.end
+            pieces.append((True, pos, data[pos:start]))
+            if pieces[-2:-1] and not pieces[-2][0] and not data[pos:start]:  # adjacent invalid bytes: one run
+                pieces[-2] = (False, pieces[-2][1], pieces[-2][2] + data[start:end])
+                pieces.pop()
+            else:
+                pieces.append((False, start, data[start:end]))
+            if sum(1 for ok, _, _ in pieces if not ok) > _MAX_STRAY:
+                return None
+            pos = end
+            continue
+        pieces.append((True, pos, data[pos:]))
+        break
+    return pieces
+
+
+def _mostly_utf8(data: bytes, language: str | None, notes: list[str]) -> tuple[str, str, list[str], list[str]] | None:
+    """A UTF-8 file with a few bytes that are not (a line pasted from a cp1252 file): UTF-8, those
+    bytes read in the legacy single-byte code page whose letters fit best (the file's language's
+    first), and a warning naming the lines. Read whole as a legacy code page, its UTF-8 letters
+    came out as Thai ("dรฉjร"). None unless its valid UTF-8 letters beyond ASCII outnumber the
+    stray bytes (a legacy file's bytes seldom form UTF-8 sequences)."""
+    pieces = _utf8_pieces(data)
+    if pieces is None:
+        return None
+    stray = sum(len(b) for ok, _, b in pieces if not ok)
+    utf8_letters = sum(len(_NON_ASCII.findall(b.decode("utf-8"))) for ok, _, b in pieces if ok)
+    if not stray or utf8_letters < stray:
+        return None
+    entry = _code_pages().get(language.split("-")[0].lower()) if language else None
+    pages = [p for p in (entry[0] if entry else ()) if p not in _DOUBLE_BYTE]
+    pages += [p for p in _LEGACY if p not in _DOUBLE_BYTE and p not in pages]
+    best: tuple[int, int, str, str] | None = None
+    for i, page in enumerate(pages):
+        try:
+            text = "".join(b.decode("utf-8") if ok else b.decode(page) for ok, _, b in pieces)
+        except UnicodeDecodeError:
+            continue
+        if entry is not None:
+            letters, odd = _letters_and_odd(text[:_SAMPLE])
+            misses = _misses(letters)
+            score = min(misses[s] for s in entry[1]) + odd
+        else:
+            score = _writing_system_fit(text[:_SAMPLE])[0]
+        if best is None or (score, i) < best[:2]:
+            best = (score, i, page, text)
+    if best is None:
+        return None
+    page, text = best[2], best[3]
+    lines = sorted({data.count(b"\n", 0, at) + 1 for ok, at, _ in pieces if not ok})
+    words = [w for w in _MIXED_WORD.findall(text) if w not in "".join(b.decode("utf-8") for ok, _, b in pieces if ok)]
+    listed = ", ".join(map(str, lines[:5])) + (", ..." if len(lines) > 5 else "")
+    sample = f' ("{words[0][:24]}")' if words else ""
+    warning = (f"UTF-8 except {stray} byte(s) on line(s) {listed}, read as {page} there{sample}; if those letters look wrong, "
+               f"fix those lines, or pass --encoding to read the whole file in one encoding")
+    notes.append(warning)
+    return text, f"utf-8+{page}", notes, [warning]
+
+
+def as_text(data: bytes, encoding: str) -> str:
+    """``data`` read in the ``encoding`` ``decode`` named, invalid bytes replaced: ``utf-8+cp1252``
+    is UTF-8 with a few bytes in cp1252 (``_mostly_utf8``)."""
+    if encoding.startswith("utf-8+"):
+        page = encoding.split("+", 1)[1]
+        pieces = _utf8_pieces(data) or [(False, 0, data)]
+        return "".join(b.decode("utf-8") if ok else b.decode(page, errors="replace") for ok, _, b in pieces)
+    return data.decode(encoding, errors="replace")
 
 
 def _by_language(data: bytes, path: str, language: str, notes: list[str]) -> tuple[str, str, list[str], list[str]] | None:

@@ -24,20 +24,20 @@ runs when none of them fits, or to choose between two that do. Measured on 17 on
 code pages (tests/test_subtitle_inputs.py's DECLARED): 7 were misread before (10 with a
 warning naming another code page), none now, none with a warning.
 
-The alphabets of the languages legacy files were written in are data (``alphabets.json``, from
-CLDR's exemplar sets), loaded on the first guess; so are each language's code pages.
+Which writing system a reading's letters belong to is ``letters``' concern (with the alphabets,
+``alphabets.json``); each language's code pages are data too (``codepages.json``).
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
 import json
 import re
 from dataclasses import dataclass
 from importlib import resources
 
 from ..errors import SubtitleReadError, UsageError
+from .letters import MIXED_WORD, NON_ASCII, SYMBOL_RUN, case_turns, letters_and_odd, system_misses, writing_system_fit
 
 _VIDEO_MAGIC = (b"\x1a\x45\xdf\xa3", b"RIFF", b"OggS", b"fLaC", b"ID3", b"\x00\x00\x01\xba", b"GIF8", b"\x89PNG", b"%PDF", b"PK\x03\x04")
 
@@ -55,58 +55,20 @@ CHAOS_MARGIN = 0.08  # how much more "chaos" (charset-normalizer's mess score) a
 
 
 @functools.cache
-def _alphabets() -> dict[str, str]:
-    """The letters beyond ASCII of the languages legacy subtitle files were written in, by
-    language (``alphabets.json``, shipped in the package; its ``_source`` says where they come
-    from). No installed library has alphabets (charset-normalizer keeps only each language's most
-    frequent letters: no "đ" for Croatian, no "ő" or "ű" for Hungarian), and telling cp1250 from
-    cp1252 needs exactly those."""
-    data = json.loads(resources.files(__package__ or __name__).joinpath("alphabets.json").read_text(encoding="utf-8"))
-    return {str(name): str(letters) for name, letters in data["alphabets"].items()}
-
-
-@functools.cache
 def _code_pages() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     """(code pages, writing systems) of each language (``codepages.json``, shipped in the package;
-    the writing systems are entries of ``alphabets.json`` or of ``_SCRIPTS``)."""
+    the writing systems are entries of ``alphabets.json`` or scripts of ``letters``)."""
     data = json.loads(resources.files(__package__ or __name__).joinpath("codepages.json").read_text(encoding="utf-8"))
     return {str(lang): (tuple(entry["code_pages"]), tuple(entry["letters"])) for lang, entry in data["languages"].items()}
 
 
-# Other writing systems, by the Unicode names of their letters.
-_SCRIPTS = {
-    "Cyrillic": ("CYRILLIC",),
-    "Greek": ("GREEK",),
-    "Hebrew": ("HEBREW",),
-    "Arabic": ("ARABIC",),
-    "Thai": ("THAI",),
-    "Japanese": ("HIRAGANA", "KATAKANA", "HALFWIDTH KATAKANA", "CJK UNIFIED IDEOGRAPH", "IDEOGRAPHIC", "FULLWIDTH"),
-    "Chinese": ("CJK UNIFIED IDEOGRAPH", "IDEOGRAPHIC", "FULLWIDTH"),
-    "Korean": ("HANGUL SYLLABLE", "FULLWIDTH"),
-}
 # The code pages legacy subtitle files were written in, weighed first (in this order on equal
 # evidence): the Windows ones subtitle tools wrote by far the most, then the ISO and KOI8 ones of
 # Unix tools, then the East Asian double-byte ones. Other code pages only when none of these fits.
 _LEGACY = ("cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "cp1255", "cp1256", "cp874",
            "iso8859_1", "iso8859_2", "iso8859_5", "iso8859_7", "iso8859_9", "iso8859_15", "koi8_r", "koi8_u",
            "cp932", "shift_jis", "euc_jp", "euc_jis_2004", "cp949", "euc_kr", "gb18030", "big5", "big5hkscs", "cp950")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _KANA = re.compile(r"[\u3041-\u3096\u30a1-\u30fa]")
-# A non-ASCII character between two letters that is not a letter (kept when it is a symbol:
-# "Za¿ó³æ" for "Zażółć" is mojibake; "C’est" and "は、元" are not).
-_IN_WORD = re.compile(r"(?<=[^\W\d_])[^\x00-\x7f\w](?=[^\W\d_])")
-_SYMBOLS = frozenset({"So", "Sm", "Sc", "Sk", "No"})
-_NEVER_IN_WORDS = "¿¡‚„«»‹›"
-_MID_SIGMA = re.compile(r"ς(?=[^\W\d_])")
-# An ideograph, kana or Hangul syllable between two Latin letters: a Western text read as a
-# double-byte code page (an accented letter and the next one taken for a pair).
-_CJK_IN_LATIN = re.compile(r"(?<=[A-Za-z\u00c0-\u024f])[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff](?=[A-Za-z\u00c0-\u024f])")
-# Thai that no Thai text has (East Asian double-byte text read as cp874): the obsolete letters
-# KHO KHUAT and KHO KHON, or a vowel or tone mark that follows neither a consonant nor a mark.
-_THAI_ODD = re.compile(r"[\u0e03\u0e05]|(?<![\u0e01-\u0e2e\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
-# Two symbols beyond ASCII in a row (box drawing, "Ё╥╔╫┼╘" for "Привет" read as cp866): no text writes them.
-_SYMBOL_RUN = re.compile(r"[^\x00-\x7f\w\s\u2010-\u205e\u00a0-\u00bf]{2,}")
-_MIXED_WORD = re.compile(r"[^\W\d_]*[^\x00-\x7f\W\d_][^\W\d_]*")  # a word with a letter beyond ASCII
 
 
 def check_encoding(encoding: str) -> str:
@@ -130,114 +92,6 @@ class _Reading:
     coherence: float  # how well the reading's letter frequencies match a language charset-normalizer knows
     unexplained: int  # letters no single writing system accounts for
     system: str  # the one writing system that accounts for the most letters ("" when several do)
-
-
-def _writing_system_fit(text: str) -> tuple[int, str]:
-    """(letters no single writing system explains, that system if only one does best): the
-    evidence a reading is right.
-
-    A right reading writes one language's letters; a wrong code page mixes letters of several
-    ("Neæe" and "š" together) or puts symbols inside words. East Asian scripts count only the
-    characters real text is written with (see ``_common_in``): bytes read in the wrong double-byte
-    code page land on rare ones."""
-    letters, odd = _letters_and_odd(text)
-    if not letters:
-        return odd, ""
-    misses = _misses(letters)
-    best = min(misses.values())
-    systems = [system for system, miss in misses.items() if miss == best]
-    return best + odd, systems[0] if len(systems) == 1 else ""
-
-
-def _letters_and_odd(text: str) -> tuple[dict[str, int], int]:
-    """(the letters beyond ASCII and their counts, the characters no text has where they are)."""
-    import unicodedata
-
-    counts: dict[str, int] = {}
-    for ch in _NON_ASCII.findall(text):
-        counts[ch] = counts.get(ch, 0) + 1
-    # Control and unassigned characters are never text; nor is a symbol inside a word.
-    odd = sum(n for ch, n in counts.items() if unicodedata.category(ch) in {"Cc", "Co", "Cn"})
-    if counts:
-        odd += _odd_in_words(text)
-    return {ch: n for ch, n in counts.items() if ch.isalpha()}, odd
-
-
-def _misses(letters: dict[str, int]) -> dict[str, int]:
-    """For each writing system, how many of ``letters`` (non-ASCII letters and their counts) it lacks."""
-    import unicodedata
-
-    misses: dict[str, int] = {}
-    lower = {ch: ("i" if ch == "İ" else ch.lower()) for ch in letters}
-    for system, alphabet in _alphabets().items():
-        misses[system] = sum(n for ch, n in letters.items() if lower[ch] not in alphabet)
-    names = {ch: unicodedata.name(ch, "") for ch in letters}
-    for system, prefixes in _SCRIPTS.items():
-        miss = 0
-        for ch, n in letters.items():
-            name = names[ch]
-            ok = name.startswith(prefixes)
-            if ok and name.startswith(("HANGUL SYLLABLE", "CJK UNIFIED")):
-                ok = _common_in(ch, system)
-            if not ok:
-                miss += n
-        misses[system] = miss
-    return misses
-
-
-def _common_in(ch: str, system: str) -> bool:
-    """Whether an ideograph or Hangul syllable is one ``system``'s everyday text uses: the 2,350
-    syllables of KS X 1001, the 6,763 hanzi of GB 2312 or the 5,401 of Big5's first level, the
-    2,965 kanji of JIS X 0208's first level. Japanese bytes read as cp949 become rare syllables,
-    Shift-JIS read as GB18030 rare GBK hanzi, Big5 read as EUC-JP second-level kanji."""
-    if system == "Korean":  # Python's euc_kr spells the other syllables as 8-byte sequences
-        return len(ch.encode("euc_kr", errors="ignore")) == 2
-    if system == "Chinese":
-        if ch.encode("gb2312", errors="ignore"):
-            return True
-        big5 = ch.encode("big5", errors="ignore")
-        return len(big5) == 2 and big5 <= b"\xc6\x7e"
-    if system == "Japanese":
-        euc = ch.encode("euc_jp", errors="ignore")
-        return len(euc) == 2 and 0xB0 <= euc[0] <= 0xCF
-    return False
-
-
-@functools.lru_cache(maxsize=4096)
-def _script(ch: str) -> str:
-    import unicodedata
-
-    return "LATIN" if ch.isascii() else unicodedata.name(ch, "").split(" ", 1)[0]
-
-
-# Scripts that never share a word. Half-width katakana beside Latin letters or beside kanji and
-# kana is Big5 or EUC-JP read as Shift-JIS: real half-width katakana come in words of their own.
-_ALPHABETIC_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK", "ARABIC", "HEBREW", "THAI", "HALFWIDTH"})
-_FULL_WIDTH = frozenset({"CJK", "HIRAGANA", "KATAKANA"})
-
-
-def _odd_in_words(text: str) -> int:
-    """Words no language writes: a symbol or another script's mark inside a word ("Za¿ó³æ",
-    "Schِne"), letters of two alphabets in one word ("Ïðèâåò" is Latin, "ѕИізЗ" is not), a Greek
-    final sigma inside a word (Russian cp1251 read as Greek cp1253: "т" becomes "ς")."""
-    import unicodedata
-
-    odd = 0
-    for m in _IN_WORD.finditer(text):
-        ch = m.group()
-        cat = unicodedata.category(ch)
-        if ch in _NEVER_IN_WORDS or cat in _SYMBOLS or (cat == "Mn" and not unicodedata.name(ch, "").startswith("COMBINING")
-                                               and _script(text[m.start() - 1]) == "LATIN"):
-            odd += 1
-    odd += len(_MID_SIGMA.findall(text)) + len(_THAI_ODD.findall(text)) + len(_CJK_IN_LATIN.findall(text))
-    words: dict[str, int] = {}
-    for word in _MIXED_WORD.findall(text):
-        words[word] = words.get(word, 0) + 1
-    for word, n in words.items():
-        scripts = {_script(c) for c in word}
-        if len(scripts & _ALPHABETIC_SCRIPTS) > 1 or ("HALFWIDTH" in scripts and not scripts.isdisjoint(_FULL_WIDTH)):
-            odd += n
-    return odd
 
 
 def _first_difference(a: str, b: str) -> tuple[str, str]:
@@ -319,7 +173,7 @@ def _mostly_utf8(data: bytes, language: str | None, notes: list[str]) -> tuple[s
     if pieces is None:
         return None
     stray = sum(len(b) for ok, _, b in pieces if not ok)
-    utf8_letters = sum(len(_NON_ASCII.findall(b.decode("utf-8"))) for ok, _, b in pieces if ok)
+    utf8_letters = sum(len(NON_ASCII.findall(b.decode("utf-8"))) for ok, _, b in pieces if ok)
     if not stray or utf8_letters < stray:
         return None
     entry = _code_pages().get(language.split("-")[0].lower()) if language else None
@@ -332,18 +186,18 @@ def _mostly_utf8(data: bytes, language: str | None, notes: list[str]) -> tuple[s
         except UnicodeDecodeError:
             continue
         if entry is not None:
-            letters, odd = _letters_and_odd(text[:_SAMPLE])
-            misses = _misses(letters)
+            letters, odd = letters_and_odd(text[:_SAMPLE])
+            misses = system_misses(letters)
             score = min(misses[s] for s in entry[1]) + odd
         else:
-            score = _writing_system_fit(text[:_SAMPLE])[0]
+            score = writing_system_fit(text[:_SAMPLE])[0]
         if best is None or (score, i) < best[:2]:
             best = (score, i, page, text)
     if best is None:
         return None
     page, text = best[2], best[3]
     lines = sorted({data.count(b"\n", 0, at) + 1 for ok, at, _ in pieces if not ok})
-    words = [w for w in _MIXED_WORD.findall(text) if w not in "".join(b.decode("utf-8") for ok, _, b in pieces if ok)]
+    words = [w for w in MIXED_WORD.findall(text) if w not in "".join(b.decode("utf-8") for ok, _, b in pieces if ok)]
     listed = ", ".join(map(str, lines[:5])) + (", ..." if len(lines) > 5 else "")
     sample = f' ("{words[0][:24]}")' if words else ""
     warning = (f"UTF-8 except {stray} byte(s) on line(s) {listed}, read as {page} there{sample}; if those letters look wrong, "
@@ -381,11 +235,11 @@ def _by_language(data: bytes, path: str, language: str, notes: list[str]) -> tup
             text = data.decode(page)
         except UnicodeDecodeError:
             continue
-        letters, odd = _letters_and_odd(text[:_SAMPLE])
-        odd += len(_SYMBOL_RUN.findall(text[:_SAMPLE]))
-        misses = _misses(letters)
+        letters, odd = letters_and_odd(text[:_SAMPLE])
+        odd += len(SYMBOL_RUN.findall(text[:_SAMPLE]))
+        misses = system_misses(letters)
         uppers = sum(n for ch, n in letters.items() if ch.isupper())
-        fits.append((min(misses[s] for s in systems) + odd, _case_turns(text[:_SAMPLE]), uppers * 2 > sum(letters.values()), i, page, text))
+        fits.append((min(misses[s] for s in systems) + odd, case_turns(text[:_SAMPLE]), uppers * 2 > sum(letters.values()), i, page, text))
     fits.sort()
     if not fits or fits[0][0] > 0:
         return None
@@ -404,12 +258,6 @@ def _by_language(data: bytes, path: str, language: str, notes: list[str]) -> tup
     notes.append(f"not UTF-8: read as {won[4]} (a code page of the file's language, {language}, whose letters it reads; "
                  f"pass --encoding if letters look wrong)")
     return won[5], won[4], notes, []
-
-
-def _case_turns(text: str) -> int:
-    """Words with a letter beyond ASCII that turn from lower to upper case ("пРИВЕТ"): Cyrillic
-    read in the other of KOI8 and cp1251, which swap the cases."""
-    return sum(1 for word in _MIXED_WORD.findall(text) if any(a.islower() and b.isupper() for a, b in itertools.pairwise(word)))
 
 
 def _by_byte_order_mark(data: bytes, path: str, forced: str | None) -> tuple[str, str, list[str], list[str]] | None:
@@ -469,7 +317,7 @@ def _readings(data: bytes, path: str) -> dict[str, _Reading]:
 
     def weigh(name: str, text: str, chaos: float, coherence: float) -> None:
         if text not in readings:
-            reading = _Reading(name, text, chaos, coherence, *_writing_system_fit(text[:_SAMPLE]))
+            reading = _Reading(name, text, chaos, coherence, *writing_system_fit(text[:_SAMPLE]))
             if chaos <= best.chaos + CHAOS_MARGIN or reading.unexplained == 0:
                 readings[text] = reading
 
@@ -548,6 +396,6 @@ def _is_close(won: _Reading, other: _Reading) -> bool:
     if len(won.text) == len(other.text):
         differ = sum(1 for a, b in zip(won.text, other.text, strict=True) if a != b)
     else:
-        differ = len(_NON_ASCII.findall(won.text))
+        differ = len(NON_ASCII.findall(won.text))
     return extra == 0 or extra * 10 < differ
 

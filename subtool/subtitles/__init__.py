@@ -17,7 +17,9 @@ One concept per module:
 - ``burnfit``: how many lines a burn style draws a cue on.
 - ``write``: cues written as SRT, WebVTT and ASS files with pysubs2 (``write_tracks``).
 - ``decode``: a file's bytes as text (byte order marks, ``--encoding``, legacy code pages chosen
-  by their letters; the alphabets are data in ``alphabets.json``).
+  by their letters, the declared language's first, in ``codepages.json``; UTF-8 with a few stray bytes).
+- ``letters``: which writing system a reading's letters belong to (the alphabets are data in
+  ``alphabets.json``).
 - ``screen``, ``substation``: what pysubs2 would misread, fixed before it parses (bad cue blocks,
   WebVTT blocks, number lines; ASS/SSA Format lines and drawings).
 - ``read``: any tool's subtitle file read (``read_subtitles``; ``read_text`` for text not yet written).

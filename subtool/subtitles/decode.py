@@ -11,8 +11,8 @@ word before, none now; 97 carry that warning, all of them of 1-3 cues.
 A UTF-8 file with a few bytes that are not (a cue pasted from a cp1252 file) stays UTF-8: only
 those bytes are read in a legacy code page (the file's language's first, else the one whose
 letters fit), and a warning names the lines. Read whole as a legacy code page it came out as Thai
-("dรฉjร"), the warning suggesting cp932. It is taken for UTF-8 when its valid UTF-8 letters
-beyond ASCII are at least as many as the stray bytes: a legacy file's bytes seldom make UTF-8
+("dรฉjร"), the warning suggesting cp932. It is taken for UTF-8 when its UTF-8 letters beyond
+ASCII take at least as many bytes as the stray ones: a legacy file's bytes seldom make UTF-8
 (Ukrainian "Зі" in cp1251 does, beside dozens that do not). Its ``encoding`` says both
 (``utf-8+cp1252``; ``as_text`` reads the bytes that way).
 
@@ -167,14 +167,15 @@ def _mostly_utf8(data: bytes, language: str | None, notes: list[str]) -> tuple[s
     """A UTF-8 file with a few bytes that are not (a line pasted from a cp1252 file): UTF-8, those
     bytes read in the legacy single-byte code page whose letters fit best (the file's language's
     first), and a warning naming the lines. Read whole as a legacy code page, its UTF-8 letters
-    came out as Thai ("dรฉjร"). None unless its valid UTF-8 letters beyond ASCII outnumber the
-    stray bytes (a legacy file's bytes seldom form UTF-8 sequences)."""
+    came out as Thai ("dรฉjร"). None unless its UTF-8 letters beyond ASCII take at least as many
+    bytes as the stray ones (a legacy file's bytes seldom form UTF-8 sequences), and a code page
+    reads the whole in one writing system."""
     pieces = _utf8_pieces(data)
     if pieces is None:
         return None
     stray = sum(len(b) for ok, _, b in pieces if not ok)
-    utf8_letters = sum(len(NON_ASCII.findall(b.decode("utf-8"))) for ok, _, b in pieces if ok)
-    if not stray or utf8_letters < stray:
+    utf8_bytes = sum(len(ch.encode()) for ok, _, b in pieces if ok for ch in NON_ASCII.findall(b.decode("utf-8")))
+    if not stray or utf8_bytes < stray:
         return None
     entry = _code_pages().get(language.split("-")[0].lower()) if language else None
     pages = [p for p in (entry[0] if entry else ()) if p not in _DOUBLE_BYTE]
@@ -193,7 +194,7 @@ def _mostly_utf8(data: bytes, language: str | None, notes: list[str]) -> tuple[s
             score = writing_system_fit(text[:_SAMPLE])[0]
         if best is None or (score, i) < best[:2]:
             best = (score, i, page, text)
-    if best is None:
+    if best is None or best[0] > 0:  # no code page makes letters of them: not UTF-8 with stray bytes (EUC-JP has UTF-8-like pairs)
         return None
     page, text = best[2], best[3]
     lines = sorted({data.count(b"\n", 0, at) + 1 for ok, at, _ in pieces if not ok})
@@ -221,8 +222,8 @@ def _by_language(data: bytes, path: str, language: str, notes: list[str]) -> tup
     (and put nothing odd inside words), the first such code page on equal evidence; None when the
     language has no code pages listed or none reads the file in its letters (the file is then
     guessed like any other). KOI8 and cp1251 read each other's Cyrillic letters with their case
-    swapped: the reading with no word that turns from lower to upper case, and not mostly capitals,
-    wins. When another of its code pages fits as well and reads differently, the general guess
+    swapped: the reading with no word that turns from lower to upper case wins (all capitals
+    read as all lower case: the general guess then decides, see below). When another of its code pages fits as well and reads differently, the general guess
     decides between them (kana, chaos, letter frequencies: what tells EUC-JP from Shift-JIS), and
     the doubt is said when it picks neither."""
     entry = _code_pages().get(language.split("-")[0].lower())
@@ -244,10 +245,10 @@ def _by_language(data: bytes, path: str, language: str, notes: list[str]) -> tup
     if not fits or fits[0][0] > 0:
         return None
     won = fits[0]
-    other = next((f for f in fits[1:] if f[:3] == won[:3] and f[5] != won[5]), None)
+    other = next((f for f in fits[1:] if f[:2] == won[:2] and f[5] != won[5]), None)
     if other is not None:
         guessed = _guess_code_page(data, path, [])
-        if guessed[1] in {f[4] for f in fits if f[:3] == won[:3]}:
+        if guessed[1] in {f[4] for f in fits if f[:2] == won[:2]}:
             return guessed[0], guessed[1], [*notes, *guessed[2]], guessed[3]
         mine, theirs = _first_difference(won[5], other[5])
         warning = (f"not UTF-8, and the code page is uncertain: read as {won[4]} (\"{mine}\"; {other[4]} reads \"{theirs}\"), "

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from subtool import languages
 from subtool.errors import LanguageError
@@ -77,3 +79,17 @@ def test_language_names_are_kept_for_the_next_run(tmp_path: Path) -> None:
     assert (tmp_path / "subtool" / "language-names.json").is_file()
     second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.split()
     assert second == ["Français", "German", "False", "False"]
+
+
+def test_a_region_as_a_part_of_its_own_is_muxed_as_that_language(tmp_path: Path) -> None:
+    # clip.pt.br.srt was tagged Breton (bre) without a word.
+    video = tmp_path / "clip.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=black:s=160x90:d=2", "-c:v", "libx264", str(video)], check=True)
+    sub = tmp_path / "clip.pt.br.srt"
+    sub.write_text("1\n00:00:00,500 --> 00:00:01,500\nOlá, tudo bem?\n", encoding="utf-8")
+    out = tmp_path / "n.mkv"
+    r = run_cli("mux", str(video), str(sub), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "s", "-show_entries", "stream_tags=language",
+                            "-of", "csv=p=0", str(out)], capture_output=True, text=True, check=True)
+    assert probe.stdout.strip() == "por"

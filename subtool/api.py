@@ -407,7 +407,7 @@ def check(paths: str | Path | Sequence[str | Path], *, profile: str = "netflix",
     out = []
     for path in [paths] if isinstance(paths, str | Path) else paths:
         try:
-            doc = read_subtitles(path, encoding=encoding)
+            doc = read_subtitles(path, encoding=encoding, language=lang)
         except SubtitleReadError as exc:
             out.append(CheckedFile(str(path), profile=prof.name, error=exc.line()))
             continue
@@ -492,7 +492,7 @@ def conform(paths: str | Path | Sequence[str | Path], *, profile: str = "netflix
     out = []
     for source, target in zip(names, targets, strict=True):
         try:
-            doc = read_subtitles(source, encoding=encoding)
+            doc = read_subtitles(source, encoding=encoding, language=lang)
         except SubtitleReadError as exc:
             out.append(ConformedFile(str(source), None, prof.name, error=exc.line()))
             continue

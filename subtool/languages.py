@@ -2,6 +2,14 @@
 
 No hand-written tables: langcodes (with language-data) knows the codes, the bibliographic and
 terminologic three-letter forms, and every language's own name.
+
+A sidecar's name carries its language between the stem and the extension (``from_sidecar``):
+``talk.fr.srt``, ``talk.pt-BR.srt`` as yt-dlp and most tools write a region, and also
+``talk.pt.BR.srt`` / ``talk.pt.br.srt`` (Plex, Kodi and subtitle downloaders write the region
+as a part of its own). A two-letter part right after a two-letter language is read as that
+language's region when it names a country: ``clip.pt.br.srt`` is Brazilian Portuguese, not
+Breton (``br`` alone is Breton), ``talk.fr.ca.srt`` Canadian French. ``FILE:LANG`` says
+otherwise.
 """
 
 from __future__ import annotations
@@ -172,15 +180,29 @@ def from_sidecar(path: str | Path) -> tuple[str | None, bool]:
     False); ``talk.fr.forced.srt`` -> ("fr", True); ``talk.srt`` -> (None, False)."""
     parts = Path(path).name.split(".")[1:-1]  # between the stem and the extension
     forced = False
-    for part in reversed(parts):
+    for at in range(len(parts) - 1, -1, -1):
+        part = parts[at]
         low = part.lower()
         if low in SIDECAR_FLAGS:
             forced = forced or low == "forced"
             continue
         if _sidecar_language(part):
-            return normalize(part), forced
+            region = _region_of(parts[at - 1], part) if at > 0 else None
+            return region or normalize(part), forced
         break
     return None, forced
+
+
+def _region_of(language: str, part: str) -> str | None:
+    """``pt-BR`` for the parts ``pt`` and ``br`` of ``clip.pt.br.srt``: a two-letter language then a
+    two-letter country; None otherwise."""
+    if not (len(language) == 2 and len(part) == 2 and language.isalpha() and part.isalpha() and _sidecar_language(language)):
+        return None
+    import langcodes
+
+    if langcodes.Language.get("und-" + part.upper()).territory_name().startswith("Unknown"):
+        return None
+    return normalize(f"{language}-{part.upper()}")
 
 
 def _sidecar_language(part: str) -> bool:

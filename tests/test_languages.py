@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from subtool import languages
 from subtool.errors import LanguageError
@@ -44,6 +46,9 @@ def test_names_for_titles() -> None:
     [("talk.pt-BR.srt", ("pt-BR", False)), ("talk.fr.forced.srt", ("fr", True)), ("talk.srt", (None, False)),
      ("my.talk.en.sdh.vtt", ("en", False)), ("talk.final.srt", (None, False)), ("talk.fre.ass", ("fr", False)),
      ("talk.deu.srt", ("de", False)), ("talk.zh-Hant.srt", ("zh-Hant", False)),
+     # a region written as a part of its own (Plex, Kodi, subtitle downloaders): not Breton
+     ("clip.pt.br.srt", ("pt-BR", False)), ("clip.pt.BR.forced.srt", ("pt-BR", True)), ("talk.fr.ca.srt", ("fr-CA", False)),
+     ("talk.br.srt", ("br", False)), ("talk.x1.br.srt", ("br", False)), ("talk.en.zz.srt", (None, False)),
      # ISO 639-3 codes that are words: not languages in a file name
      ("clip.new.srt", (None, False)), ("season.one.srt", (None, False)), ("the.end.srt", (None, False)), ("talk.old.srt", (None, False))],
 )
@@ -111,3 +116,17 @@ def test_translation_targets_in_another_script_are_refused_before_any_job(tmp_pa
     warned = [line for line in r.stderr.splitlines() if "talk.pt-BR.srt" in line and "Brazil" in line]
     assert len(warned) == 1 and "pt-BR as asked" in warned[0]
     assert not any("talk.fr.srt" in line and "variant" in line for line in r.stderr.splitlines())
+
+
+def test_a_region_as_a_part_of_its_own_is_muxed_as_that_language(tmp_path: Path) -> None:
+    # clip.pt.br.srt was tagged Breton (bre) without a word.
+    video = tmp_path / "clip.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=black:s=160x90:d=2", "-c:v", "libx264", str(video)], check=True)
+    sub = tmp_path / "clip.pt.br.srt"
+    sub.write_text("1\n00:00:00,500 --> 00:00:01,500\nOlá, tudo bem?\n", encoding="utf-8")
+    out = tmp_path / "n.mkv"
+    r = run_cli("mux", str(video), str(sub), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "s", "-show_entries", "stream_tags=language",
+                            "-of", "csv=p=0", str(out)], capture_output=True, text=True, check=True)
+    assert probe.stdout.strip() == "por"

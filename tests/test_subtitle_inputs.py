@@ -131,9 +131,10 @@ def test_utf32_with_a_byte_order_mark_is_read(tmp_path: Path, encoding: str) -> 
 
 
 def test_an_uncertain_code_page_is_said_and_encoding_forces_it(tmp_path: Path, clip: Path) -> None:
-    # Two short Croatian cues: "ć" as cp1252 is "æ", a French letter too; nothing tells them apart.
+    # Two short Croatian cues: "ć" as cp1252 is "æ", a French letter too; nothing tells them apart
+    # when the file does not say its language (short.hr.srt would: see DECLARED below).
     cues = ["Neće doći.", "Ćao!"]
-    p = tmp_path / "short.hr.srt"
+    p = tmp_path / "short.srt"
     p.write_bytes(_srt(cues).encode("cp1250"))
     doc = read_subtitles(p)
     (warning,) = doc.warnings
@@ -148,11 +149,11 @@ def test_an_uncertain_code_page_is_said_and_encoding_forces_it(tmp_path: Path, c
     assert [e.plaintext for e in read_subtitles(p, encoding="cp1250").ssa] == cues
 
     out = tmp_path / "out.mkv"
-    r = run_cli("mux", str(clip), str(p), "-o", str(out))
+    r = run_cli("mux", str(clip), str(p), "-o", str(out), "--allow-und")
     assert r.returncode == 0, r.stderr
     assert "warning:" in r.stderr and "--encoding" in r.stderr  # the delivery says it too
     forced = tmp_path / "forced.mkv"
-    r = run_cli("mux", str(clip), str(p), "-o", str(forced), "--encoding", "cp1250")
+    r = run_cli("mux", str(clip), str(p), "-o", str(forced), "--encoding", "cp1250", "--allow-und")
     assert r.returncode == 0, r.stderr
     assert "warning:" not in r.stderr
     assert "Neće doći." in _extract(forced) and "Ćao!" in _extract(forced)
@@ -446,3 +447,143 @@ def test_pysubs2_warnings_are_notes_not_stderr_lines(tmp_path: Path) -> None:
     assert r.returncode in (0, 1), r.stderr
     assert "RuntimeWarning" not in r.stderr and "warnings.warn" not in r.stderr
     assert f"{p}: note: pysubs2: Failed to parse layer, using default" in r.stderr.splitlines()
+
+
+# The language a file declares (its name's ".hr.", FILE:LANG) puts that language's code pages
+# first: a one-line Croatian cp1250 file was read as cp1252 ("Neæe"), Hebrew cp1255 as cp1251,
+# Russian KOI8-R as cp1255.
+DECLARED = [
+    ("hr", "cp1250", ["Neće biti problema."]),
+    ("he", "cp1255", ["שלום עולם, מה שלומך?"]),
+    ("ru", "koi8_r", ["Привет, как дела?"]),
+    ("ru", "koi8_r", ["Привет!", "Что случилось?", "Ничего, всё хорошо."]),
+    ("ru", "cp1251", ["Привет, как дела?"]),
+    ("ru", "cp866", ["Привет, как дела?", "Хорошо."]),
+    ("uk", "koi8_u", ["Привіт, як справи?"]),
+    ("uk", "cp1251", ["Привіт, як справи?", "Дякую, добре."]),
+    ("bg", "cp1251", ["Благодаря, добре съм."]),
+    ("el", "cp1253", ["Καλημέρα, τι κάνεις;"]),
+    ("pl", "cp1250", ["Zażółć gęślą jaźń."]),
+    ("cs", "iso8859_2", ["Děkuji, to je všechno."]),
+    ("tr", "cp1254", ["Çok güzel, teşekkür ederim."]),
+    ("lt", "cp1257", ["Ačiū, viskas gerai."]),
+    ("ar", "cp1256", ["مرحبا بالعالم"]),
+    ("fr", "cp1252", ["À bientôt, très chère amie."]),
+    ("hu", "cp1250", ["Őszintén szólva, ez nem az én hibám."]),
+]
+
+
+@pytest.mark.parametrize(("lang", "encoding", "cues"), DECLARED, ids=[f"{lang}-{enc}-{len(c)}" for lang, enc, c in DECLARED])
+def test_short_files_are_read_in_their_declared_languages_code_page(tmp_path: Path, lang: str, encoding: str, cues: list[str]) -> None:
+    p = tmp_path / f"readme.{lang}.srt"
+    p.write_bytes(_srt(cues).encode(encoding))
+    doc = read_subtitles(p)
+    assert [e.plaintext for e in doc.ssa] == cues, doc.notes
+    assert codecs.lookup(doc.encoding).name == codecs.lookup(encoding).name
+    assert doc.warnings == []
+    # FILE:LANG says it for a name that does not
+    q = tmp_path / "readme.srt"
+    q.write_bytes(p.read_bytes())
+    assert [e.plaintext for e in read_subtitles(q, language=lang).ssa] == cues
+
+
+def test_an_all_capitals_cyrillic_file_is_read_right_or_said(tmp_path: Path) -> None:
+    # KOI8-R reads cp1251 capitals as lower case letters: no case turns to tell them apart.
+    cues = ["ПРИВЕТ, КАК ДЕЛА?"]
+    p = tmp_path / "caps.ru.srt"
+    p.write_bytes(_srt(cues).encode("cp1251"))
+    doc = read_subtitles(p)
+    assert [e.plaintext for e in doc.ssa] == cues or any("--encoding cp1251" in w for w in doc.warnings)
+
+
+def test_the_code_pages_of_each_language_are_data_in_the_package() -> None:
+    data = json.loads(resources.files("subtool.subtitles").joinpath("codepages.json").read_text(encoding="utf-8"))
+    alphabets = json.loads(resources.files("subtool.subtitles").joinpath("alphabets.json").read_text(encoding="utf-8"))["alphabets"]
+    scripts = {"Cyrillic", "Greek", "Hebrew", "Arabic", "Thai", "Japanese", "Chinese", "Korean"}
+    assert data["languages"]["hr"]["code_pages"][0] == "cp1250" and "koi8_r" in data["languages"]["ru"]["code_pages"]
+    for lang, entry in data["languages"].items():
+        assert all(codecs.lookup(page) for page in entry["code_pages"]), lang
+        assert set(entry["letters"]) <= set(alphabets) | scripts, lang
+
+
+def test_a_declared_language_fixes_every_delivery(tmp_path: Path, clip: Path) -> None:
+    p = tmp_path / "readme.hr.srt"
+    p.write_bytes(_srt(["Neće biti problema."]).encode("cp1250"))
+    r = run_cli("check", str(p), "--json")
+    assert r.returncode == 0, r.stderr
+    (report,) = json.loads(r.stdout)
+    assert report["encoding"] == "cp1250" and report["warnings"] == []
+    out = tmp_path / "out.mkv"
+    r = run_cli("mux", str(clip), str(p), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "Neće biti problema." in _extract(out)
+    # the language said with FILE:LANG counts too
+    q = tmp_path / "readme.srt"
+    q.write_bytes(p.read_bytes())
+    out = tmp_path / "out2.mkv"
+    r = run_cli("mux", str(clip), f"{q}:hr", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "Neće biti problema." in _extract(out)
+
+
+# A UTF-8 file with a few bytes that are not (a cue pasted from a cp1252 file) was read whole as
+# cp874: "C'est dรฉjร" muxed without a word, the warning suggesting cp932.
+MIXED_FR = ["C'est déjà l'été à Paris.", "Il fait très beau.", "Nous partons bientôt.", "À demain, chère amie."]
+
+
+def _mixed(cues: list[str], legacy: dict[int, str]) -> bytes:
+    return b"".join(f"{i}\n00:00:0{i},000 --> 00:00:0{i},900\n".encode() + cue.encode(legacy.get(i, "utf-8")) + b"\n\n"
+                    for i, cue in enumerate(cues, 1))
+
+
+@pytest.mark.parametrize(("name", "cues", "legacy", "page"), [
+    ("mixed.fr.srt", MIXED_FR, {3: "cp1252"}, "cp1252"),
+    ("mixed.srt", MIXED_FR, {3: "cp1252"}, "cp1252"),  # no language said: the letters tell
+    ("one.fr.srt", ["Déjà l'été, bientôt."], {}, "cp1252"),
+    ("mixed.hr.srt", ["Đavo je u detaljima.", "Žao mi je.", "Neće biti problema."], {3: "cp1250"}, "cp1250"),
+    ("mixed.ru.srt", ["Привет, друзья.", "Всё хорошо."], {2: "cp1251"}, "cp1251"),  # UTF-8 Cyrillic: 2 bytes a letter
+], ids=["fr-4-cues", "no-language", "one-cue", "hr-3-cues", "ru-2-cues"])
+def test_a_utf8_file_with_a_few_legacy_bytes_is_read_as_utf8(tmp_path: Path, name: str, cues: list[str], legacy: dict[int, str],
+                                                             page: str) -> None:
+    p = tmp_path / name
+    data = _mixed(cues, legacy) if legacy else (b"1\n00:00:01,000 --> 00:00:01,900\n"
+                                                + "Déjà l'été, ".encode() + "bientôt.".encode("cp1252") + b"\n")
+    p.write_bytes(data)
+    doc = read_subtitles(p)
+    assert [e.plaintext for e in doc.ssa] == cues
+    (warning,) = doc.warnings
+    bad_line = 4 * max(legacy) - 1 if legacy else 3
+    assert f"line(s) {bad_line}," in warning and f"read as {page}" in warning and "--encoding" in warning
+
+
+def test_a_mostly_utf8_file_is_checked_and_muxed_right_with_a_warning(tmp_path: Path, clip: Path) -> None:
+    p = tmp_path / "mixed.fr.srt"
+    p.write_bytes(_mixed(MIXED_FR, {3: "cp1252"}))
+    r = run_cli("check", str(p))  # the cues are too fast for the profile (exit 1): read all the same
+    assert r.returncode in (0, 1) and "0 unreadable" in r.stderr, r.stderr
+    assert f"warning: {p}:" in r.stderr and "line(s) 11" in r.stderr and "cp1252" in r.stderr
+    (report,) = json.loads(run_cli("check", str(p), "--json").stdout)
+    assert report["encoding"] == "utf-8+cp1252" and "line(s) 11" in report["warnings"][0]
+    out = tmp_path / "m.mkv"
+    r = run_cli("mux", str(clip), str(p), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "line(s) 11" in r.stderr and "cp1252" in r.stderr
+    got = _extract(out)
+    assert "C'est déjà l'été à Paris." in got and "Nous partons bientôt." in got and "À demain, chère amie." in got
+    # ASS goes to ffmpeg byte-faithful: its stray byte is read the same way
+    ass = tmp_path / "mixed.fr.ass"
+    ass.write_bytes((ASS_INFO + STYLES_STANDARD + EVENTS_STANDARD).encode("utf-8")
+                    + "Dialogue: 0,0:00:01.00,0:00:01.90,Default,,0,0,0,,Déjà ".encode() + "bientôt\n".encode("cp1252"))
+    out = tmp_path / "a.mkv"
+    r = run_cli("mux", str(clip), str(ass), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "Déjà bientôt" in _extract(out, "ass")
+
+
+def test_a_legacy_file_with_an_accidental_utf8_pair_stays_legacy(tmp_path: Path) -> None:
+    # "Зі" in cp1251 is the bytes C7 B3, a valid UTF-8 letter: the rest is not UTF-8.
+    cues = ["Зі мною все добре.", "Дякую, що прийшли."]
+    p = tmp_path / "film.uk.srt"
+    p.write_bytes(_srt(cues).encode("cp1251"))
+    doc = read_subtitles(p)
+    assert doc.encoding == "cp1251" and [e.plaintext for e in doc.ssa] == cues

@@ -339,7 +339,7 @@ def burn(
     v = info.video_streams[0]
     width, height = v.width or 1920, v.height or 1080
     warn = on_warning or (lambda _: None)
-    with prepared([subtitle], encoding=encoding) as (sub,), tempfile.TemporaryDirectory(prefix="subtool-burn-") as tmp:
+    with prepared([subtitle], encoding=encoding, languages=[language]) as (sub,), tempfile.TemporaryDirectory(prefix="subtool-burn-") as tmp:
         for text in sub.warnings:
             warn(f"{subtitle}: {text}")
         check_cue_sizes([sub], "burn")

@@ -128,7 +128,7 @@ def mux(
     if probed is None:
         probed = start_probe(video)
     langs = track_languages(tracks, allow_und)  # first: a typo is reported before anything about the video
-    with prepared([Path(t.path) for t in tracks], no_overlaps=container in {"mp4", "mov"}, encoding=encoding) as subs:
+    with prepared([Path(t.path) for t in tracks], no_overlaps=container in {"mp4", "mov"}, encoding=encoding, languages=langs) as subs:
         # The subtitle files are read while ffprobe runs; a bad one is reported first.
         check_cue_sizes(subs, container)
         info = probed()

@@ -23,7 +23,7 @@ import contextlib
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,11 +59,13 @@ class SubtitleInput:
 
 
 @contextlib.contextmanager
-def prepared(paths: list[Path], *, no_overlaps: bool = False, encoding: str | None = None) -> Iterator[list[SubtitleInput]]:
+def prepared(paths: list[Path], *, no_overlaps: bool = False, encoding: str | None = None,
+             languages: Sequence[str | None] = ()) -> Iterator[list[SubtitleInput]]:
     """Validate every file, yield ffmpeg-ready inputs; temporary UTF-8 copies are removed after.
     ``no_overlaps``: the target (mov_text) cannot show cues together, so a WebVTT file's
     overlapping cues are trimmed in the copy handed to ffmpeg (``trimmed`` counts them).
-    ``encoding``: the code page of the files that are not UTF-8 (guessed otherwise).
+    ``encoding``: the code page of the files that are not UTF-8 (guessed otherwise, the code pages
+    of each file's language in ``languages`` first).
 
     The temporary folder is made only when a copy is needed: removing it, even empty, after
     ffmpeg has written a large output waits for the file system journal to flush that output
@@ -77,16 +79,18 @@ def prepared(paths: list[Path], *, no_overlaps: bool = False, encoding: str | No
         return folder
 
     try:
-        yield [_prepare(Path(path), scratch, i, no_overlaps, encoding) for i, path in enumerate(paths)]
+        langs = list(languages) + [None] * (len(paths) - len(languages))
+        yield [_prepare(Path(path), scratch, i, no_overlaps, encoding, langs[i]) for i, path in enumerate(paths)]
     finally:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _prepare(path: Path, scratch: Callable[[], Path], index: int, no_overlaps: bool = False, encoding: str | None = None) -> SubtitleInput:
-    from ..subtitles import read_subtitles, trim_overlaps
+def _prepare(path: Path, scratch: Callable[[], Path], index: int, no_overlaps: bool = False, encoding: str | None = None,
+             language: str | None = None) -> SubtitleInput:
+    from ..subtitles import as_text, read_subtitles, trim_overlaps
 
-    doc = read_subtitles(path, encoding=encoding)
+    doc = read_subtitles(path, encoding=encoding, language=language if language != "und" else None)
     fmt, encoding, ssa = (doc.format or "").lower(), doc.encoding, doc.ssa
     warnings = list(doc.warnings)
     if doc.bad_blocks:
@@ -109,7 +113,7 @@ def _prepare(path: Path, scratch: Callable[[], Path], index: int, no_overlaps: b
         elif not utf8:
             # Byte-faithful: only the encoding changes (pysubs2 would drop sections it does not know).
             target = scratch() / f"{index}.{fmt}"
-            target.write_text(path.read_bytes().decode(encoding, errors="replace").lstrip("\ufeff"), encoding="utf-8")
+            target.write_text(as_text(path.read_bytes(), encoding).lstrip("\ufeff"), encoding="utf-8")
     elif fmt == "vtt" and doc.source is not None:
         markup = _webvtt_markup(doc.source)
         if doc.source_lacks:

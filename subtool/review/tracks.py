@@ -77,7 +77,7 @@ def label(language: str | None, path: str | Path) -> str:
 
 def read_track(source: SubtitleTrack, profile: Profile, *, encoding: str | None = None) -> PageTrack:
     """``source`` read and checked; raises ``SubtitleReadError`` for a file that is not subtitles."""
-    doc = read_subtitles(source.path, encoding=encoding)
+    doc = read_subtitles(source.path, encoding=encoding, language=source.language)
     language = source.language
     violations = check_cues(doc, profile, language=language)
     cues = [PageCue(i, e.start / 1000, e.end / 1000, e.plaintext) for i, e in enumerate(doc.ssa.events, 1)]

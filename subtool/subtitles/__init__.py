@@ -17,7 +17,9 @@ One concept per module:
 - ``burnfit``: how many lines a burn style draws a cue on.
 - ``write``: cues written as SRT, WebVTT and ASS files with pysubs2 (``write_tracks``).
 - ``decode``: a file's bytes as text (byte order marks, ``--encoding``, legacy code pages chosen
-  by their letters; the alphabets are data in ``alphabets.json``).
+  by their letters, the declared language's first, in ``codepages.json``; UTF-8 with a few stray bytes).
+- ``letters``: which writing system a reading's letters belong to (the alphabets are data in
+  ``alphabets.json``).
 - ``screen``, ``substation``: what pysubs2 would misread, fixed before it parses (bad cue blocks,
   WebVTT blocks, number lines; ASS/SSA Format lines and drawings).
 - ``read``: any tool's subtitle file read (``read_subtitles``; ``read_text`` for text not yet written).
@@ -30,7 +32,7 @@ misread. The names below are the package's interface; the modules' other names a
 
 from .build import TEMPLATES, build_cues, build_track, build_tracks
 from .check import check_cues
-from .decode import CHAOS_MARGIN, check_encoding
+from .decode import CHAOS_MARGIN, as_text, check_encoding
 from .limits import min_gap
 from .model import BadBlock, Cue, SubtitleDoc, Violation
 from .read import OVERLAP_FORMATS, normalize_service_subtitles, read_subtitles, read_text, trim_overlaps
@@ -45,6 +47,7 @@ __all__ = [
     "Cue",
     "SubtitleDoc",
     "Violation",
+    "as_text",
     "build_cues",
     "build_track",
     "build_tracks",

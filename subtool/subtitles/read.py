@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pysubs2
 
+from .. import languages
 from ..errors import SubtitleReadError
 from .decode import check_encoding, decode
 from .model import BadBlock, SubtitleDoc
@@ -30,18 +31,20 @@ from .substation import is_substation, read_substation, substation_cues
 OVERLAP_FORMATS = frozenset({"vtt", "ass", "ssa"})
 
 
-def read_subtitles(path: str | Path, *, encoding: str | None = None) -> SubtitleDoc:
+def read_subtitles(path: str | Path, *, encoding: str | None = None, language: str | None = None) -> SubtitleDoc:
     """Read an SRT, WebVTT, ASS (or another pysubs2 format) file from any tool.
 
     Cues come sorted by start; overlaps are trimmed except in WebVTT and ASS/SSA, which allow
     them, and every fix is listed in ``notes``. ``encoding`` reads a file that is not UTF-8 in
-    that code page instead of guessing it (UsageError when Python has no such codec). Anything
-    that is not subtitles raises SubtitleReadError.
+    that code page instead of guessing it (UsageError when Python has no such codec).
+    ``language`` (``FILE:LANG``, else the language the file's name carries) puts that language's
+    code pages first when the file is not UTF-8. Anything that is not subtitles raises
+    SubtitleReadError.
     """
     if encoding is not None:
         check_encoding(encoding)
     name = str(path)
-    return _read(_read_bytes(path, name), name, encoding)
+    return _read(_read_bytes(path, name), name, encoding, language or languages.from_sidecar(name)[0])
 
 
 def read_text(text: str, name: str) -> SubtitleDoc:
@@ -52,8 +55,8 @@ def read_text(text: str, name: str) -> SubtitleDoc:
     return _read(text.encode("utf-8"), name, "utf-8")
 
 
-def _read(data: bytes, name: str, encoding: str | None) -> SubtitleDoc:
-    text, encoding, notes, warnings = decode(data, name, encoding)
+def _read(data: bytes, name: str, encoding: str | None, language: str | None = None) -> SubtitleDoc:
+    text, encoding, notes, warnings = decode(data, name, encoding, language)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         notes.append("CRLF line ends read")

@@ -160,3 +160,16 @@ def test_burn_refuses_cues_made_for_a_wider_profile_and_names_conform(tmp_path: 
     subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=gray:size=320x180:rate=25:duration=2",
                     "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(landscape)], check=True)
     assert run_cli("burn", str(landscape), str(wide), "--style", "clean", "-o", str(tmp_path / "land.out.mp4")).returncode == 0
+
+
+@pytest.mark.parametrize(("style", "size", "lines", "allowed"), [("social-vertical", "270x480", 4, 3), ("boxed", "320x180", 3, 2)])
+def test_burn_refuses_cues_written_on_more_lines_than_the_styles_profile(tmp_path: Path, style: str, size: str, lines: int, allowed: int) -> None:
+    video = tmp_path / "v.mp4"
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i", f"color=c=gray:size={size}:rate=25:duration=3",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(video)], check=True)
+    tall = tmp_path / "v.fr.srt"
+    tall.write_text("1\n00:00:00,000 --> 00:00:02,500\n" + "\n".join(["Un", "deux", "trois", "quatre"][:lines]) + "\n", encoding="utf-8")
+    r = run_cli("burn", str(video), str(tall), "--style", style, "-o", str(tmp_path / "out.mp4"))
+    assert r.returncode == 2, r.stderr
+    assert f"cue 1 would take {lines}" in r.stderr and f"x {allowed} lines" in r.stderr and "subtool conform" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "out.mp4").exists()

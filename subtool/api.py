@@ -467,7 +467,7 @@ def conform(paths: str | Path | Sequence[str | Path], *, profile: str = "netflix
     from .presets import load_profile
     from .subtitles import check_cues, check_encoding, read_subtitles
     from .subtitles.conform import conform as conform_doc
-    from .subtitles.conform import output_path, save
+    from .subtitles.conform import output_path, save, unkept
 
     if encoding is not None:
         check_encoding(encoding)
@@ -491,6 +491,7 @@ def conform(paths: str | Path | Sequence[str | Path], *, profile: str = "netflix
         doc_lang = lang or languages.from_sidecar(source)[0]
         before = {v.index for v in check_cues(doc, prof, language=doc_lang) if v.line is None}
         done = conform_doc(doc, prof, language=doc_lang, shots=shots)
+        done.changes += unkept(doc, target.suffix.lower().lstrip("."))
         save(done, target, force=force)
         found = check_cues(read_subtitles(target), prof, language=doc_lang)
         problems = [CueProblem(doc_lang, v.index, v.start, v.end, v.code, v.message, path=str(target)) for v in found]

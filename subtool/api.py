@@ -359,6 +359,7 @@ def _check_fit(video: Path, subtitle: Path, style: BurnStyle, encoding: str | No
     42 file in the social-vertical style), naming ``conform``. An ASS file keeps its own styling;
     a file or video that cannot be read is left for ``burn`` to refuse."""
     from .errors import MediaError, SubtitleReadError, UsageError
+    from .media.preflight import MAX_CUE_CHARS
     from .media.probe import probe as probe_file
     from .presets import load_profile
     from .subtitles import read_subtitles
@@ -375,7 +376,9 @@ def _check_fit(video: Path, subtitle: Path, style: BurnStyle, encoding: str | No
         return
     v = info.video_streams[0]
     prof = load_profile(style.profile)
-    tall = too_tall([e.plaintext.split("\n") for e in doc.ssa.events], style, v.width or 1920, v.height or 1080, prof.max_lines)
+    # A cue too big to be a subtitle is burn's to refuse (check_cue_sizes says what it is).
+    cues = [e.plaintext.split("\n") if len(e.plaintext) <= MAX_CUE_CHARS else [] for e in doc.ssa.events]
+    tall = too_tall(cues, style, v.width or 1920, v.height or 1080, prof.max_lines)
     if tall:
         cue, lines = tall[0]
         raise UsageError(

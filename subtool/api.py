@@ -364,6 +364,7 @@ def _check_fit(video: Path, subtitle: Path, style: BurnStyle, encoding: str | No
     42 file in the social-vertical style), naming ``conform``. An ASS file keeps its own styling;
     a file or video that cannot be read is left for ``burn`` to refuse."""
     from .errors import MediaError, SubtitleReadError, UsageError
+    from .media.preflight import MAX_CUE_CHARS
     from .media.probe import probe as probe_file
     from .presets import load_profile
     from .subtitles import read_subtitles
@@ -380,7 +381,9 @@ def _check_fit(video: Path, subtitle: Path, style: BurnStyle, encoding: str | No
         return
     v = info.video_streams[0]
     prof = load_profile(style.profile)
-    tall = too_tall([e.plaintext.split("\n") for e in doc.ssa.events], style, v.width or 1920, v.height or 1080, prof.max_lines)
+    # A cue too big to be a subtitle is burn's to refuse (check_cue_sizes says what it is).
+    cues = [e.plaintext.split("\n") if len(e.plaintext) <= MAX_CUE_CHARS else [] for e in doc.ssa.events]
+    tall = too_tall(cues, style, v.width or 1920, v.height or 1080, prof.max_lines)
     if tall:
         cue, lines = tall[0]
         raise UsageError(
@@ -475,7 +478,7 @@ def conform(paths: str | Path | Sequence[str | Path], *, profile: str = "netflix
     from .presets import load_profile
     from .subtitles import check_cues, check_encoding, read_subtitles
     from .subtitles.conform import conform as conform_doc
-    from .subtitles.conform import output_path, save
+    from .subtitles.conform import output_path, save, unkept
 
     if encoding is not None:
         check_encoding(encoding)
@@ -499,6 +502,7 @@ def conform(paths: str | Path | Sequence[str | Path], *, profile: str = "netflix
         doc_lang = lang or languages.from_sidecar(source)[0]
         before = {v.index for v in check_cues(doc, prof, language=doc_lang) if v.line is None}
         done = conform_doc(doc, prof, language=doc_lang, shots=shots)
+        done.changes += unkept(doc, target.suffix.lower().lstrip("."))
         save(done, target, force=force)
         found = check_cues(read_subtitles(target), prof, language=doc_lang)
         problems = [CueProblem(doc_lang, v.index, v.start, v.end, v.code, v.message, path=str(target)) for v in found]

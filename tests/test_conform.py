@@ -160,3 +160,93 @@ def test_burn_refuses_cues_made_for_a_wider_profile_and_names_conform(tmp_path: 
     subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=gray:size=320x180:rate=25:duration=2",
                     "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(landscape)], check=True)
     assert run_cli("burn", str(landscape), str(wide), "--style", "clean", "-o", str(tmp_path / "land.out.mp4")).returncode == 0
+
+
+@pytest.mark.parametrize(("style", "size", "lines", "allowed"), [("social-vertical", "270x480", 4, 3), ("boxed", "320x180", 3, 2)])
+def test_burn_refuses_cues_written_on_more_lines_than_the_styles_profile(tmp_path: Path, style: str, size: str, lines: int, allowed: int) -> None:
+    video = tmp_path / "v.mp4"
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i", f"color=c=gray:size={size}:rate=25:duration=3",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(video)], check=True)
+    tall = tmp_path / "v.fr.srt"
+    tall.write_text("1\n00:00:00,000 --> 00:00:02,500\n" + "\n".join(["Un", "deux", "trois", "quatre"][:lines]) + "\n", encoding="utf-8")
+    r = run_cli("burn", str(video), str(tall), "--style", style, "-o", str(tmp_path / "out.mp4"))
+    assert r.returncode == 2, r.stderr
+    assert f"cue 1 would take {lines}" in r.stderr and f"x {allowed} lines" in r.stderr and "subtool conform" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "out.mp4").exists()
+
+
+VENDOR_SRT = """1
+00:00:01,000 --> 00:00:03,000
+{\\an8}<i>Previously…</i>
+
+2
+00:00:04,000 --> 00:00:09,000
+{\\an8}<i>A top cue in italics that is far too long for one line, so conform must split it into two cues here.</i>
+
+3
+00:00:10,000 --> 00:00:12,000
+<font color="#ffff00">Yellow text</font> and <b>bold</b>
+"""
+
+ODD_VTT = """WEBVTT
+
+STYLE
+::cue { color: yellow }
+
+intro
+00:00:01.000 --> 00:00:03.000 line:0 align:start
+<v Roger>Hello there, <b>friend</b>.
+
+00:00:04.000 --> 00:00:06.000
+<c.yellow>Yellow words</c> and plain.
+"""
+
+
+def test_conform_keeps_position_and_markup_srt_carries_and_names_what_it_drops(tmp_path: Path) -> None:
+    src = tmp_path / "vendor.en.srt"
+    src.write_text(VENDOR_SRT, encoding="utf-8")
+    r = run_cli("conform", str(src), "-d", str(tmp_path / "c"))
+    assert r.returncode in (0, 1), r.stderr
+    out = tmp_path / "c" / "vendor.en.srt"
+    assert _words(out) == _words(src)
+    events = pysubs2.load(str(out), keep_html_tags=True).events
+    assert events[0].text == "{\\an8}<i>Previously…</i>"
+    # Cue 2 split: each part stays at the top and in italics.
+    parts = [e.text for e in events[1:-1]]
+    assert len(parts) >= 2 and all(p.startswith("{\\an8}<i>") and p.endswith("</i>") for p in parts), parts
+    assert "<b>bold</b>" in events[-1].text
+    assert 'cue 3: not kept in SRT: <font color="#ffff00">' in r.stdout + r.stderr
+    # ffmpeg reads the position and the styling from the conformed file (as mux would carry them).
+    ass = subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(out), "-f", "ass", "-"], capture_output=True, text=True, check=True).stdout
+    assert "{\\an8}{\\i1}Previously…{\\i0}" in ass and "{\\b1}bold{\\b0}" in ass
+
+
+def test_conform_names_per_cue_what_webvtt_markup_it_cannot_keep(tmp_path: Path) -> None:
+    src = tmp_path / "odd.en.vtt"
+    src.write_text(ODD_VTT, encoding="utf-8")
+    r = run_cli("conform", str(src), "-d", str(tmp_path / "c"))
+    assert r.returncode == 0, r.stderr
+    text = (tmp_path / "c" / "odd.en.vtt").read_text(encoding="utf-8")
+    assert "Hello there, <b>friend</b>." in text
+    assert "cue 1: not kept in VTT: cue identifier 'intro', cue settings 'line:0 align:start', <v Roger>" in r.stdout + r.stderr
+    assert "cue 2: not kept in VTT: <c.yellow>" in r.stdout + r.stderr
+    # Written as SRT, a WebVTT position is named too; as WebVTT, an SRT position is.
+    r = run_cli("conform", str(src), "-o", str(tmp_path / "odd.en.srt"))
+    assert "cue 1: not kept in SRT: cue identifier 'intro'" in r.stdout + r.stderr
+    srt = tmp_path / "v.en.srt"
+    srt.write_text(VENDOR_SRT, encoding="utf-8")
+    r = run_cli("conform", str(srt), "-o", str(tmp_path / "v.en.vtt"))
+    assert "cue 1: not kept in VTT: {\\an8}" in r.stdout + r.stderr and "<i>Previously…</i>" in (tmp_path / "v.en.vtt").read_text(encoding="utf-8")
+
+
+def test_conform_from_ass_names_the_override_tags_srt_cannot_carry(tmp_path: Path) -> None:
+    subs = pysubs2.SSAFile()
+    subs.events = [pysubs2.SSAEvent(start=1000, end=3000, text="{\\an8\\i1}Top italic{\\i0} and {\\c&H00FFFF&}yellow"),
+                   pysubs2.SSAEvent(start=4000, end=6000, text="{\\pos(10,10)}Placed")]
+    src = tmp_path / "a.en.ass"
+    subs.save(str(src))
+    r = run_cli("conform", str(src), "-o", str(tmp_path / "a.en.srt"))
+    assert r.returncode == 0, r.stderr
+    assert "{\\an8}<i>Top italic</i> and yellow" in (tmp_path / "a.en.srt").read_text(encoding="utf-8")
+    said = r.stdout + r.stderr
+    assert "cue 1: not kept in SRT: {\\c&H00FFFF&}" in said and "cue 2: not kept in SRT: {\\pos(10,10)}" in said

@@ -126,3 +126,15 @@ def test_burning_with_a_style_of_another_profile_makes_the_burned_track_for_it(t
     sidecar = read_subtitles(out / "news.en.srt").ssa.events
     assert max(len(line) for e in sidecar for line in e.plaintext.split("\n")) > 25  # the sidecar keeps the netflix profile
     assert (out / "news.en.burned.mp4").stat().st_size > 0
+
+
+def test_a_burn_style_drawing_fewer_characters_than_its_profile_gets_lines_it_holds(tmp_path: Path) -> None:
+    video = _espeak_video(tmp_path, SENTENCES, size="320x180")
+    out = tmp_path / "out"
+    # A font twice the boxed style's: one drawn line holds about 21 characters, not the profile's 42.
+    r = run_cli("run", str(video), "--engine", "local", "-l", "en", "--burn", "boxed", "--font-size", "0.1", "-d", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "characters, the widest line the boxed style draws on this picture x 2 lines" in r.stderr
+    sidecar = read_subtitles(out / "news.en.srt").ssa.events
+    assert max(len(line) for e in sidecar for line in e.plaintext.split("\n")) > 21  # the sidecar keeps the netflix profile
+    assert (out / "news.en.burned.mp4").stat().st_size > 0

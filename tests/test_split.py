@@ -372,5 +372,7 @@ def test_the_offline_transcriber_hears_the_same_words_split_or_whole(tmp_path: P
     # of them by up to a second; a piece placed 0.66 s late moved every one of them).
     assert all(abs(statistics.median(s)) < 0.05 for s in shifts), [statistics.median(s) for s in shifts]
     # Measured: 18 of 400 words (4.5%) differ more than a second from a cut, all Whisper hesitating
-    # between words that sound alike (letter/ladder, editor/added a) in different 30 s windows.
-    assert len(differ) <= 0.1 * len(one), [(w["text"], w["start"]) for w in differ]
+    # between words that sound alike (letter/ladder, editor/added a) in different 30 s windows; 62
+    # of 398 (15.6%) once the offline engine stopped feeding each window the text before it (which
+    # had lost whole sentences elsewhere): each window now decodes alone, and wavers on its own.
+    assert len(differ) <= 0.2 * len(one), [(w["text"], w["start"]) for w in differ]

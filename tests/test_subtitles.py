@@ -622,3 +622,27 @@ def test_short_legacy_files_in_their_own_code_page(encoding: str, text: str, tmp
     doc = read_subtitles(path)
     assert [e.plaintext for e in doc.ssa] == [text, text]
     assert any("not UTF-8" in n for n in doc.notes)
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        # 37 and 29 characters: the break after the comma fits and is balanced enough (it lost
+        # to 30 and 36 after "shared", cutting "shared drive" apart).
+        ("I think they are on the shared drive, in the folder called archive.",
+         ["I think they are on the shared drive,", "in the folder called archive."]),
+        # A comma after the first word is no reason for a 5 and 55 character pair: balance wins.
+        ("Well, I think they are on the shared drive in the folder called x.",
+         ["Well, I think they are on the shared", "drive in the folder called x."]),
+    ],
+)
+def test_the_line_breaker_prefers_a_break_after_punctuation_when_both_lines_fit(text: str, lines: list[str]) -> None:
+    from subtool.presets import load_profile
+    from subtool.subtitles.limits import limits_for
+    from subtool.subtitles.lines import break_lines
+    from subtool.subtitles.tokens import Tok
+
+    lim = limits_for(load_profile("netflix"), "en", text)
+    assert lim.chars == 42
+    toks = [Tok(w, i, i + 1, " " if i else "", None, i == 0, lim.spaced, lim.wording) for i, w in enumerate(text.split())]
+    assert break_lines(toks, lim, 0) == lines

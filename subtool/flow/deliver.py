@@ -7,7 +7,8 @@ spoken language, so the default track is the first one not in it; the burn draws
 plan decided (the one the output is named after), else the spoken one. When the sidecars were
 made for another profile than the burn style's own (``--profile netflix --burn social-vertical``),
 the burned language is made again for the style's profile, so a narrow picture does not wrap
-2 x 42 cues into 4-line blocks; the sidecars keep theirs (the service's own file, with
+2 x 42 cues into 4-line blocks, and its lines are kept to what one drawn line of the style holds
+on the picture (a larger ``--font-size``); the sidecars keep theirs (the service's own file, with
 ``--cues service``, is burned as it wrote it). The delivered tracks come back with the flags the
 output really carries. A language reused from the input's own track is not added again: its
 stream is copied with the rest (unless ``--replace``), and a reused file is burned as it is.
@@ -20,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import ProfileViolation, UsageError
-from ..models import NOTE, CueProblem, Delivered, Fetched, Hooks, Plan, SubtitleTrack, Transcribed, Written
+from ..models import NOTE, BurnStyle, CueProblem, Delivered, Fetched, Hooks, Plan, Profile, SubtitleTrack, Transcribed, Written
 
 
 def one_per_language(tracks: list[SubtitleTrack], container: str) -> list[SubtitleTrack]:
@@ -103,7 +104,7 @@ def _burn(fetched: Fetched, transcribed: Transcribed, written: Written, hooks: H
             _checked_for_style(plan, Path(track.path), lang, hooks)
             drawn = Path(track.path)
         else:
-            drawn = _for_style(plan, transcribed, lang, Path(tmp), hooks) or Path(track.path)
+            drawn = _for_style(fetched, transcribed, lang, Path(tmp), hooks) or Path(track.path)
         out = burn(fetched.media, drawn, plan.output, style=plan.delivery.burn, language=lang, force=force,
                    on_progress=hooks.stage("burn"), cancel=hooks.cancel, on_warning=hooks.warning)
     return Delivered(out, burned=lang, tracks=list(written.tracks))
@@ -129,25 +130,27 @@ def _checked_for_style(plan: Plan, path: Path, lang: str, hooks: Hooks) -> None:
         hooks.warning(line)
 
 
-def _for_style(plan: Plan, transcribed: Transcribed, lang: str, folder: Path, hooks: Hooks) -> Path | None:
+def _for_style(fetched: Fetched, transcribed: Transcribed, lang: str, folder: Path, hooks: Hooks) -> Path | None:
     """The burned language made again for the burn style's own profile when the sidecars were made
     for another (``--profile netflix --burn social-vertical``: 2 x 42 cues would be drawn as 4-line
-    blocks in the vertical style); None when the profiles are the same."""
-    from ..presets import load_profile
+    blocks in the vertical style), its lines no longer than one drawn line of the style holds on
+    this picture (``_drawn_profile``); None when that is the sidecars' profile."""
     from ..subtitles import build_tracks, write_track
     from .write import report_lines, shots_for
 
+    plan = fetched.plan
     style = plan.delivery.burn
     assert style is not None
-    profile = load_profile(style.profile)
+    profile, narrowed = _drawn_profile(style, fetched)
     if profile == plan.profile or lang in plan.reused_languages:  # a reused file is burned as it is
         return None
     transcript = transcribed.transcript
     [built] = build_tracks(transcript, profile, languages=[lang], speaker_labels=plan.speaker_labels, template=plan.options.template,
                            shots=shots_for(plan, transcript))
     path = write_track(built.cues, folder / f"burn.{lang}.srt", fmt="srt")
+    why = f", the widest line the {style.name} style draws on this picture" if narrowed else ""
     hooks.status(f"{NOTE}the burned {lang} subtitles are made for the {style.name} style's {profile.name} profile "
-                 f"({profile.max_chars_per_line} characters x {profile.max_lines} lines); the sidecars keep the {plan.profile.name} profile")
+                 f"({profile.max_chars_per_line} characters{why} x {profile.max_lines} lines); the sidecars keep the {plan.profile.name} profile")
     problems = [CueProblem(lang, v.index, v.start, v.end, v.code, v.message, path=f"{plan.output} (burned {lang})", template=built.template)
                 for v in built.violations]
     if problems and plan.options.strict:
@@ -156,3 +159,21 @@ def _for_style(plan: Plan, transcribed: Transcribed, lang: str, folder: Path, ho
     for line in report_lines(problems, profile.name):
         hooks.warning(line)
     return path
+
+
+def _drawn_profile(style: BurnStyle, fetched: Fetched) -> tuple[Profile, bool]:
+    """The burn style's profile, its lines narrowed to what one drawn line of the style holds on
+    the video's picture (``subtitles.burnfit``), so libass never wraps a cue onto more lines than
+    the profile allows (a larger ``--font-size``, a narrow picture); and whether it was narrowed."""
+    from ..presets import load_profile
+    from ..subtitles.burnfit import GLYPH_EM, chars_per_line
+
+    profile = load_profile(style.profile)
+    video = fetched.info.video_streams[0] if fetched.info is not None and fetched.info.video_streams else None
+    if video is None or not video.width or not video.height:
+        return profile, False
+    per_line = chars_per_line(style, video.width, video.height)
+    chars, cjk = min(profile.max_chars_per_line, int(per_line)), min(profile.cjk_max_chars_per_line, int(per_line * GLYPH_EM))
+    if (chars, cjk) == (profile.max_chars_per_line, profile.cjk_max_chars_per_line):
+        return profile, False
+    return dataclasses.replace(profile, max_chars_per_line=max(1, chars), cjk_max_chars_per_line=max(1, cjk)), True

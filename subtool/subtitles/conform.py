@@ -2,7 +2,12 @@
 
 Only breaks and times change, never the text: each cue's words (styling tags kept with the word
 they are attached to, and never counted as characters) become tokens timed across the cue in
-proportion to their characters, and the file goes through the builder's own steps:
+proportion to their characters, and the file goes through the builder's own steps. What the output
+format carries is kept (``save``: italic, bold, underline in SRT and WebVTT, strike-out and the
+``{\an8}`` position in SRT, every override tag in ASS); a cue split in parts starts each part with
+its position and the styling its earlier parts left open; what the input had and the output
+cannot carry (a WebVTT cue's identifier, settings, voices and classes, SRT's ``<font>``) is named
+per cue (``unkept``, read from the file as written, which ``mux`` hands to ffmpeg whole):
 
 - a cue that fits the profile's lines keeps its line breaks; one that does not (over-long lines,
   more lines than the profile has) is broken again, and split into cues at its best boundaries
@@ -25,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pysubs2
+from pysubs2.formats.substation import parse_tags
 
 from .. import languages
 from ..errors import UsageError
@@ -39,6 +45,7 @@ from .shots import Shots
 from .tokens import Tok, units
 
 _TAG = re.compile(r"\{[^}]*\}")
+_POSITION = re.compile(r"\{[^}]*\\an([1-9])[^}]*\}")
 _WORD_SPLIT = re.compile(r"\s+(?![^{]*\})")  # whitespace outside override blocks
 
 
@@ -77,14 +84,31 @@ def conform(doc: SubtitleDoc, profile: Profile, *, language: str | None, shots: 
     out = pysubs2.SSAFile()
     out.info = dict(doc.ssa.info)
     out.styles = {name: style.copy() for name, style in doc.ssa.styles.items()}
+    written: dict[int, str] = {}  # what each input cue's earlier parts wrote
     for cue, (a, _b) in zip(cues, owners, strict=True):
-        source = events[layout.groups[a][0].utt]
+        utt = layout.groups[a][0].utt
+        source = events[utt]
         event = source.copy()
         event.start, event.end = round(cue.start * 1000), round(cue.end * 1000)
-        event.text = "\\N".join(cue.lines)
+        text = "\\N".join(cue.lines)
+        event.text = _carried(source.text, written.get(utt, ""), text, out.styles) + text
+        written[utt] = written.get(utt, "") + text
         out.events.append(event)
     changes = _changes(events, cues, owners, layout)
     return Conformed(out, changes, len(events), len(cues))
+
+
+def _carried(source: str, before: str, text: str, styles: dict[str, pysubs2.SSAStyle]) -> str:
+    """The tags a part split from ``source`` starts with so it looks as the same words did in it:
+    the cue's position (``{\\an8}``: a top cue's parts stay at the top) and the italic, bold,
+    underline and strike-out its earlier parts (``before``) opened and did not close."""
+    if not before:
+        return ""
+    pos = _POSITION.search(source)
+    out = f"{{\\an{pos.group(1)}}}" if pos and not _POSITION.search(text) else ""
+    [*_, (_, sty)] = parse_tags(before + "x", pysubs2.SSAStyle.DEFAULT_STYLE, styles)
+    out += "".join(f"{{\\{tag}1}}" for tag, on in (("i", sty.italic), ("b", sty.bold), ("u", sty.underline), ("s", sty.strikeout)) if on)
+    return out
 
 
 def _fits(lines: list[str], lim: Limits) -> bool:
@@ -201,11 +225,97 @@ def save(conformed: Conformed, target: Path, *, force: bool) -> Path:
     if fmt not in {"srt", "vtt", "ass", "ssa"}:
         raise UsageError(f"cannot write '{target.suffix}' subtitles", path=target, hint="Name the output .srt, .vtt, .ass or .ssa")
     ssa = conformed.ssa
-    if fmt == "vtt":
+    if fmt in {"srt", "vtt"}:
         ssa = pysubs2.SSAFile()
+        ssa.styles = conformed.ssa.styles
         ssa.events = [e.copy() for e in conformed.ssa.events]
         for e in ssa.events:
-            e.text = e.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            e.text = _markup(e.text, ssa.styles.get(e.style, pysubs2.SSAStyle.DEFAULT_STYLE), ssa.styles, fmt)
     with atomic_path(target, force=force) as tmp:
-        ssa.save(str(tmp), format_=fmt, encoding="utf-8")
+        if fmt in {"srt", "vtt"}:
+            ssa.save(str(tmp), format_=fmt, encoding="utf-8", keep_ssa_tags=True)  # the text as _markup made it
+        else:
+            ssa.save(str(tmp), format_=fmt, encoding="utf-8")
     return target
+
+
+def _markup(text: str, style: pysubs2.SSAStyle, styles: dict[str, pysubs2.SSAStyle], fmt: str) -> str:
+    """An event's text in the markup SRT and WebVTT carry: ``<i>``, ``<b>``, ``<u>`` (and
+    ``<s>`` in SRT) around the words they cover; in SRT, the cue's position as ``{\\anN}`` at its
+    start, which players and ffmpeg read (``unkept`` names what WebVTT loses)."""
+    pos = _POSITION.search(text)
+    out = f"{{\\an{pos.group(1)}}}" if pos and fmt == "srt" and pos.group(1) != "2" else ""
+    tags = ("i", "b", "u", "s") if fmt == "srt" else ("i", "b", "u")
+    for fragment, sty in parse_tags(text, style, styles):
+        piece = fragment.replace("\\h", " ").replace("\\n", "\\N")
+        if fmt == "vtt":
+            piece = piece.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        for tag, on in zip(("i", "b", "u", "s"), (sty.italic, sty.bold, sty.underline, sty.strikeout), strict=True):
+            if on and tag in tags and piece.strip():
+                piece = f"<{tag}>{piece}</{tag}>"
+        out += piece
+    return out
+
+
+_BLOCK_TIME = re.compile(r"\s*((?:\d+:)?\d{1,2}:\d{1,2}[.,]\d{1,3})\s*-->\s*\S+(.*)")
+# The override tags SRT and WebVTT carry (``_markup``): italic, bold, underline, strike-out, SRT's position.
+_KEPT_TAGS = {"srt": r"\\(?:an[1-9]|[ibus][01]?)(?![a-z])", "vtt": r"\\[ibu][01]?(?![a-z])"}
+_HTML_TAG = re.compile(r"<(/?)([A-Za-z]+)([^>]*)>|<\d[\d:.]*>")
+
+
+def unkept(doc: SubtitleDoc, fmt: str) -> list[str]:
+    """One line per input cue naming what its file had that the conformed file in ``fmt`` does
+    not carry (the words are kept, see ``save``): a WebVTT cue's identifier, settings, voices,
+    classes and inline times; SRT's ``<font>``; override tags other than the position; the
+    position itself in WebVTT. Read from the file as written, as ``mux`` hands it to ffmpeg."""
+    raw = _raw_cues(doc)
+    kept = {"i", "b", "u", "s"} if fmt != "vtt" else {"i", "b", "u"}
+    out: list[str] = []
+    used: set[int] = set()
+    for n, e in enumerate(doc.ssa.events, 1):
+        k = next((k for k, (start, *_rest) in enumerate(raw) if start == e.start and k not in used), None)
+        if k is None:
+            continue
+        used.add(k)
+        _start, ident, settings, body = raw[k]
+        lost = [f"cue identifier '{ident}'"] if ident and fmt != "ass" else []
+        lost += [f"cue settings '{settings}'"] if settings else []
+        for m in _HTML_TAG.finditer(body):
+            if not m.group(2):
+                lost.append(f"inline time {m.group(0)}")
+            elif not m.group(1) and m.group(2).lower() not in kept:
+                lost.append(m.group(0))
+        for m in _TAG.finditer(body if fmt != "ass" else ""):  # ASS keeps every override tag
+            rest = re.sub(_KEPT_TAGS[fmt], "", m.group(0))
+            if rest.strip("{} ") and not rest.startswith("{ "):
+                lost.append(rest)
+        if lost:
+            out.append(f"cue {n}: not kept in {fmt.upper()}: {', '.join(dict.fromkeys(lost))}")
+    return out
+
+
+def _raw_cues(doc: SubtitleDoc) -> list[tuple[int, str, str, str]]:
+    """(start in ms, identifier, settings, text) of each cue block of an SRT or WebVTT file as
+    written; nothing for other formats or a file that cannot be read again."""
+    if doc.format in ("ass", "ssa"):
+        return [(e.start, "", "", e.text) for e in doc.ssa.events]
+    text = doc.source if doc.format == "vtt" else None
+    if doc.format == "srt":
+        try:
+            text = Path(doc.path).read_bytes().decode(doc.encoding, errors="replace").replace("\r\n", "\n").lstrip("\ufeff")
+        except (OSError, LookupError):
+            return []
+    if text is None:
+        return []
+    out = []
+    for block in re.split(r"\n[ \t]*\n", text):
+        lines = block.strip("\n").split("\n")
+        at = next((i for i, line in enumerate(lines) if "-->" in line), None)
+        m = _BLOCK_TIME.match(lines[at]) if at is not None else None
+        if at is None or m is None:
+            continue
+        ident = lines[at - 1].strip() if at and doc.format == "vtt" else ""
+        *hms, ms = re.split(r"[:.,]", m.group(1))
+        start = sum(int(v) * f for v, f in zip(reversed(hms), (1000, 60_000, 3_600_000), strict=False)) + int(ms.ljust(3, "0"))
+        out.append((start, ident, m.group(2).strip(), "\n".join(lines[at + 1:])))
+    return out

@@ -17,8 +17,7 @@ from ..flow.summary import summarize
 from ..models import Hooks, PlanSummary, TranscribeOptions
 from ..redaction import redact
 from .claims import Claims, item_outputs, output_folders, outside
-from .manifest import check_columns, load
-from .scheduler import Settings, _engine, _request, reason
+from .scheduler import Settings, _engine, _request, loaded, reason
 
 
 def dry_run(
@@ -41,14 +40,7 @@ def dry_run(
 ) -> tuple[list[PlanSummary], Engine]:
     """One summary per item (``error`` set for an item the batch would refuse), and the engine."""
     shared = options or TranscribeOptions()
-    defaults = dict(defaults or {})
-    check_columns(defaults, "the batch defaults")
-    batch_items, base = load(items, defaults)
-    if not batch_items:
-        raise UsageError("no items to run", path=items if isinstance(items, (str, Path)) else None)
-    default_outdir = defaults.get("outdir")
-    manifest = isinstance(items, (str, Path))
-    roots = [base, *([Path(default_outdir).resolve()] if default_outdir else [])] if manifest and not allow_outside else None
+    batch_items, _base, _outdir, roots = loaded(items, defaults, allow_outside)
     notes = (lambda line: on_note(redact(line))) if on_note else None
     eng = _engine(engine, shared, max_jobs, notes)
     settings = Settings(shared, eng, max_jobs, profile, force, speaker_labels, keep_raw,

@@ -112,7 +112,9 @@ def run_batch(
     if resume and restart:
         raise UsageError("--resume and --restart exclude each other")
     shared = options or TranscribeOptions()
-    batch_items, state_file, roots = _loaded(items, defaults, state_path, allow_outside, on_note)
+    batch_items, base, default_outdir, roots = loaded(items, defaults, allow_outside)
+    state_file = Path(state_path) if state_path is not None else (Path(default_outdir) if default_outdir else base) / STATE_NAME
+    _note_reads_outside(batch_items, base, items, on_note)
     notes = (lambda line: on_note(redact(line))) if on_note else None
     if cluster is not None or workers is not None:
         from .cluster import check_request
@@ -156,24 +158,29 @@ def run_batch(
         return _finish(reports, work, state, eng.name, pacing, t0=t0, report_path=report_path, interrupted=interrupted, preview=preview)
 
 
-def _loaded(items: str | Path | Iterable[Mapping[str, Any] | str | Path], defaults: Mapping[str, Any] | None, state_path: str | Path | None,
-            allow_outside: bool, on_note: Callable[[str], None] | None) -> tuple[list[Item], Path, list[Path] | None]:
-    """The batch's items (``defaults`` filling their empty columns), its state file, and where a
-    manifest's items may write (None: anywhere); an item reading outside the manifest's folder is noted."""
+def loaded(items: str | Path | Iterable[Mapping[str, Any] | str | Path], defaults: Mapping[str, Any] | None,
+           allow_outside: bool) -> tuple[list[Item], Path, str | None, list[Path] | None]:
+    """The batch's items (``defaults`` filling their empty columns), the folder relative paths are
+    relative to, the default outdir, and where a manifest's items may write (None: anywhere);
+    shared by the batch and its dry run."""
     defaults = dict(defaults or {})
     check_columns(defaults, "the batch defaults")
     batch_items, base = load(items, defaults)
     if not batch_items:
         raise UsageError("no items to run", path=items if isinstance(items, (str, Path)) else None)
     default_outdir = defaults.get("outdir")
-    state_file = Path(state_path) if state_path is not None else (Path(default_outdir) if default_outdir else base) / STATE_NAME
     manifest = isinstance(items, (str, Path))
     roots = [base, *([Path(default_outdir).resolve()] if default_outdir else [])] if manifest and not allow_outside else None
-    if manifest and on_note:
-        for item in batch_items:
-            if item.input and not is_url(item.input) and outside(Path(item.input), [base]):
-                on_note(f"{item.where}: reads {item.input}, outside the manifest's folder {base}")
-    return batch_items, state_file, roots
+    return batch_items, base, default_outdir, roots
+
+
+def _note_reads_outside(batch_items: list[Item], base: Path, items: object, on_note: Callable[[str], None] | None) -> None:
+    """A manifest's item that reads outside the manifest's folder is said."""
+    if not isinstance(items, (str, Path)) or on_note is None:
+        return
+    for item in batch_items:
+        if item.input and not is_url(item.input) and outside(Path(item.input), [base]):
+            on_note(f"{item.where}: reads {item.input}, outside the manifest's folder {base}")
 
 
 def _earlier_rows(state: State, *, resume: bool, restart: bool) -> dict[str, dict[str, Any]]:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .. import languages as langs
 from ..errors import LanguageError
-from ..models import Plan, Reused, SubtitleTrack
+from ..models import Plan, Reused, SubtitleTrack, Transcript
 from ..outputs import atomic_path
 
 FORMATS = ("srt", "vtt", "ass")
@@ -154,17 +154,10 @@ def _made_here(video: Path) -> set[str]:
     import json
 
     try:
-        doc = json.loads(video.with_name(f"{video.stem}.transcript.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        earlier = Transcript.from_dict(json.loads(video.with_name(f"{video.stem}.transcript.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # none, or not one of subtool's
         return set()
-    if not isinstance(doc, dict):
-        return set()
-    found = [doc.get("language"), *(doc.get("languages") or []), *(doc.get("translations") or {})]
-    out = set()
-    for code in found:
-        if isinstance(code, str) and langs.is_known(code):
-            out.add(langs.normalize(code))
-    return out
+    return {langs.normalize(code) for code in [*earlier.all_languages(), *earlier.languages] if isinstance(code, str) and langs.is_known(code)}
 
 
 def _has_cues(path: Path) -> bool:
